@@ -1,0 +1,52 @@
+"""Command-line interface: seed, users."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+
+from .extensions import db
+
+
+def register_cli(app: Flask) -> None:
+    @app.cli.command("seed")
+    @click.option("--synthetic", type=click.IntRange(min=1, max=1_000_000), default=None,
+                  help="Add N generated issues, with history, for benchmarks and demos.")
+    @click.option("--random-seed", type=int, default=2026, show_default=True,
+                  help="Seed for the generator: the same seed gives the same issues.")
+    def seed_command(synthetic: int | None, random_seed: int) -> None:
+        """Load the forum pack's tracker rows, forum dates, actions and feedback poll."""
+        from .seeding import DEMO_PASSWORD, seed_all
+
+        demo = bool(current_app.config.get("DEMO_ACCOUNTS"))
+        counts = seed_all(demo_accounts=demo)
+        added = ", ".join(f"{n} {what}" for what, n in counts.items() if n)
+        click.echo(f"Seed data loaded: {added}." if added else "Seed data already loaded; nothing changed.")
+        if demo and counts["accounts"]:
+            click.echo(f"Demo accounts (password {DEMO_PASSWORD!r}): admin@example.org, staff@example.org, "
+                       "participant@supplier.example, participant@distributor.example")
+        if synthetic:
+            from .synthetic import generate
+
+            made = generate(synthetic, random_seed=random_seed, progress=True)
+            click.echo(f"Added {made} synthetic issues (random seed {random_seed}).")
+
+    users = click.Group("users", help="Manage accounts.")
+    app.cli.add_command(users)
+
+    @users.command("create")
+    @click.argument("email")
+    @click.option("--role", type=click.Choice(["participant", "staff", "admin"]), required=True)
+    @click.option("--org", "organisation", required=True, help="Organisation; created if it does not exist.")
+    @click.option("--name", default="", help="Full name.")
+    @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+    def create_user_command(email, role, organisation, name, password):
+        """Create an account."""
+        from .services.accounts import AccountError, create_user
+
+        try:
+            user = create_user(email, role=role, organisation_name=organisation, password=password, name=name)
+        except AccountError as exc:
+            db.session.rollback()
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"Created {user.role} account {user.email} in {user.organisation.name}.")

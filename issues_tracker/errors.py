@@ -1,0 +1,56 @@
+"""Friendly error pages; never a stack trace."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from .extensions import db
+
+MESSAGES = {
+    400: "The request could not be understood. Please check what you entered and try again.",
+    403: "You do not have permission to see or change this.",
+    404: "We could not find that page. It may have moved, or the address may be mistyped.",
+    405: "That action is not allowed here.",
+    413: "What you sent is too large.",
+    422: "Some of what you entered needs correcting.",
+    429: "Too many attempts. Please wait a minute and try again.",
+    500: "Something went wrong on our side. The team has been told; please try again.",
+}
+
+
+def _wants_json() -> bool:
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "application/json" and not request.accept_mimetypes["text/html"]
+
+
+def render_error(code: int, message: str | None = None):
+    message = message or MESSAGES.get(code, "Something went wrong.")
+    if _wants_json():
+        return jsonify(error=message, status=code), code
+    template = "errors/_error.html" if request.headers.get("HX-Request") else "errors/error.html"
+    return render_template(template, code=code, message=message), code
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_error(
+            400,
+            "Your form expired or was sent from elsewhere. Reload the page and try again.",
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if error.code is None or error.code < 400:
+            return error
+        # A description given to abort() is shown; Werkzeug's stock ones are not.
+        custom = error.description if error.description != type(error).description else None
+        return render_error(error.code, custom)
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception):
+        db.session.rollback()
+        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        return render_error(500)

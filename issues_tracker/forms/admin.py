@@ -1,0 +1,39 @@
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+from .. import choices
+from ..services.accounts import MIN_PASSWORD_LENGTH
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class OrganisationForm(FlaskForm):
+    name = StringField(
+        "Name", filters=[_strip], validators=[DataRequired("Enter the organisation's name."), Length(max=120)]
+    )
+    kind = SelectField("Kind", choices=choices.ORGANISATION_KINDS, default="supplier")
+    submit = SubmitField("Save organisation")
+
+
+class UserForm(FlaskForm):
+    email = EmailField(
+        "Email address",
+        filters=[_strip],
+        validators=[DataRequired("Enter an email address."), Email("Enter a valid email address."), Length(max=254)],
+    )
+    name = StringField("Full name", filters=[_strip], validators=[Optional(), Length(max=120)])
+    role = SelectField("Role", choices=choices.ROLES, default="participant")
+    organisation_id = SelectField("Organisation", coerce=int)
+    password = PasswordField(
+        "Password",
+        validators=[
+            Optional(),
+            Length(min=MIN_PASSWORD_LENGTH, max=200, message=f"Use at least {MIN_PASSWORD_LENGTH} characters."),
+        ],
+        description=f"At least {MIN_PASSWORD_LENGTH} characters. Leave blank to keep the current password.",
+    )
+    active = BooleanField("Account active", default=True)
+    submit = SubmitField("Save account")

@@ -1,0 +1,260 @@
+"""Forms for submitting, updating, triaging and filtering industry issues."""
+
+from __future__ import annotations
+
+import re
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from .. import choices
+
+SERVICE_DESK_REF = re.compile(r"^(CS|INC|PRB|CHG|RITM)\d{4,10}$")
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def parse_party_count(value: str) -> str:
+    """Normalise "individual"/"multiple"/a number; raise ValueError otherwise."""
+    text = (value or "").strip()
+    if not text:
+        return ""
+    for band in choices.PARTY_COUNT_BANDS:
+        if text.lower() == band.lower():
+            return band
+    if text.isdigit() and 0 < int(text) <= 100_000:
+        return str(int(text))
+    raise ValueError(choices.PARTY_COUNT_HELP)
+
+
+def parse_service_desk_refs(value: str) -> list[str]:
+    """Split "CS0016629, INC0126133" into validated, upper-cased references."""
+    refs = []
+    for token in re.split(r"[\s,;]+", (value or "").strip()):
+        if not token:
+            continue
+        ref = token.upper()
+        if not SERVICE_DESK_REF.match(ref):
+            raise ValueError(
+                f'"{token[:30]}" is not a service-desk reference. Use case or incident numbers '
+                "such as CS0016629 or INC0126133, separated by commas."
+            )
+        if ref not in refs:
+            refs.append(ref)
+    return refs
+
+
+class PartyCount:
+    def __call__(self, form, field):
+        try:
+            field.data = parse_party_count(field.data)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+
+
+class ServiceDeskRefs:
+    def __call__(self, form, field):
+        try:
+            field.data = ", ".join(parse_service_desk_refs(field.data))
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+STRIP = [_strip]
+
+
+class IssueForm(FlaskForm):
+    """What a participant tells us about an industry issue (the MVP tracker's columns)."""
+
+    summary = StringField(
+        "Issue summary",
+        filters=STRIP,
+        validators=[DataRequired("Give the issue a short summary."), Length(min=5, max=200)],
+        description="One line that others will recognise, e.g. “Message schema validation failures”.",
+    )
+    services = MultiCheckboxField(
+        "Service / system",
+        choices=choices.SERVICES,
+        validators=[DataRequired("Choose at least one service or system.")],
+        description="Every service the issue affects.",
+    )
+    description = TextAreaField(
+        "Description",
+        filters=STRIP,
+        validators=[DataRequired("Describe what is happening."), Length(max=10_000)],
+        description="What you see, since when, and how you noticed. No personal data, please.",
+    )
+    severity = SelectField(
+        "Severity",
+        choices=choices.SEVERITIES,
+        coerce=int,
+        default=3,
+        validators=[InputRequired("Choose a severity.")],
+        description="As for service-desk priority: P1 is a critical, widespread impact.",
+    )
+    root_cause = TextAreaField(
+        "Root cause (known or suspected)",
+        filters=STRIP,
+        validators=[Optional(), Length(max=5_000)],
+        description="Leave blank if unknown.",
+    )
+    root_cause_certainty = SelectField(
+        "Is the root cause known or suspected?", choices=choices.ROOT_CAUSE_CERTAINTY, default="Suspected"
+    )
+    supplier_impact = StringField(
+        "Suppliers impacted",
+        filters=STRIP,
+        validators=[Optional(), Length(max=20), PartyCount()],
+        description=choices.PARTY_COUNT_HELP,
+    )
+    distributor_impact = StringField(
+        "Distributors impacted",
+        filters=STRIP,
+        validators=[Optional(), Length(max=20), PartyCount()],
+        description=choices.PARTY_COUNT_HELP,
+    )
+    messages = MultiCheckboxField(
+        "Affected settlement messages",
+        choices=choices.SETTLEMENT_MESSAGES,
+        validators=[Optional()],
+        description="Choose every message type affected.",
+    )
+    settlement_impact = TextAreaField(
+        "Settlement impact",
+        filters=STRIP,
+        validators=[Optional(), Length(max=5_000)],
+        description="e.g. “Rejections causing processing delays”.",
+    )
+    dependencies = TextAreaField(
+        "Dependencies", filters=STRIP, validators=[Optional(), Length(max=5_000)]
+    )
+    parties_responsible = StringField(
+        "Parties responsible for resolution",
+        filters=STRIP,
+        validators=[Optional(), Length(max=200)],
+        description="e.g. “Elexon / Platform provider”.",
+    )
+    next_run_resolves = SelectField(
+        "Will the next settlement run resolve it?", choices=choices.NEXT_RUN, default="Unknown"
+    )
+    service_desk_refs = StringField(
+        "Service-desk references",
+        filters=STRIP,
+        validators=[Optional(), Length(max=300), ServiceDeskRefs()],
+        description="Case and incident numbers, e.g. CS0016629, INC0126133.",
+    )
+    submit = SubmitField("Submit issue")
+
+
+class StaffIssueForm(IssueForm):
+    """Everything on the issue that staff maintain, with a public progress note."""
+
+    status = SelectField("Current status", choices=choices.STATUSES)
+    impact_assessment = SelectField("Impact assessment status", choices=choices.IMPACT_ASSESSMENT)
+    action_underway = TextAreaField(
+        "Action underway (interim mitigation)", filters=STRIP, validators=[Optional(), Length(max=5_000)]
+    )
+    resolution_description = TextAreaField(
+        "Resolution (long-term solution)", filters=STRIP, validators=[Optional(), Length(max=5_000)]
+    )
+    resolution_status = SelectField("Resolution status", choices=choices.RESOLUTION_STATUSES)
+    owner_id = SelectField("Owner", coerce=int, default=0)
+    target_date = DateField("Target date", validators=[Optional()])
+    progress_note = TextAreaField(
+        "Progress note",
+        filters=STRIP,
+        validators=[Optional(), Length(max=5_000)],
+        description="Shown publicly on the issue's timeline. Say what changed and what happens next.",
+    )
+    version = HiddenField()
+    submit = SubmitField("Save changes")
+
+
+class TriageForm(FlaskForm):
+    decision = SelectField(
+        "Decision", choices=[("publish", "Publish to the industry view"), ("reject", "Reject")]
+    )
+    reason = TextAreaField(
+        "Reason (required to reject)", filters=STRIP, validators=[Optional(), Length(max=2_000)]
+    )
+    submit = SubmitField("Record decision")
+
+    def validate_reason(self, field):
+        if self.decision.data == "reject" and not field.data:
+            raise ValidationError("Say why the issue is rejected; the submitter will see it.")
+
+
+class IssueActionForm(FlaskForm):
+    description = TextAreaField(
+        "Action", filters=STRIP, validators=[DataRequired("Describe the action."), Length(max=2_000)]
+    )
+    owner_name = StringField(
+        "Owner", filters=STRIP, validators=[DataRequired("Name who owns the action."), Length(max=120)]
+    )
+    due_date = DateField("Due date", validators=[Optional()])
+    status = SelectField("Status", choices=choices.ACTION_STATUSES, default="Open")
+    submit = SubmitField("Save action")
+
+
+class ActionStatusForm(FlaskForm):
+    status = SelectField("Status", choices=choices.ACTION_STATUSES)
+    submit = SubmitField("Update")
+
+
+def _with_any(options, label="Any"):
+    return [("", label)] + [(str(code), text) for code, text in options]
+
+
+class IssueFilterForm(FlaskForm):
+    """The list's filters, read from the query string (GET, no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField("Search", filters=STRIP, validators=[Optional(), Length(max=200)])
+    service = SelectField("Service", choices=_with_any(choices.SERVICES), validators=[Optional()])
+    status = SelectField(
+        "Current status",
+        choices=[("", "Any"), ("open", "Open (not resolved)"), ("closed", "Resolved or closed")]
+        + [(code, text) for code, text in choices.STATUSES],
+        validators=[Optional()],
+    )
+    resolution_status = SelectField(
+        "Resolution status", choices=_with_any(choices.RESOLUTION_STATUSES), validators=[Optional()]
+    )
+    impact = SelectField(
+        "Impact assessment", choices=_with_any(choices.IMPACT_ASSESSMENT), validators=[Optional()]
+    )
+    next_run = SelectField(
+        "Next run resolves?", choices=_with_any(choices.NEXT_RUN), validators=[Optional()]
+    )
+    severity = SelectField("Severity", choices=_with_any(choices.SEVERITIES), validators=[Optional()])
+    owner = SelectField("Owner", choices=[("", "Anyone")], validators=[Optional()])
+    triage = SelectField(
+        "Triage", choices=_with_any(choices.TRIAGE_STATES), validators=[Optional()]
+    )
+    stale = SelectField(
+        "Stale", choices=[("", "Any"), ("1", "Stale only (no update for 14+ days)")], validators=[Optional()]
+    )
+    sort = SelectField("Sort by", choices=choices.SORTS, default="updated", validators=[Optional()])
+    page = IntegerField("Page", default=1, validators=[Optional(), NumberRange(min=1, max=100_000)])
+
+    FILTER_FIELDS = ("q", "service", "status", "resolution_status", "impact", "next_run", "severity", "owner", "triage", "stale")

@@ -1,0 +1,91 @@
+"""Home dashboard and health check."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, jsonify, render_template
+from flask_login import current_user, login_required
+
+from .. import choices
+from ..extensions import db, limiter
+from ..models import Issue, IssueService, Meeting, Poll, PublishedLog
+from ..models.base import utcnow
+from ..permissions import visible_issues_clause
+from ..templating import LONDON
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/healthz")
+@limiter.exempt
+def healthz():
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+    except Exception:  # any database failure means unhealthy
+        db.session.rollback()
+        return jsonify(status="unavailable"), 503
+    return jsonify(status="ok")
+
+
+@bp.get("/")
+@login_required
+def home():
+    visible = visible_issues_clause(current_user)
+    open_issue = sa.and_(visible, Issue.status.in_(choices.OPEN_STATUSES))
+    by_status = dict(
+        db.session.execute(
+            sa.select(Issue.status, sa.func.count()).where(open_issue).group_by(Issue.status)
+        ).all()
+    )
+    by_service = dict(
+        db.session.execute(
+            sa.select(IssueService.service, sa.func.count())
+            .join(Issue, Issue.id == IssueService.issue_id)
+            .where(open_issue)
+            .group_by(IssueService.service)
+        ).all()
+    )
+    stale_days = current_app.config["STALE_AFTER_DAYS"]
+    stale_cutoff = utcnow() - timedelta(days=stale_days)
+    stale = db.session.scalars(
+        sa.select(Issue)
+        .where(open_issue, Issue.last_update_at <= stale_cutoff)
+        .order_by(Issue.last_update_at)
+        .limit(5)
+    ).all()
+    stale_count = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Issue).where(open_issue, Issue.last_update_at <= stale_cutoff)
+    )
+    pending_count = None
+    if current_user.is_staff:
+        pending_count = db.session.scalar(
+            sa.select(sa.func.count()).select_from(Issue).where(Issue.triage_state == "pending")
+        )
+    today = utcnow().astimezone(LONDON).date()
+    next_meeting = db.session.scalar(
+        sa.select(Meeting).where(Meeting.meeting_date >= today).order_by(Meeting.meeting_date).limit(1)
+    )
+    latest_log = db.session.scalar(
+        sa.select(PublishedLog)
+        .order_by(PublishedLog.week_commencing.desc(), PublishedLog.revision.desc())
+        .limit(1)
+    )
+    open_polls = db.session.scalars(
+        sa.select(Poll).where(Poll.state == "open").order_by(Poll.created_at.desc()).limit(5)
+    ).all()
+    open_polls = [poll for poll in open_polls if poll.is_open()]
+    return render_template(
+        "main/home.html",
+        by_status=[(code, by_status[code]) for code in choices.OPEN_STATUSES if by_status.get(code)],
+        by_service=[(code, by_service[code]) for code in choices.SERVICE_CODES if by_service.get(code)],
+        open_total=sum(by_status.values()),
+        stale=stale,
+        stale_count=stale_count,
+        stale_days=stale_days,
+        pending_count=pending_count,
+        next_meeting=next_meeting,
+        latest_log=latest_log,
+        open_polls=open_polls,
+    )

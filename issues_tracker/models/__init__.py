@@ -1,0 +1,27 @@
+"""All models, importable from one place (Alembic autogenerate sees them all)."""
+
+from .forum import AgendaItem, ForumAction, ForumActionUpdate, Meeting
+from .issue import Issue, IssueAction, IssueEvent, IssueMessage, IssueService
+from .log import LogCommentary, PublishedLog
+from .poll import Poll, PollAnswer, PollQuestion, PollResponse
+from .user import Organisation, User
+
+__all__ = [
+    "AgendaItem",
+    "ForumAction",
+    "ForumActionUpdate",
+    "Issue",
+    "IssueAction",
+    "IssueEvent",
+    "IssueMessage",
+    "IssueService",
+    "LogCommentary",
+    "Meeting",
+    "Organisation",
+    "Poll",
+    "PollAnswer",
+    "PollQuestion",
+    "PollResponse",
+    "PublishedLog",
+    "User",
+]

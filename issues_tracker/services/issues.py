@@ -1,0 +1,357 @@
+"""Changes of state for industry issues: submit, update, triage, actions.
+
+Views, the CLI, the seeds and the tests all call these, so every change is
+journalled the same way whoever makes it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from .. import choices
+from ..extensions import db
+from ..models import Issue, IssueAction, IssueEvent, IssueMessage, IssueService, User
+from ..models.base import utcnow
+from ..permissions import visible_issues_clause
+
+# The fields a participant gives when submitting, and staff may edit later.
+SUBMITTED_FIELDS = (
+    "summary",
+    "description",
+    "severity",
+    "root_cause",
+    "root_cause_certainty",
+    "supplier_impact",
+    "distributor_impact",
+    "settlement_impact",
+    "dependencies",
+    "parties_responsible",
+    "next_run_resolves",
+    "service_desk_refs",
+)
+STAFF_FIELDS = SUBMITTED_FIELDS + (
+    "status",
+    "impact_assessment",
+    "action_underway",
+    "resolution_description",
+    "resolution_status",
+    "owner_id",
+    "target_date",
+)
+FIELD_LABELS = {
+    "summary": "Summary",
+    "description": "Description",
+    "severity": "Severity",
+    "root_cause": "Root cause",
+    "root_cause_certainty": "Root cause certainty",
+    "supplier_impact": "Suppliers impacted",
+    "distributor_impact": "Distributors impacted",
+    "settlement_impact": "Settlement impact",
+    "dependencies": "Dependencies",
+    "parties_responsible": "Parties responsible",
+    "next_run_resolves": "Next run resolves",
+    "service_desk_refs": "Service-desk references",
+    "status": "Current status",
+    "impact_assessment": "Impact assessment",
+    "action_underway": "Action underway",
+    "resolution_description": "Resolution",
+    "resolution_status": "Resolution status",
+    "owner_id": "Owner",
+    "target_date": "Target date",
+    "services": "Services",
+    "messages": "Settlement messages",
+}
+
+
+class ConcurrentEditError(Exception):
+    """Someone else saved the issue after this editor opened it."""
+
+
+def _display(field: str, value) -> str:
+    if value is None or value == "":
+        return ""
+    if field == "severity":
+        return choices.SEVERITY_LABELS.get(value, str(value))
+    if field == "owner_id":
+        user = db.session.get(User, value)
+        return user.display_name if user else str(value)
+    if isinstance(value, (list, tuple)):
+        return " / ".join(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def submit_issue(data: dict, user: User, *, now: datetime | None = None) -> Issue:
+    """A participant's (or staff member's) new issue, awaiting triage."""
+    now = now or utcnow()
+    issue = Issue(
+        **{field: data[field] for field in SUBMITTED_FIELDS if field in data},
+        organisation_id=user.organisation_id,
+        submitted_by_id=user.id,
+        created_at=now,
+        last_update_at=now,
+        status="New",
+        triage_state="pending",
+    )
+    issue.service_links = [IssueService(code) for code in _unique(data.get("services", []))]
+    issue.message_links = [IssueMessage(code) for code in _unique(data.get("messages", []))]
+    db.session.add(issue)
+    db.session.flush()
+    db.session.add(IssueEvent(issue=issue, user_id=user.id, created_at=now, kind="created", note="Issue submitted"))
+    db.session.commit()
+    return issue
+
+
+def _unique(values) -> list[str]:
+    seen: list[str] = []
+    for value in values or []:
+        if value not in seen:
+            seen.append(value)
+    return seen
+
+
+def update_issue(
+    issue: Issue,
+    data: dict,
+    user: User,
+    *,
+    expected_version: int | None,
+    note: str = "",
+    now: datetime | None = None,
+) -> list[IssueEvent]:
+    """Apply staff changes, journal each field (old → new), and record a progress note.
+
+    Refuses with ConcurrentEditError when the issue changed since expected_version.
+    """
+    now = now or utcnow()
+    if expected_version is not None and expected_version != issue.version:
+        raise ConcurrentEditError
+    events: list[IssueEvent] = []
+    for field in STAFF_FIELDS:
+        if field not in data:
+            continue
+        old, new = getattr(issue, field), data[field]
+        if field == "owner_id" and new == 0:
+            new = None
+        if old != new:
+            events.append(_change_event(issue, user, now, field, old, new))
+            setattr(issue, field, new)
+    for field, link_cls, attr in (
+        ("services", IssueService, "service_links"),
+        ("messages", IssueMessage, "message_links"),
+    ):
+        if field not in data:
+            continue
+        old, new = list(getattr(issue, field)), _unique(data[field])
+        if sorted(old) != sorted(new):
+            events.append(_change_event(issue, user, now, field, old, new))
+            setattr(issue, attr, [link_cls(code) for code in new])
+    if note:
+        events.append(IssueEvent(issue=issue, user_id=user.id, created_at=now, kind="note", note=note))
+    if not events:
+        return []
+    if issue.status in choices.CLOSED_STATUSES and issue.resolved_at is None:
+        issue.resolved_at = now
+    elif issue.status not in choices.CLOSED_STATUSES:
+        issue.resolved_at = None
+    issue.last_update_at = now
+    db.session.add_all(events)
+    try:
+        db.session.commit()
+    except so.exc.StaleDataError:
+        db.session.rollback()
+        raise ConcurrentEditError from None
+    return events
+
+
+def _change_event(issue, user, now, field, old, new) -> IssueEvent:
+    return IssueEvent(
+        issue=issue,
+        user_id=user.id,
+        created_at=now,
+        kind="change",
+        field=field,
+        old_value=_display(field, old),
+        new_value=_display(field, new),
+    )
+
+
+def triage_issue(issue: Issue, user: User, decision: str, reason: str = "", *, now: datetime | None = None) -> None:
+    now = now or utcnow()
+    old_state = issue.triage_state
+    if decision == "publish":
+        issue.triage_state = "published"
+        issue.published_at = issue.published_at or now
+        issue.rejection_reason = ""
+        if issue.status == "New":
+            issue.status = "Under investigation"
+        note = "Published to the industry view"
+    elif decision == "reject":
+        issue.triage_state = "rejected"
+        issue.rejection_reason = reason
+        note = f"Rejected: {reason}"
+    else:
+        raise ValueError(f"unknown triage decision {decision!r}")
+    issue.last_update_at = now
+    db.session.add(
+        IssueEvent(
+            issue=issue,
+            user_id=user.id,
+            created_at=now,
+            kind="triage",
+            field="triage_state",
+            old_value=old_state,
+            new_value=issue.triage_state,
+            note=note,
+        )
+    )
+    db.session.commit()
+
+
+def add_action(issue: Issue, user: User, data: dict, *, now: datetime | None = None) -> IssueAction:
+    now = now or utcnow()
+    action = IssueAction(
+        issue=issue,
+        description=data["description"],
+        owner_name=data["owner_name"],
+        due_date=data.get("due_date"),
+        status=data.get("status") or "Open",
+        created_at=now,
+        updated_at=now,
+    )
+    due = f", due {action.due_date.isoformat()}" if action.due_date else ""
+    db.session.add(action)
+    db.session.add(
+        IssueEvent(
+            issue=issue, user_id=user.id, created_at=now, kind="action",
+            note=f"Action added for {action.owner_name}{due}: {action.description}",
+        )
+    )
+    issue.last_update_at = now
+    db.session.commit()
+    return action
+
+
+def set_action_status(action: IssueAction, user: User, status: str, *, now: datetime | None = None) -> None:
+    now = now or utcnow()
+    if status == action.status:
+        return
+    db.session.add(
+        IssueEvent(
+            issue_id=action.issue_id, user_id=user.id, created_at=now, kind="action",
+            field="action_status", old_value=action.status, new_value=status,
+            note=f"Action for {action.owner_name}: {action.description[:120]}",
+        )
+    )
+    action.status = status
+    action.updated_at = now
+    action.issue.last_update_at = now
+    db.session.commit()
+
+
+# ---------------------------------------------------------------- querying
+
+
+@dataclass
+class IssueQuery:
+    """The list's filters, already validated."""
+
+    q: str = ""
+    service: str = ""
+    status: str = ""
+    resolution_status: str = ""
+    impact: str = ""
+    next_run: str = ""
+    severity: str = ""
+    owner: str = ""
+    triage: str = ""
+    stale: str = ""
+    sort: str = "updated"
+
+
+SORT_ORDERS = {
+    "updated": (Issue.last_update_at.desc(), Issue.id.desc()),
+    "stale": (Issue.last_update_at.asc(), Issue.id.asc()),
+    "age": (Issue.created_at.asc(), Issue.id.asc()),
+    "newest": (Issue.created_at.desc(), Issue.id.desc()),
+    "severity": (Issue.severity.asc(), Issue.last_update_at.desc(), Issue.id.desc()),
+    "id": (Issue.id.asc(),),
+}
+
+
+def _like_pattern(text: str) -> str:
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def filter_conditions(query: IssueQuery, user: User, *, stale_after_days: int = 14, now: datetime | None = None) -> list:
+    now = now or utcnow()
+    conditions = [visible_issues_clause(user)]
+    if query.service:
+        conditions.append(
+            Issue.id.in_(sa.select(IssueService.issue_id).where(IssueService.service == query.service))
+        )
+    if query.status == "open":
+        conditions.append(Issue.status.in_(choices.OPEN_STATUSES))
+    elif query.status == "closed":
+        conditions.append(Issue.status.in_(choices.CLOSED_STATUSES))
+    elif query.status:
+        conditions.append(Issue.status == query.status)
+    if query.resolution_status:
+        conditions.append(Issue.resolution_status == query.resolution_status)
+    if query.impact:
+        conditions.append(Issue.impact_assessment == query.impact)
+    if query.next_run:
+        conditions.append(Issue.next_run_resolves == query.next_run)
+    if query.severity:
+        conditions.append(Issue.severity == int(query.severity))
+    if query.owner == "none":
+        conditions.append(Issue.owner_id.is_(None))
+    elif query.owner:
+        conditions.append(Issue.owner_id == int(query.owner))
+    if query.triage:
+        conditions.append(Issue.triage_state == query.triage)
+    if query.stale:
+        conditions.append(Issue.status.in_(choices.OPEN_STATUSES))
+        conditions.append(Issue.last_update_at <= now - timedelta(days=stale_after_days))
+    if query.q:
+        text = query.q.strip()
+        reference = text.upper().removeprefix("IIT-").lstrip("#")
+        pattern = _like_pattern(text)
+        matches = [
+            sa.func.lower(column).like(pattern, escape="\\")
+            for column in (Issue.summary, Issue.description, Issue.root_cause, Issue.service_desk_refs)
+        ]
+        if reference.isdigit() and len(reference) < 10:
+            matches.append(Issue.id == int(reference))
+        conditions.append(sa.or_(*matches))
+    return conditions
+
+
+def issue_select(query: IssueQuery, user: User, **kw) -> sa.Select:
+    return (
+        sa.select(Issue)
+        .where(*filter_conditions(query, user, **kw))
+        .order_by(*SORT_ORDERS.get(query.sort, SORT_ORDERS["updated"]))
+    )
+
+
+def list_loader_options():
+    """Eager loads for a page of issues: a fixed number of queries whatever the page size."""
+    return (
+        so.selectinload(Issue.service_links),
+        so.selectinload(Issue.message_links),
+        so.joinedload(Issue.owner),
+        so.joinedload(Issue.organisation),
+    )
+
+
+def count_issues(query: IssueQuery, user: User, **kw) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(Issue).where(*filter_conditions(query, user, **kw))
+    )
