@@ -7,7 +7,7 @@ import os
 from flask import Flask
 
 from . import config as config_module
-from .extensions import csrf, db, htmx, limiter, login_manager, migrate, talisman
+from .extensions import csrf, db, htmx_ext, limiter, login_manager, migrate, talisman
 
 CONTENT_SECURITY_POLICY = {
     "default-src": "'self'",
@@ -37,7 +37,7 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.login_message = "Please sign in to see that page."
     login_manager.login_message_category = "info"
     csrf.init_app(app)
-    htmx.init_app(app)
+    htmx_ext.init_app(app)
     limiter.init_app(app)
     talisman.init_app(
         app,

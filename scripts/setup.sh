@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs what the app needs: Debian packages (when root and missing) and a virtual environment.
+# Usage: scripts/setup.sh [dev]   — "dev" adds the test tools and Chromium for browser tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_dev="${1:-}"
+packages=(libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)
+if [ "$want_dev" = "dev" ]; then
+  packages+=(chromium poppler-utils)
+fi
+missing=()
+for pkg in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = "0" ]; then
+    echo "Installing system packages: ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "Missing system packages (install them with sudo apt-get install): ${missing[*]}" >&2
+  fi
+fi
+
+python=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$python" -m venv .venv
+fi
+requirements=requirements.txt
+[ "$want_dev" = "dev" ] && requirements=requirements-dev.txt
+stamp=".venv/.installed-$(cat requirements.txt "$requirements" | sha256sum | cut -c1-16)"
+if [ ! -f "$stamp" ]; then
+  .venv/bin/python -m pip install -q --upgrade pip 2>/dev/null
+  .venv/bin/python -m pip install -q -r "$requirements" 2>&1 | grep -v "is ignored: it is neither a file nor a directory" || true
+  .venv/bin/python -c "import flask, weasyprint" >/dev/null
+  touch "$stamp"
+fi

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Sets everything up and runs the whole test suite: on SQLite, then on PostgreSQL
+# when TEST_DATABASE_URL is set (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh dev
+[ -x /usr/bin/chromium ] || { echo "Chromium is required for the browser tests (apt-get install chromium)." >&2; exit 1; }
+.venv/bin/ruff check .
+echo "== Test suite on SQLite"
+env -u TEST_DATABASE_URL .venv/bin/python -m pytest "$@"
+if [ -n "${TEST_DATABASE_URL:-}" ]; then
+  echo "== Test suite on PostgreSQL"
+  .venv/bin/python -m pytest "$@"
+fi

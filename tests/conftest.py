@@ -1,0 +1,208 @@
+"""Test fixtures: a database built by the migrations, on SQLite or PostgreSQL.
+
+Set TEST_DATABASE_URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test) to
+run the suite against PostgreSQL; otherwise each run uses a fresh SQLite file.
+Tests never read DATABASE_URL, so they cannot touch a configured database.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+from itsdangerous import URLSafeTimedSerializer
+
+from issues_tracker import create_app
+from issues_tracker.extensions import db
+from issues_tracker.models import Organisation, User
+
+PASSWORD = "correct-horse-battery"
+SECRET = "test-secret-key"
+
+
+def _database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if url:
+        if worker:
+            url = _worker_database(url, worker)
+        return url
+    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite")
+
+
+def _worker_database(url: str, worker: str) -> str:
+    """One PostgreSQL database per xdist worker, created on demand."""
+    base = sa.engine.make_url(url)
+    name = f"{base.database}_{worker}"
+    engine = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        exists = conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+        if not exists:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+def _reset_schema(url: str) -> None:
+    if not url.startswith("postgresql"):
+        return
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+        conn.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    url = _database_url(tmp_path_factory)
+    _reset_schema(url)
+    app = create_app({"TESTING": True, "SECRET_KEY": SECRET, "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade()  # the schema comes only from the migrations
+        db.session.remove()
+        db.engine.dispose()
+    return url
+
+
+def _empty_all_tables() -> None:
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(sa.text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(sa.text(f'DELETE FROM "{table}"'))
+    db.session.commit()
+
+
+@pytest.fixture
+def app(database_url):
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": SECRET,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "RATELIMIT_ENABLED": False,
+            "RATELIMIT_STORAGE_URI": "memory://",
+        }
+    )
+    with app.app_context():
+        yield app
+        db.session.remove()
+        _empty_all_tables()
+        db.session.remove()
+        db.engine.dispose()
+
+
+def csrf_for(client) -> str:
+    """A valid CSRF token for this client's session, as Flask-WTF makes one."""
+    with client.session_transaction() as session:
+        raw = session.setdefault("csrf_token", "test-raw-token-0123456789abcdef01234567")
+    return URLSafeTimedSerializer(SECRET, salt="wtf-csrf-token").dumps(raw)
+
+
+class Browser:
+    """A test client that sends a CSRF token with every POST, like a real form does."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def get(self, url, **kw):
+        return self.client.get(url, **kw)
+
+    def post(self, url, data=None, *, csrf=True, htmx=False, **kw):
+        data = dict(data or {})
+        headers = dict(kw.pop("headers", {}) or {})
+        if csrf:
+            token = csrf_for(self.client)
+            if htmx:
+                headers["X-CSRFToken"] = token
+            else:
+                data.setdefault("csrf_token", token)
+        if htmx:
+            headers["HX-Request"] = "true"
+        return self.client.post(url, data=data, headers=headers, **kw)
+
+    def login(self, user_or_email, password=PASSWORD):
+        email = user_or_email if isinstance(user_or_email, str) else user_or_email.email
+        response = self.post("/login", {"email": email, "password": password})
+        assert response.status_code == 303, response.data[:500]
+        return response
+
+    def logout(self):
+        return self.post("/logout")
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def browser(client):
+    return Browser(client)
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_user(app):
+    counter = {"n": 0}
+
+    def factory(role="participant", org="Northern Supply Co", email=None, name=None, password=PASSWORD, active=True):
+        counter["n"] += 1
+        organisation = db.session.scalar(sa.select(Organisation).where(Organisation.name == org))
+        if organisation is None:
+            organisation = Organisation(name=org, kind="supplier")
+            db.session.add(organisation)
+        user = User(
+            email=email or f"{role}{counter['n']}@{re.sub(r'[^a-z]', '', org.lower())}.example",
+            name=name or f"{role.title()} {counter['n']}",
+            role=role,
+            organisation=organisation,
+            active=active,
+        )
+        user.set_password(password)
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return factory
+
+
+@pytest.fixture
+def staff(make_user):
+    return make_user("staff", org="Elexon", name="Sam Staff")
+
+
+@pytest.fixture
+def admin(make_user):
+    return make_user("admin", org="Elexon", name="Ada Admin")
+
+
+@pytest.fixture
+def participant(make_user):
+    return make_user("participant", org="Northern Supply Co", name="Pat Participant")
+
+
+@pytest.fixture
+def colleague(make_user):
+    """Another participant in the same organisation as `participant`."""
+    return make_user("participant", org="Northern Supply Co", name="Chris Colleague")
+
+
+@pytest.fixture
+def outsider(make_user):
+    """A participant in a different organisation."""
+    return make_user("participant", org="Eastern Networks", name="Olive Outsider")
+
+
+def utc(*args) -> datetime:
+    return datetime(*args, tzinfo=UTC)

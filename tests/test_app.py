@@ -1,0 +1,71 @@
+import pytest
+
+from issues_tracker import create_app
+from issues_tracker.config import ConfigError
+
+
+def test_healthz_reports_ok_when_database_answers(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
+
+
+def test_secret_key_is_required_outside_development(monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.delenv("ISSUES_TRACKER_ENV", raising=False)
+    monkeypatch.delenv("FLASK_DEBUG", raising=False)
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        create_app()
+
+
+def test_database_url_is_read_from_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("SECRET_KEY", "x" * 32)
+    monkeypatch.setenv("DATABASE_URL", "postgresql://user@db.example/issues")
+    app = create_app()
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://user@db.example/issues"
+    assert app.config["DEMO_ACCOUNTS"] is False
+
+
+def test_embedded_default_is_sqlite_in_instance_folder(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "x" * 32)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    app = create_app()
+    assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
+    assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("instance/issues_tracker.sqlite")
+
+
+def test_security_headers_forbid_inline_script(client):
+    response = client.get("/login")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "<script>" not in response.get_data(as_text=True)
+
+
+def test_htmx_is_served_from_our_own_static_files(client):
+    page = client.get("/login").get_data(as_text=True)
+    assert '/static/vendor/htmx-2.0.11.min.js' in page
+    assert "unpkg" not in page and "cdn" not in page.lower()
+    asset = client.get("/static/vendor/htmx-2.0.11.min.js")
+    assert asset.status_code == 200 and b"htmx" in asset.data
+
+
+def test_unknown_page_gets_friendly_404(browser, participant):
+    browser.login(participant)
+    response = browser.get("/no-such-page")
+    assert response.status_code == 404
+    assert "We could not find that page" in response.get_data(as_text=True)
+
+
+def test_unexpected_error_shows_no_stack_trace(app, browser, participant):
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("secret internals")
+
+    response = browser.get("/boom")
+    text = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "Traceback" not in text and "secret internals" not in text
+    assert "Something went wrong on our side" in text
