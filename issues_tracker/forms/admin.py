@@ -4,6 +4,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 
 from .. import choices
 from ..services.accounts import MIN_PASSWORD_LENGTH
+from .fields import IntSelectField
 
 
 def _strip(value):
@@ -26,7 +27,7 @@ class UserForm(FlaskForm):
     )
     name = StringField("Full name", filters=[_strip], validators=[Optional(), Length(max=120)])
     role = SelectField("Role", choices=choices.ROLES, default="participant")
-    organisation_id = SelectField("Organisation", coerce=int)
+    organisation_id = IntSelectField("Organisation")
     password = PasswordField(
         "Password",
         validators=[

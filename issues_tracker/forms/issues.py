@@ -10,22 +10,16 @@ from wtforms import (
     HiddenField,
     IntegerField,
     SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from .. import choices
+from .fields import IntSelectField, MultiCheckboxField
 
 SERVICE_DESK_REF = re.compile(r"^(CS|INC|PRB|CHG|RITM)\d{4,10}$")
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 def parse_party_count(value: str) -> str:
@@ -102,10 +96,9 @@ class IssueForm(FlaskForm):
         validators=[DataRequired("Describe what is happening."), Length(max=10_000)],
         description="What you see, since when, and how you noticed. No personal data, please.",
     )
-    severity = SelectField(
+    severity = IntSelectField(
         "Severity",
         choices=choices.SEVERITIES,
-        coerce=int,
         default=3,
         validators=[InputRequired("Choose a severity.")],
         description="As for service-desk priority: P1 is a critical, widespread impact.",
@@ -176,7 +169,7 @@ class StaffIssueForm(IssueForm):
         "Resolution (long-term solution)", filters=STRIP, validators=[Optional(), Length(max=5_000)]
     )
     resolution_status = SelectField("Resolution status", choices=choices.RESOLUTION_STATUSES)
-    owner_id = SelectField("Owner", coerce=int, default=0)
+    owner_id = IntSelectField("Owner", default=0)
     target_date = DateField("Target date", validators=[Optional()])
     progress_note = TextAreaField(
         "Progress note",
