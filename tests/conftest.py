@@ -7,12 +7,14 @@ Tests never read DATABASE_URL, so they cannot touch a configured database.
 
 from __future__ import annotations
 
+import contextvars
 import os
 import re
 from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from itsdangerous import URLSafeTimedSerializer
 
@@ -82,6 +84,17 @@ def _empty_all_tables() -> None:
     db.session.commit()
 
 
+class IsolatedClient(FlaskClient):
+    """Each request runs in its own app context, as under a real server.
+
+    The fixture keeps an app context open for the test's own queries; without this,
+    requests would share it (and its `g`, where Flask-Login caches the signed-in user).
+    """
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 @pytest.fixture
 def app(database_url):
     app = create_app(
@@ -93,6 +106,7 @@ def app(database_url):
             "RATELIMIT_STORAGE_URI": "memory://",
         }
     )
+    app.test_client_class = IsolatedClient
     with app.app_context():
         yield app
         db.session.remove()

@@ -185,9 +185,7 @@ class TriageForm(FlaskForm):
     decision = SelectField(
         "Decision", choices=[("publish", "Publish to the industry view"), ("reject", "Reject")]
     )
-    reason = TextAreaField(
-        "Reason (required to reject)", filters=STRIP, validators=[Optional(), Length(max=2_000)]
-    )
+    reason = TextAreaField("Reason (required to reject)", filters=STRIP, validators=[Length(max=2_000)])
     submit = SubmitField("Record decision")
 
     def validate_reason(self, field):

@@ -102,7 +102,7 @@ def submit_issue(data: dict, user: User, *, now: datetime | None = None) -> Issu
     issue.message_links = [IssueMessage(code) for code in _unique(data.get("messages", []))]
     db.session.add(issue)
     db.session.flush()
-    db.session.add(IssueEvent(issue=issue, user_id=user.id, created_at=now, kind="created", note="Issue submitted"))
+    db.session.add(IssueEvent(issue_id=issue.id, user_id=user.id, created_at=now, kind="created", note="Issue submitted"))
     db.session.commit()
     return issue
 
@@ -152,7 +152,7 @@ def update_issue(
             events.append(_change_event(issue, user, now, field, old, new))
             setattr(issue, attr, [link_cls(code) for code in new])
     if note:
-        events.append(IssueEvent(issue=issue, user_id=user.id, created_at=now, kind="note", note=note))
+        events.append(IssueEvent(issue_id=issue.id, user_id=user.id, created_at=now, kind="note", note=note))
     if not events:
         return []
     if issue.status in choices.CLOSED_STATUSES and issue.resolved_at is None:
@@ -171,7 +171,7 @@ def update_issue(
 
 def _change_event(issue, user, now, field, old, new) -> IssueEvent:
     return IssueEvent(
-        issue=issue,
+        issue_id=issue.id,
         user_id=user.id,
         created_at=now,
         kind="change",
@@ -200,7 +200,7 @@ def triage_issue(issue: Issue, user: User, decision: str, reason: str = "", *, n
     issue.last_update_at = now
     db.session.add(
         IssueEvent(
-            issue=issue,
+            issue_id=issue.id,
             user_id=user.id,
             created_at=now,
             kind="triage",
@@ -228,7 +228,7 @@ def add_action(issue: Issue, user: User, data: dict, *, now: datetime | None = N
     db.session.add(action)
     db.session.add(
         IssueEvent(
-            issue=issue, user_id=user.id, created_at=now, kind="action",
+            issue_id=issue.id, user_id=user.id, created_at=now, kind="action",
             note=f"Action added for {action.owner_name}{due}: {action.description}",
         )
     )
@@ -284,6 +284,20 @@ SORT_ORDERS = {
 }
 
 
+# Free-text search looks at every descriptive field a reader sees on the issue.
+SEARCHED_COLUMNS = (
+    Issue.summary,
+    Issue.description,
+    Issue.root_cause,
+    Issue.settlement_impact,
+    Issue.action_underway,
+    Issue.resolution_description,
+    Issue.dependencies,
+    Issue.parties_responsible,
+    Issue.service_desk_refs,
+)
+
+
 def _like_pattern(text: str) -> str:
     escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
@@ -325,7 +339,7 @@ def filter_conditions(query: IssueQuery, user: User, *, stale_after_days: int = 
         pattern = _like_pattern(text)
         matches = [
             sa.func.lower(column).like(pattern, escape="\\")
-            for column in (Issue.summary, Issue.description, Issue.root_cause, Issue.service_desk_refs)
+            for column in SEARCHED_COLUMNS
         ]
         if reference.isdigit() and len(reference) < 10:
             matches.append(Issue.id == int(reference))

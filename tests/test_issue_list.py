@@ -1,0 +1,203 @@
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from openpyxl import load_workbook
+
+from issues_tracker.extensions import db
+from issues_tracker.models import Issue
+from issues_tracker.models.base import utcnow
+from issues_tracker.seeding import seed_all
+from tests.helpers import make_issue
+
+PACK_SUMMARIES = [
+    "Message schema validation failures",
+    "Visibility of message processing status",
+    "Guidance on message submission process",
+    "Settlement output interpretation queries",
+    "Catalogue / schema version confusion",
+    "Unexpected platform behaviour queries",
+    "Data reconciliation discrepancies",
+    "Certificate expiry / TLS issues",
+    "MFA access issues",
+    "Case status tracking queries",
+    "Message processing delays (peak periods)",
+    "Incorrect message structure submissions",
+    "Incorrect endpoint configuration",
+    "Data ingestion anomalies",
+    "Onboarding queries",
+]
+
+
+@pytest.fixture
+def seeded(app):
+    seed_all()
+
+
+def rows(html: str) -> int:
+    return html.count('<tr class="stale">') + html.count("<tr>") - 1  # minus the header row
+
+
+def test_participant_sees_the_packs_fifteen_tracker_rows(browser, participant, seeded):
+    browser.login(participant)
+    page = browser.get("/issues").get_data(as_text=True)
+    assert "<strong>15</strong> issues" in page
+    for summary in PACK_SUMMARIES:
+        assert summary in page.replace("&amp;", "&"), summary
+
+
+def test_filter_by_service_matches_issues_with_several_services(browser, participant, seeded):
+    browser.login(participant)
+    page = browser.get("/issues?service=ISD").get_data(as_text=True)
+    assert "<strong>3</strong> issues match these filters" in page
+    assert "Unexpected platform behaviour queries" in page  # DIP / ISD
+    assert "Data reconciliation discrepancies" in page
+    assert "Message schema validation failures" not in page
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("status=Resolved", 3),
+        ("status=open", 12),
+        ("status=closed", 3),
+        ("resolution_status=Complete", 3),
+        ("next_run=No", 7),
+        ("impact=Confirmed", 8),
+        ("service=DIP&status=open", 5),
+        ("q=schema", 2),
+        ("q=IIT-0003", 1),
+        ("q=reconciliation logic", 1),
+        ("q=SCHEMA&service=Platform", 1),
+        ("q=%25", 0),
+        ("owner=none", 15),
+    ],
+)
+def test_filters(browser, participant, seeded, query, expected):
+    browser.login(participant)
+    response = browser.get("/issues?" + query)
+    assert response.status_code == 200
+    text = response.get_data(as_text=True)
+    assert f"<strong>{expected}</strong> issue" in text, query
+
+
+def test_htmx_filter_returns_only_the_results_fragment(browser, participant, seeded):
+    browser.login(participant)
+    response = browser.get("/issues?service=DIP", headers={"HX-Request": "true"})
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "<html" not in text
+    assert text.lstrip().startswith('<section id="results"')
+    assert "Message schema validation failures" in text
+    assert "HX-Request" in response.headers["Vary"]
+    # The same URL opened directly gives the full page with the filter applied.
+    full = browser.get("/issues?service=DIP").get_data(as_text=True)
+    assert "<html" in full and 'option selected value="DIP"' in full
+
+
+def test_boosted_and_history_restore_requests_get_the_full_page(browser, participant, seeded):
+    browser.login(participant)
+    for header in ("HX-Boosted", "HX-History-Restore-Request"):
+        text = browser.get("/issues", headers={"HX-Request": "true", header: "true"}).get_data(as_text=True)
+        assert "<html" in text, header
+
+
+def test_invalid_filters_are_reported_and_ignored(browser, participant, seeded):
+    browser.login(participant)
+    response = browser.get("/issues?service=NOPE&status=Resolved&page=abc&sort=sideways")
+    text = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Not a valid choice, so this filter was ignored." in text
+    assert "<strong>3</strong> issues" in text  # the valid status filter still applies
+
+
+def test_sorting_by_age_and_severity(browser, participant, staff, seeded):
+    old = make_issue(participant, publish_by=staff, summary="Old low-severity issue", severity=4)
+    old.created_at = utcnow() - timedelta(days=900)
+    make_issue(participant, publish_by=staff, summary="Critical settlement failure", severity=1)
+    db.session.commit()
+    browser.login(participant)
+    by_age = browser.get("/issues?sort=age").get_data(as_text=True)
+    assert by_age.index("Old low-severity issue") < by_age.index("Message schema validation failures")
+    by_severity = browser.get("/issues?sort=severity").get_data(as_text=True)
+    assert by_severity.index("Critical settlement failure") < by_severity.index("Message schema validation failures")
+
+
+def test_pagination(app, browser, participant, seeded):
+    app.config["ISSUES_PER_PAGE"] = 4
+    browser.login(participant)
+    first = browser.get("/issues?sort=id").get_data(as_text=True)
+    assert "page 1 of 4" in first
+    assert "Next →" in first and "Previous" not in first
+    last = browser.get("/issues?sort=id&page=4").get_data(as_text=True)
+    assert "Onboarding queries" in last and "Message schema validation failures" not in last
+    beyond = browser.get("/issues?sort=id&page=99")
+    assert beyond.status_code == 200 and "page 4 of 4" in beyond.get_data(as_text=True)
+
+
+def test_empty_state_says_what_to_do(browser, participant):
+    browser.login(participant)
+    text = browser.get("/issues").get_data(as_text=True)
+    assert "There are no industry issues yet." in text
+    text = browser.get("/issues?q=nothing-matches").get_data(as_text=True)
+    assert "No issues match these filters." in text and "Clear the filters" in text
+
+
+def test_stale_issues_are_flagged(browser, participant, staff):
+    fresh = make_issue(participant, publish_by=staff, summary="Fresh issue with an update")
+    stale = make_issue(participant, publish_by=staff, summary="Issue nobody has updated")
+    stale.last_update_at = utcnow() - timedelta(days=20)
+    db.session.commit()
+    browser.login(participant)
+    text = browser.get("/issues?stale=1").get_data(as_text=True)
+    assert "Issue nobody has updated" in text and "Fresh issue with an update" not in text
+    assert "20 days ago" in text and "Stale" in text
+    detail = browser.get(f"/issues/{stale.id}").get_data(as_text=True)
+    assert "Stale: no update for 20 days" in detail
+    assert "Stale:" not in browser.get(f"/issues/{fresh.id}").get_data(as_text=True)
+
+
+def test_csv_export_follows_the_current_filter(browser, participant, seeded):
+    browser.login(participant)
+    response = browser.get("/issues.csv?service=ISD")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    table = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert table[0][:3] == ["Issue ID", "Issue Summary", "Service / System"]
+    assert len(table) == 4
+    assert {row[1] for row in table[1:]} == {
+        "Settlement output interpretation queries",
+        "Unexpected platform behaviour queries",
+        "Data reconciliation discrepancies",
+    }
+
+
+def test_excel_export_follows_the_current_filter(browser, participant, seeded):
+    browser.login(participant)
+    response = browser.get("/issues.xlsx?status=Resolved")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    values = list(sheet.values)
+    assert values[0][1] == "Issue Summary"
+    assert sorted(row[1] for row in values[1:]) == [
+        "Certificate expiry / TLS issues",
+        "Incorrect endpoint configuration",
+        "MFA access issues",
+    ]
+
+
+def test_exports_neutralise_spreadsheet_formulas(browser, participant, staff):
+    make_issue(participant, publish_by=staff, summary="=HYPERLINK(\"http://evil\",\"x\") trick")
+    browser.login(participant)
+    text = browser.get("/issues.csv").get_data(as_text=True)
+    assert "'=HYPERLINK" in text
+
+
+def test_exports_respect_visibility(browser, participant, outsider, staff):
+    make_issue(outsider, summary="Other organisation's private submission")
+    browser.login(participant)
+    assert "private submission" not in browser.get("/issues.csv").get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Issue)) == 1
