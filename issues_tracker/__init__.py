@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from . import config as config_module
 from .extensions import csrf, db, htmx_ext, limiter, login_manager, migrate, talisman
@@ -23,8 +24,17 @@ CONTENT_SECURITY_POLICY = {
 }
 
 
+class DatabaseIdConverter(IntegerConverter):
+    """An <int:...> URL part that fits a database integer; anything larger is a 404."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
+    app.url_map.converters["int"] = DatabaseIdConverter
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(config_module.from_environment(app.instance_path, config))
 
