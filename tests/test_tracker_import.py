@@ -1,0 +1,145 @@
+import io
+
+import sqlalchemy as sa
+from openpyxl import Workbook
+
+from issues_tracker.extensions import db
+from issues_tracker.models import Issue, IssueEvent
+
+HEADER = [
+    "Issue ID",
+    "Issue Summary",
+    "Service / System",
+    "Root Cause (Known / Suspected)",
+    "Impact Assessment Status",
+    "Supplier Count Impacted",
+    "Distributor Count Impacted",
+    "Affected Settlement Messages",
+    "Settlement Impact",
+    "Current Status",
+    "Action Underway",
+    "Resolution Description",
+    "Resolution Status",
+    "Dependencies",
+    "Parties Responsible for Resolution",
+    "Will Next Settlement Run Resolve?",
+]
+ROW_1 = [
+    "1",
+    "Message schema validation failures",
+    "DIP",
+    "Participant message format errors",
+    "In Progress",
+    "Multiple",
+    "Multiple",
+    "Dflows",
+    "Rejections causing processing delays",
+    "Known behaviour",
+    "Schema validation guidance issued",
+    "Participants updating message structures",
+    "In Progress",
+    "Participant configuration",
+    "Suppliers / Participants",
+    "Yes",
+]
+ROW_6 = [
+    "6",
+    "Unexpected platform behaviour queries",
+    "DIP / ISD",
+    "Misinterpreting expected behaviour",
+    "In Progress",
+    "Multiple",
+    "Multiple",
+    "Various",
+    "Expected behaviour perceived as errors",
+    "Under analysis",
+    "Clarifying expected behaviour",
+    "Improved knowledge base",
+    "Planned",
+    "Documentation improvements",
+    "Elexon",
+    "No",
+]
+
+
+def xlsx(rows) -> bytes:
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def upload(browser, name, content):
+    return browser.post("/issues/import", {"file": (io.BytesIO(content), name)}, content_type="multipart/form-data")
+
+
+def issues():
+    return db.session.scalars(sa.select(Issue).order_by(Issue.source_ref)).all()
+
+
+def test_staff_import_the_excel_tracker(browser, staff, outsider):
+    browser.login(staff)
+    response = upload(browser, "tracker.xlsx", xlsx([HEADER, ROW_1, ROW_6]))
+    assert response.status_code == 303
+    assert "2 new, 0 updated" in browser.get("/issues").get_data(as_text=True)
+    first, sixth = issues()
+    assert first.summary == "Message schema validation failures" and first.triage_state == "published"
+    assert first.status == "Known behaviour" and first.next_run_resolves == "Yes"
+    assert sorted(sixth.services) == ["DIP", "ISD"] and list(sixth.messages) == ["Various"]
+    browser.logout()
+    browser.login(outsider)
+    assert "Unexpected platform behaviour queries" in browser.get("/issues").get_data(as_text=True)
+
+
+def test_reimporting_updates_and_journals_changes(browser, staff):
+    browser.login(staff)
+    upload(browser, "tracker.csv", "\n".join(",".join(f'"{c}"' for c in r) for r in [HEADER, ROW_1]).encode())
+    changed = list(ROW_1)
+    changed[9] = "Resolved"
+    response = upload(browser, "tracker.xlsx", xlsx([HEADER, changed]))
+    assert response.status_code == 303
+    (issue,) = issues()
+    assert issue.status == "Resolved" and issue.resolved_at is not None
+    change = db.session.scalar(sa.select(IssueEvent).where(IssueEvent.field == "status", IssueEvent.new_value == "Resolved"))
+    assert change.old_value == "Known behaviour" and change.user_id == staff.id
+    again = upload(browser, "tracker.xlsx", xlsx([HEADER, changed]))
+    assert again.status_code == 303
+    assert "0 new, 0 updated, 1 unchanged" in browser.get("/issues").get_data(as_text=True)
+
+
+def test_a_bad_row_imports_nothing_and_says_which(browser, staff):
+    browser.login(staff)
+    bad = list(ROW_6)
+    bad[2] = "Teleport"
+    bad[5] = "loads"
+    response = upload(browser, "tracker.xlsx", xlsx([HEADER, ROW_1, bad, ROW_1]))
+    text = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Nothing was imported" in text
+    assert "Row 3 (Issue ID 6): Service “Teleport” is not one of" in text
+    assert "Row 4: Issue ID 1 appears more than once." in text
+    assert issues() == []
+
+
+def test_unreadable_files_are_refused(browser, staff):
+    browser.login(staff)
+    for name, content, message in (
+        ("tracker.xlsx", b"not a zip", "not a readable Excel workbook"),
+        ("tracker.pdf", b"%PDF", "Upload an Excel workbook"),
+        ("tracker.csv", b"Summary,Other\nx,y", "“Issue ID” and “Issue Summary” are required"),
+        ("tracker.csv", b"\xff\xfe\x00bad", "not UTF-8"),
+        ("tracker.csv", b"", "The file is empty"),
+    ):
+        response = upload(browser, name, content)
+        assert response.status_code == 422, name
+        assert message in response.get_data(as_text=True), (name, message)
+    assert issues() == []
+
+
+def test_participants_cannot_import(browser, participant):
+    browser.login(participant)
+    assert browser.get("/issues/import").status_code == 403
+    assert upload(browser, "tracker.xlsx", xlsx([HEADER, ROW_1])).status_code == 403
+    assert issues() == []
