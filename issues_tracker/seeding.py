@@ -114,10 +114,10 @@ def _seed_issues(provider: Organisation) -> int:
         issue.service_links = [IssueService(code) for code in row["services"]]
         issue.message_links = [IssueMessage(code) for code in row["messages"]]
         issue.events = [
-            IssueEvent(created_at=PACK_UPDATED, kind="note", note="Reviewed at the April Service Management Forum."),
+            IssueEvent(created_at=raised, kind="created", note="Imported from the MVP tracker"),
             IssueEvent(created_at=raised, kind="triage", field="triage_state", old_value="pending",
                        new_value="published", note="Published to the industry view"),
-            IssueEvent(created_at=raised, kind="created", note="Imported from the MVP tracker"),
+            IssueEvent(created_at=PACK_UPDATED, kind="note", note="Reviewed at the April Service Management Forum."),
         ]
         db.session.add(issue)
         added += 1

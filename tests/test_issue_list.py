@@ -97,6 +97,12 @@ def test_htmx_filter_returns_only_the_results_fragment(browser, participant, see
     assert "<html" in full and 'option selected value="DIP"' in full
 
 
+def test_htmx_filter_pushes_a_clean_shareable_url(browser, participant, seeded):
+    browser.login(participant)
+    response = browser.get("/issues?q=&service=DIP&status=&sort=updated&page=1", headers={"HX-Request": "true"})
+    assert response.headers["HX-Push-Url"] == "/issues?service=DIP"
+
+
 def test_boosted_and_history_restore_requests_get_the_full_page(browser, participant, seeded):
     browser.login(participant)
     for header in ("HX-Boosted", "HX-History-Restore-Request"):

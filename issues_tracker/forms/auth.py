@@ -7,9 +7,12 @@ class LoginForm(FlaskForm):
     email = EmailField(
         "Email address",
         validators=[DataRequired("Enter your email address."), Email("Enter a valid email address."), Length(max=254)],
+        render_kw={"autocomplete": "username"},
     )
     password = PasswordField(
-        "Password", validators=[DataRequired("Enter your password."), Length(max=200)]
+        "Password",
+        validators=[DataRequired("Enter your password."), Length(max=200)],
+        render_kw={"autocomplete": "current-password"},
     )
     submit = SubmitField("Sign in")
 

@@ -18,10 +18,11 @@ from ..forms.issues import (
     StaffIssueForm,
     TriageForm,
 )
-from ..htmx import render_page_or_fragment
+from ..htmx import render_page_or_fragment, wants_fragment
 from ..models import Issue, IssueAction, User
 from ..permissions import can_view_issue, staff_required
 from ..services import issues as issue_service
+from ..templating import url_with
 from . import bp
 from .export import csv_response, xlsx_response
 
@@ -105,6 +106,9 @@ def index():
     )
     if not valid:
         response.status_code = 400
+    if wants_fragment():
+        # The address bar shows only the filters in use, so the link is short to share.
+        response.headers["HX-Push-Url"] = url_with("issues.index", current_args(query), page=page if page > 1 else None)
     return response
 
 
