@@ -1,4 +1,6 @@
+import os
 import re
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -108,3 +110,38 @@ def test_signed_out_visitor_is_sent_to_login(client):
     response = client.get("/issues")
     assert response.status_code == 302
     assert re.match(r"^/login\?next=", response.headers["Location"])
+
+
+def test_login_limits_are_shared_through_redis_when_configured(database_url, tmp_path):
+    """With REDIS_URL set, sign-in attempts are counted in Redis, shared by every app server.
+
+    Two separate processes stand for two app servers: together they exhaust one limit.
+    """
+    import subprocess
+    import sys
+
+    import redis
+
+    connection = redis.Redis.from_url("redis://127.0.0.1:6379/15")
+    connection.flushdb()
+    script = tmp_path / "attempts.py"
+    script.write_text(
+        "import sys\n"
+        "from issues_tracker import create_app\n"
+        "app = create_app({'TESTING': True, 'SECRET_KEY': 'k', 'WTF_CSRF_ENABLED': False,\n"
+        "                  'SQLALCHEMY_DATABASE_URI': sys.argv[1]})\n"
+        "assert app.config['RATELIMIT_STORAGE_URI'].startswith('redis://')\n"
+        "client = app.test_client()\n"
+        "print(' '.join(str(client.post('/login', data={'email': 'x@y.example', 'password': 'p'}).status_code)\n"
+        "               for _ in range(int(sys.argv[2]))))\n"
+    )
+    root = str(Path(__file__).resolve().parent.parent)
+    env = {**os.environ, "REDIS_URL": "redis://127.0.0.1:6379/15", "PYTHONPATH": root}
+    try:
+        run = [sys.executable, str(script), database_url]
+        first = subprocess.run([*run, "6"], env=env, capture_output=True, text=True, check=True, cwd=root)
+        second = subprocess.run([*run, "6"], env=env, capture_output=True, text=True, check=True, cwd=root)
+    finally:
+        connection.flushdb()
+    assert first.stdout.split() == ["422"] * 6
+    assert second.stdout.split() == ["422"] * 4 + ["429"] * 2
