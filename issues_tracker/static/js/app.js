@@ -45,6 +45,23 @@
     showProblem("Could not reach the server. Check your connection and try again.");
   });
 
+  // htmx keeps a copy of the page for Back; copy the controls' current values into
+  // their attributes first, so the restored filters show what was chosen.
+  document.addEventListener("htmx:beforeHistorySave", function () {
+    document.querySelectorAll("select").forEach(function (select) {
+      Array.prototype.forEach.call(select.options, function (option) {
+        option.toggleAttribute("selected", option.selected);
+      });
+    });
+    document.querySelectorAll("input").forEach(function (input) {
+      if (input.type === "checkbox" || input.type === "radio") input.toggleAttribute("checked", input.checked);
+      else if (input.type !== "password" && input.type !== "hidden") input.setAttribute("value", input.value);
+    });
+    document.querySelectorAll("textarea").forEach(function (area) {
+      area.textContent = area.value;
+    });
+  });
+
   // Pagination links inside the results move focus to the results heading after the swap.
   document.addEventListener("htmx:afterSwap", function (event) {
     var elt = event.detail.requestConfig && event.detail.requestConfig.elt;
