@@ -32,7 +32,11 @@ requirements=requirements.txt
 stamp=".venv/.installed-$(cat requirements.txt "$requirements" | sha256sum | cut -c1-16)"
 if [ ! -f "$stamp" ]; then
   .venv/bin/python -m pip install -q --upgrade pip 2>/dev/null
-  .venv/bin/python -m pip install -q -r "$requirements" 2>&1 | grep -v "is ignored: it is neither a file nor a directory" || true
+  if ! .venv/bin/python -m pip install -q -r "$requirements" >.venv/pip.log 2>&1; then
+    grep -v "is ignored: it is neither a file nor a directory" .venv/pip.log >&2
+    echo "Installing the Python packages failed." >&2
+    exit 1
+  fi
   .venv/bin/python -c "import flask, weasyprint" >/dev/null
   touch "$stamp"
 fi
