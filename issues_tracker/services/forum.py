@@ -22,7 +22,7 @@ from ..permissions import can_view_issue, visible_issues_clause
 from ..templating import LONDON
 
 # How often to retry when another request took the SMF number we picked.
-NUMBER_ATTEMPTS = 8
+NUMBER_ATTEMPTS = 20
 
 
 class ForumError(ValueError):
