@@ -328,29 +328,42 @@ def test_signed_out_htmx_poll_is_sent_to_sign_in(client):
     assert response.headers["HX-Redirect"].startswith("/login?next=")
 
 
-def test_results_take_the_same_number_of_queries_for_one_or_many_responses(app, browser, participant, make_user):
+def queries_for_results(browser, poll) -> int:
+    statements = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        assert browser.get(f"/polls/{poll.id}/results").status_code == 200
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    return len(statements)
+
+
+def test_results_take_the_same_number_of_queries_for_one_or_many_responses(browser, participant, make_user):
     poll = make_poll()
     browser.login(participant)
 
-    def queries_for_results() -> int:
-        statements = []
-
-        def record(conn, cursor, statement, *args):
-            statements.append(statement)
-
-        sa.event.listen(db.engine, "before_cursor_execute", record)
-        try:
-            assert browser.get(f"/polls/{poll.id}/results").status_code == 200
-        finally:
-            sa.event.remove(db.engine, "before_cursor_execute", record)
-        return len(statements)
-
     answer_as(make_user, poll, [("Yes", "3", "first")])
-    few = queries_for_results()
+    few = queries_for_results(browser, poll)
     answer_as(make_user, poll, [("No", str(1 + i % 5), f"note {i}") for i in range(25)])
-    many = queries_for_results()
+    many = queries_for_results(browser, poll)
     assert few == many
     assert many <= 8
+
+
+def test_browsers_asking_for_the_same_results_share_one_rendering(browser, participant, make_user):
+    poll = make_poll()
+    answer_as(make_user, poll, [("Yes", "3", "first")])
+    browser.login(participant)
+    first = queries_for_results(browser, poll)
+    again = queries_for_results(browser, poll)  # no If-None-Match: like another browser
+    assert again < first
+    answer_as(make_user, poll, [("No", "1", "second")])
+    fresh = browser.get(f"/polls/{poll.id}/results").get_data(as_text=True)
+    assert "<strong>2</strong> responses" in fresh and "second" in fresh
 
 
 # ---------------------------------------------------------------- export

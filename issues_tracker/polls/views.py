@@ -5,9 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import re
+import threading
+from collections import OrderedDict
 from datetime import UTC, datetime
 
-from flask import Response, abort, flash, make_response, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ..extensions import db, login_manager
@@ -90,6 +92,37 @@ def respond(poll_id: int):
     return _show_page(poll, form, own_response, status=422)
 
 
+class RenderedResults:
+    """The last few results fragments this process rendered, by ETag.
+
+    During a meeting a hundred browsers ask for the same version of the results
+    within three seconds; this way only the first of them pays for the queries
+    and the rendering.
+    """
+
+    def __init__(self, size: int = 64):
+        self._fragments: OrderedDict[str, str] = OrderedDict()
+        self._lock = threading.Lock()
+        self._size = size
+
+    def get(self, etag: str) -> str | None:
+        with self._lock:
+            fragment = self._fragments.get(etag)
+            if fragment is not None:
+                self._fragments.move_to_end(etag)
+            return fragment
+
+    def put(self, etag: str, fragment: str) -> None:
+        with self._lock:
+            self._fragments[etag] = fragment
+            while len(self._fragments) > self._size:
+                self._fragments.popitem(last=False)
+
+
+def _rendered_results() -> RenderedResults:
+    return current_app.extensions.setdefault("poll_results_fragments", RenderedResults())
+
+
 def _results_etag(poll: Poll, status: str, summary: tuple[int, datetime | None]) -> str:
     """Changes whenever the fragment would: a response added or changed, the poll opened or closed."""
     count, latest = summary
@@ -108,7 +141,8 @@ def _results_etag(poll: Poll, status: str, summary: tuple[int, datetime | None])
 def results(poll_id: int):
     """The live results fragment; every open browser asks for it every few seconds.
 
-    Cheap when nothing changed: two small queries and a 304 for the browser's copy.
+    Cheap when nothing changed: two small queries and a 304 for the browser's copy,
+    or the fragment this process rendered already for another browser.
     """
     if not current_user.is_authenticated:
         if wants_fragment():
@@ -128,9 +162,13 @@ def results(poll_id: int):
             response.set_etag(etag)
             response.headers["Cache-Control"] = "private, no-cache"
             return response
-    results = poll_service.poll_results(poll, summary=summary)
+    fragment = _rendered_results().get(etag) if etag else None
+    if fragment is None:
+        fragment = render_template("polls/_results.html", results=poll_service.poll_results(poll, summary=summary))
+        if etag:
+            _rendered_results().put(etag, fragment)
     code = STOP_POLLING if status == "closed" and wants_fragment() else 200
-    response = make_response(render_template("polls/_results.html", results=results), code)
+    response = make_response(fragment, code)
     response.headers["Cache-Control"] = "private, no-cache"
     if etag:
         response.set_etag(etag)
