@@ -273,7 +273,8 @@ def record_response(
                 db.session.add(response)
                 db.session.flush()
             _apply_answers(response, cleaned, kinds)
-            response.updated_at = now
+            # Stamped as late as possible: the live results notice changes by the latest stamp.
+            response.updated_at = max(now, utcnow())
             db.session.commit()
         except IntegrityError:
             db.session.rollback()
