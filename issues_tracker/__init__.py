@@ -61,10 +61,12 @@ def create_app(config: dict | None = None) -> Flask:
     from . import models  # noqa: F401  (registers the tables)
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp
+    from .forum import bp as forum_bp
     from .issues import bp as issues_bp
     from .main import bp as main_bp
+    from .polls import bp as polls_bp
 
-    for blueprint in (main_bp, auth_bp, issues_bp, admin_bp):
+    for blueprint in (main_bp, auth_bp, issues_bp, admin_bp, forum_bp, polls_bp):
         app.register_blueprint(blueprint)
 
     from .errors import register_error_handlers

@@ -1,0 +1,292 @@
+"""Service Management Forum: meetings and their agenda, the calendar feed, the actions log."""
+
+from __future__ import annotations
+
+from datetime import time
+
+import sqlalchemy as sa
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from werkzeug.datastructures import MultiDict
+
+from ..extensions import db
+from ..forms.forum import MAX_AGENDA_ITEMS, ActionFilterForm, ActionUpdateForm, ForumActionForm, MeetingForm
+from ..htmx import render_page_or_fragment
+from ..models import ForumAction, Meeting
+from ..permissions import staff_required
+from ..services import forum as forum_service
+from ..services.polls import poll_status
+from . import bp
+from .calendar import calendar_feed
+
+BLANK_AGENDA_ROWS = 2
+
+
+def get_meeting(meeting_id: int) -> Meeting:
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None:
+        abort(404)
+    return meeting
+
+
+def get_action(number: int) -> ForumAction:
+    action = forum_service.get_action(number)
+    if action is None:
+        abort(404)
+    return action
+
+
+# ---------------------------------------------------------------- meetings
+
+
+@bp.get("/forum")
+@login_required
+def index():
+    upcoming, past = forum_service.upcoming_and_past(forum_service.london_today())
+    return render_template(
+        "forum/index.html",
+        upcoming=upcoming,
+        past=past,
+        polls=forum_service.polls_by_meeting(current_user),
+        poll_status=poll_status,
+    )
+
+
+@bp.get("/forum/calendar.ics")
+def calendar():
+    """Public on purpose: calendar clients cannot sign in (see calendar.py for what it leaves out)."""
+    meetings = db.session.scalars(sa.select(Meeting).order_by(Meeting.meeting_date)).all()
+    return Response(
+        calendar_feed(meetings),
+        mimetype="text/calendar",
+        headers={
+            "Content-Disposition": 'inline; filename="service-management-forum.ics"',
+            "Cache-Control": "public, max-age=3600",
+        },
+    )
+
+
+@bp.get("/forum/meetings/<int:meeting_id>")
+@login_required
+def meeting(meeting_id: int):
+    meeting = get_meeting(meeting_id)
+    actions = forum_service.meeting_actions(meeting)
+    return render_template(
+        "forum/meeting.html",
+        meeting=meeting,
+        polls=forum_service.polls_by_meeting(current_user).get(meeting.id, []),
+        actions=actions,
+        poll_status=poll_status,
+    )
+
+
+def _meeting_data(meeting: Meeting) -> dict:
+    return {
+        "meeting_date": meeting.meeting_date,
+        "title": meeting.title,
+        "chair": meeting.chair,
+        "start_time": time.fromisoformat(meeting.start_time),
+        "end_time": time.fromisoformat(meeting.end_time),
+        "recording_url": meeting.recording_url,
+        "minutes": meeting.minutes,
+        "agenda": [
+            {"number": item.number, "topic": item.topic, "presenter": item.presenter} for item in meeting.agenda_items
+        ],
+    }
+
+
+def _meeting_page(form: MeetingForm, meeting: Meeting | None):
+    """Save the meeting, or show the form again (with another agenda row, or with its errors)."""
+    if request.method == "POST" and form.add_agenda_item.data:
+        if len(form.agenda) < MAX_AGENDA_ITEMS:
+            form.agenda.append_entry()
+        return render_template("forum/meeting_form.html", form=form, meeting=meeting)
+    if form.validate_on_submit():
+        data = {name: getattr(form, name).data for name in ("meeting_date", "title", "chair", "recording_url", "minutes")}
+        data["chair"] = data["chair"] or ""
+        data["recording_url"] = data["recording_url"] or ""
+        data["minutes"] = data["minutes"] or ""
+        data["start_time"] = form.start_time.data.strftime("%H:%M")
+        data["end_time"] = form.end_time.data.strftime("%H:%M")
+        agenda = [
+            forum_service.AgendaEntry(row.form.number.data, row.form.topic.data, row.form.presenter.data or "")
+            for row in form.agenda
+            if row.form.topic.data
+        ]
+        try:
+            saved = forum_service.save_meeting(meeting, data, agenda)
+        except forum_service.ForumError as exc:
+            form.meeting_date.errors.append(str(exc))
+        else:
+            flash(f"{saved.title} on {saved.meeting_date.strftime('%d %B %Y')} saved.", "success")
+            return redirect(url_for("forum.meeting", meeting_id=saved.id), code=303)
+    status = 422 if request.method == "POST" else 200
+    return render_template("forum/meeting_form.html", form=form, meeting=meeting), status
+
+
+@bp.route("/forum/meetings/new", methods=["GET", "POST"])
+@staff_required
+def new_meeting():
+    if request.method == "GET":
+        form = MeetingForm(
+            data={"chair": forum_service.default_chair(), "start_time": time(10, 0), "end_time": time(12, 0)}
+        )
+        for _ in range(4):
+            form.agenda.append_entry()
+    else:
+        form = MeetingForm()
+    return _meeting_page(form, None)
+
+
+@bp.route("/forum/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
+@staff_required
+def edit_meeting(meeting_id: int):
+    meeting = get_meeting(meeting_id)
+    if request.method == "GET":
+        form = MeetingForm(data=_meeting_data(meeting))
+        for _ in range(BLANK_AGENDA_ROWS):
+            form.agenda.append_entry()
+    else:
+        form = MeetingForm()
+    return _meeting_page(form, meeting)
+
+
+# ---------------------------------------------------------------- the actions log
+
+
+def _filter_form() -> ActionFilterForm:
+    form = ActionFilterForm(formdata=MultiDict(request.args))
+    form.owner.choices = [("", "Anyone")] + [(name, name) for name in forum_service.owner_names()]
+    return form
+
+
+@bp.get("/actions")
+@login_required
+def actions():
+    form = _filter_form()
+    valid = form.validate()
+    query = forum_service.ActionQuery(
+        status="" if form.status.errors else (form.status.data or ""),
+        owner="" if form.owner.errors else (form.owner.data or ""),
+    )
+    rows = forum_service.list_actions(query)
+    args = {key: value for key, value in vars(query).items() if value}
+    response = render_page_or_fragment(
+        "forum/actions.html",
+        "forum/_action_results.html",
+        form=form,
+        actions=rows,
+        issues=forum_service.linked_issues(rows, current_user),
+        args=args,
+    )
+    if not valid:
+        response.status_code = 400
+    return response
+
+
+def _action_fields(form: ForumActionForm) -> dict | None:
+    """The form's values for the service, or None when the linked issue is not one the user may see."""
+    issue_id = None
+    if form.issue_ref.data:
+        try:
+            issue_id = forum_service.find_issue_for_link(form.issue_ref.data, current_user).id
+        except forum_service.ForumError as exc:
+            form.issue_ref.errors.append(str(exc))
+            return None
+    return {
+        "description": form.description.data,
+        "owner_name": form.owner_name.data,
+        "date_raised": form.date_raised.data,
+        "meeting_id": form.meeting_id.data or None,
+        "issue_id": issue_id,
+    }
+
+
+@bp.route("/actions/new", methods=["GET", "POST"])
+@staff_required
+def new_action():
+    meeting_id = request.args.get("meeting_id", type=int) or 0
+    if request.method == "GET":
+        form = ForumActionForm(data={"date_raised": forum_service.london_today(), "meeting_id": meeting_id})
+    else:
+        form = ForumActionForm()
+    form.meeting_id.choices = forum_service.meeting_choices("Not raised at a meeting")
+    if form.validate_on_submit():
+        data = _action_fields(form)
+        if data is not None:
+            data["status"] = form.status.data
+            try:
+                action = forum_service.create_action(data, current_user)
+            except forum_service.ForumError as exc:
+                form.form_errors.append(str(exc))
+            else:
+                flash(f"{action.code} added to the actions log.", "success")
+                return redirect(url_for("forum.action", number=action.number), code=303)
+    status = 422 if request.method == "POST" else 200
+    return render_template("forum/action_form.html", form=form, action=None), status
+
+
+@bp.get("/actions/<int:number>")
+@login_required
+def action(number: int):
+    action = get_action(number)
+    issues = forum_service.linked_issues([action], current_user)
+    update_form = None
+    if current_user.is_staff:
+        update_form = ActionUpdateForm(data={"status": action.status})
+    return _action_page(action, issues, update_form)
+
+
+def _action_page(action: ForumAction, issues: dict, update_form: ActionUpdateForm | None, status: int = 200):
+    return render_template(
+        "forum/action.html",
+        action=action,
+        issue=issues.get(action.issue_id),
+        authors=forum_service.update_authors([action]),
+        update_form=update_form,
+    ), status
+
+
+@bp.post("/actions/<int:number>/updates")
+@staff_required
+def update_action(number: int):
+    action = get_action(number)
+    form = ActionUpdateForm()
+    if form.validate_on_submit():
+        try:
+            forum_service.record_action_update(action, current_user, status=form.status.data, text=form.text.data or "")
+        except forum_service.ForumError as exc:
+            form.form_errors.append(str(exc))
+        else:
+            flash(f"{action.code} updated.", "success")
+            return redirect(url_for("forum.action", number=action.number, _anchor="history"), code=303)
+    return _action_page(action, forum_service.linked_issues([action], current_user), form, 422)
+
+
+@bp.route("/actions/<int:number>/edit", methods=["GET", "POST"])
+@staff_required
+def edit_action(number: int):
+    action = get_action(number)
+    if request.method == "GET":
+        form = ForumActionForm(
+            data={
+                "description": action.description,
+                "owner_name": action.owner_name,
+                "date_raised": action.date_raised,
+                "meeting_id": action.meeting_id or 0,
+                "issue_ref": f"IIT-{action.issue_id:04d}" if action.issue_id else "",
+            }
+        )
+    else:
+        form = ForumActionForm()
+    del form.status  # status changes go through an update, so they are journalled with a note
+    form.meeting_id.choices = forum_service.meeting_choices("Not raised at a meeting")
+    if form.validate_on_submit():
+        data = _action_fields(form)
+        if data is not None:
+            changes = forum_service.edit_action(action, data, current_user)
+            flash(f"{action.code} saved." if changes else "Nothing changed, so nothing was saved.",
+                  "success" if changes else "info")
+            return redirect(url_for("forum.action", number=action.number), code=303)
+    status = 422 if request.method == "POST" else 200
+    return render_template("forum/action_form.html", form=form, action=action), status

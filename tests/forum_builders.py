@@ -1,0 +1,58 @@
+"""Builders for forum and poll test data that go through the same services as the app."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from issues_tracker.services import forum as forum_service
+from issues_tracker.services import polls as poll_service
+from issues_tracker.services.polls import QuestionSpec
+
+# A short poll with one question of each kind, like the pack's "Poll feedback from March".
+FEEDBACK = [
+    QuestionSpec("Is this meeting your immediate needs?", "choice", True, ["Yes", "Partially", "No"]),
+    QuestionSpec("How simple is it to raise a case?", "rating", True),
+    QuestionSpec("How can we make these sessions more valuable?", "text", False),
+]
+
+
+def make_meeting(day: date, *, title: str = "Service Management Forum", agenda=(), **fields):
+    data = {
+        "meeting_date": day,
+        "title": title,
+        "chair": "Gary Leach",
+        "start_time": "10:00",
+        "end_time": "12:00",
+        "recording_url": "",
+        "minutes": "",
+    }
+    data.update(fields)
+    entries = [forum_service.AgendaEntry(number, topic, presenter) for number, topic, presenter in agenda]
+    return forum_service.save_meeting(None, data, entries)
+
+
+def make_poll(*, state: str = "open", questions=None, meeting=None, closes_at=None, title: str = "Forum feedback"):
+    poll = poll_service.create_poll(
+        {"title": title, "intro": "Tell us what's working.", "meeting_id": meeting.id if meeting else None,
+         "closes_at": closes_at},
+        list(questions or FEEDBACK),
+    )
+    if state in ("open", "closed"):
+        poll_service.open_poll(poll)
+    if state == "closed":
+        poll_service.close_poll(poll)
+    return poll
+
+
+def form_for(poll, *answers) -> dict:
+    """POST data answering the poll's questions in order (None leaves one blank)."""
+    return {f"q{question.id}": value for question, value in zip(poll.questions, answers, strict=False) if value is not None}
+
+
+def make_action(user, *, description="Share the Continuous Improvement backlog", owner="Joe Andrews",
+                raised=date(2026, 3, 10), status="Open", meeting=None, issue=None):
+    return forum_service.create_action(
+        {"description": description, "owner_name": owner, "date_raised": raised, "status": status,
+         "meeting_id": meeting.id if meeting else None, "issue_id": issue.id if issue else None},
+        user,
+    )
