@@ -1,4 +1,4 @@
-"""Command-line interface: seed, users."""
+"""Command-line interface: seed, users, log."""
 
 from __future__ import annotations
 
@@ -50,3 +50,38 @@ def register_cli(app: Flask) -> None:
             db.session.rollback()
             raise click.ClickException(str(exc)) from None
         click.echo(f"Created {user.role} account {user.email} in {user.organisation.name}.")
+
+    register_log_cli(app)
+
+
+def _week_option(ctx, param, value):
+    """--week: a YYYY-MM-DD Monday; a date that is not a Monday is refused with the reason."""
+    if value is None:
+        return None
+    from .services.log import LogError, parse_week
+
+    try:
+        return parse_week(value)
+    except LogError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def register_log_cli(app: Flask) -> None:
+    log = click.Group("log", help="The weekly industry issues log.")
+    app.cli.add_command(log)
+
+    @log.command("publish")
+    @click.option("--week", callback=_week_option, metavar="YYYY-MM-DD",
+                  help="The Monday of the week to publish. Default: this week's Monday (Europe/London).")
+    @click.option("--revise", is_flag=True, help="Publish a correction of an already published week as a new revision.")
+    @click.option("--reason", default="", help="What the revision corrects (required with --revise).")
+    def publish_command(week, revise, reason):
+        """Render and store the log for the week commencing a Monday; once per week unless revised."""
+        from .services.log import LogError, current_week, publish_log
+
+        try:
+            outcome = publish_log(week or current_week(), revise=revise, reason=reason)
+        except LogError as exc:
+            db.session.rollback()
+            raise click.ClickException(str(exc)) from None
+        click.echo(outcome.message)

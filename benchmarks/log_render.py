@@ -1,0 +1,297 @@
+"""Time and peak memory of rendering the Monday log, against a bare WeasyPrint table.
+
+    python -m benchmarks.log_render [--sizes 50,200,1000] [--repeat 2]
+
+For each size it fills a scratch SQLite database with that many open, published
+issues (realistic text, services, messages, actions), then, each in a fresh
+process (the way the web app renders a publication):
+
+- the log: query, template and PDF, exactly as publishing does it;
+- the floor: the same rows as a bare 16-column HTML table (the MVP tracker's
+  columns, no styling beyond A4 landscape) rendered by the same WeasyPrint.
+
+Each process first renders a small warm-up document (the font faces either kind
+uses, the SVG code), so the figures are the render alone. The two kinds alternate over
+several rounds and the medians count: the machine is shared, and the ratio is the
+figure that matters. Peak memory is the process's maximum resident set size. Prints a table and writes the figures as JSON to
+benchmarks/results/log_render.json. Targets (BENCHMARKS.md): log ≤ 1.2 × the bare
+table; peak ≤ 400 MB at 200 issues and ≤ 800 MB at 1,000.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import platform
+import random
+import resource
+import statistics
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from html import escape
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results" / "log_render.json"
+SECRET = "benchmark-only-secret"  # noqa: S105 (a throwaway database)
+TARGET_RATIO = 1.2
+TARGET_PEAK_MB = {200: 400, 1000: 800}
+
+SUMMARIES = [
+    "Message schema validation failures", "Visibility of message processing status",
+    "Settlement output interpretation queries", "Catalogue / schema version confusion",
+    "Data reconciliation discrepancies", "Message processing delays (peak periods)",
+    "Incorrect message structure submissions", "Data ingestion anomalies", "Onboarding queries",
+    "IF-014 incorrect energisation status in MDS", "PUB-014 rejections for unmetered de-energised MPANs",
+    "Issue with validation of REP-002B", "Receipt of IF/PUB002 for secondary MPAN",
+    "Retrospective data service appointments settlement risk", "Case status tracking queries",
+]
+ROOT_CAUSES = [
+    "Participant message format errors after the March release", "Limited processing visibility in the portal",
+    "Complex reporting interpretation of REP-002 outputs", "Use of outdated schema versions by some parties",
+    "Throughput under load during the overnight settlement window", "Ingestion validation rules stricter than the design",
+]
+IMPACTS = [
+    "Rejections causing processing delays", "Participants unsure if messages processed",
+    "Misinterpretation of outputs", "Temporary processing delays at peak", "Record rejections on ingestion",
+    "Differences against participants' internal data",
+]
+ACTIONS = [
+    "Schema validation guidance issued; technical triage contacting affected parties",
+    "Monitoring platform performance and publishing daily throughput figures",
+    "Reviewing reconciliation logic with the data service", "Interpretation guidance provided via the portal",
+]
+RESOLUTIONS = [
+    "Participants updating message structures", "Platform optimisation in the May release",
+    "Updated reconciliation guidance and worked examples", "Better version visibility in the catalogue",
+    "Adjustment to ingestion rules, subject to change board approval",
+]
+DEPENDENCIES = ["Participant configuration", "Platform capacity", "Catalogue publication", "Release schedule", ""]
+PARTIES = ["Elexon", "Elexon / Platform provider", "Suppliers / Participants", "Participants / Elexon", "Platform provider"]
+SERVICES = ["DIP", "ISD", "MDS", "DAH", "LSS", "VAS", "Platform", "Service Management"]
+MESSAGES = ["Dflows", "IF", "PUB", "REP", "Various"]
+STATUSES = ["Under investigation", "Under analysis", "Known behaviour", "Fix in progress", "Monitoring"]
+COUNTS = ["Individual", "Multiple", "3", "12", ""]
+
+
+def make_app(database_url: str):
+    from issues_tracker import create_app
+
+    return create_app({"SECRET_KEY": SECRET, "SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True})
+
+
+def fill(database_url: str, total: int, seed: int = 2026) -> None:
+    """Top the scratch database up to `total` open, published issues."""
+    import sqlalchemy as sa
+
+    from issues_tracker.extensions import db
+    from issues_tracker.models import Issue, IssueAction, IssueMessage, IssueService, Organisation, User
+
+    app = make_app(database_url)
+    with app.app_context():
+        have = db.session.scalar(sa.select(sa.func.count()).select_from(Issue))
+        org = db.session.scalar(sa.select(Organisation).limit(1))
+        if org is None:
+            org = Organisation(name="Elexon", kind="service_provider")
+            owner = User(email="owner@example.org", name="Ian Giles", role="staff", organisation=org)
+            owner.set_password(SECRET)
+            db.session.add_all([org, owner])
+            db.session.flush()
+        owner = db.session.scalar(sa.select(User).limit(1))
+        rng = random.Random(seed + have)
+        now = datetime.now(UTC)
+        for n in range(have, total):
+            created = now - timedelta(days=rng.randint(0, 200), hours=rng.randint(0, 23))
+            updated = min(now, created + timedelta(days=rng.randint(0, 60)))
+            issue = Issue(
+                summary=f"{rng.choice(SUMMARIES)} ({n + 1})",
+                description="Generated for the render benchmark.",
+                severity=rng.choice([1, 2, 3, 3, 3, 4, 4]),
+                root_cause=rng.choice(ROOT_CAUSES),
+                root_cause_certainty=rng.choice(["Known", "Suspected"]),
+                impact_assessment=rng.choice(["Not started", "In Progress", "Confirmed"]),
+                supplier_impact=rng.choice(COUNTS),
+                distributor_impact=rng.choice(COUNTS),
+                settlement_impact=rng.choice(IMPACTS),
+                status=rng.choice(STATUSES),
+                action_underway=rng.choice(ACTIONS),
+                resolution_description=rng.choice(RESOLUTIONS),
+                resolution_status=rng.choice(["Not started", "Planned", "In Progress"]),
+                dependencies=rng.choice(DEPENDENCIES),
+                parties_responsible=rng.choice(PARTIES),
+                next_run_resolves=rng.choice(["Yes", "No", "Unknown"]),
+                service_desk_refs=f"CS00{rng.randint(10000, 99999)}, INC0{rng.randint(100000, 199999)}",
+                owner_id=owner.id if rng.random() < 0.7 else None,
+                organisation_id=org.id,
+                triage_state="published",
+                created_at=created,
+                published_at=created,
+                last_update_at=updated,
+            )
+            issue.service_links = [IssueService(s) for s in rng.sample(SERVICES, rng.choice([1, 1, 1, 2]))]
+            issue.message_links = [IssueMessage(m) for m in rng.sample(MESSAGES, rng.choice([1, 2]))]
+            if rng.random() < 0.3:
+                issue.actions = [
+                    IssueAction(
+                        description=rng.choice(ACTIONS), owner_name="Sam Young",
+                        due_date=(now + timedelta(days=rng.randint(-20, 20))).date(), status="Open",
+                    )
+                ]
+            db.session.add(issue)
+        db.session.commit()
+
+
+def _warm_up() -> None:
+    """Load what both kinds use once: the fonts (each face either document uses), the SVG code."""
+    from issues_tracker.pdf import html_to_pdf
+
+    faces = "".join(
+        f"<p style='font-family: {family}; font-stretch: {stretch}'>Warm-up <b>text</b></p>"
+        for family in ("serif", "DejaVu Sans") for stretch in ("normal", "semi-condensed")
+    )
+    html_to_pdf("<html lang='en-GB'><body>" + faces + "<table><tr><th>Head</th><td>cell</td></tr></table>"
+                "<svg width='10' height='10'><rect width='5' height='5' fill='#000'/><text y='9'>1</text></svg>"
+                "</body></html>", tempfile.gettempdir())
+
+
+def bare_table_html(issues) -> str:
+    """The MVP tracker's 16 columns of the same rows, with no styling but the page size."""
+    columns = [
+        lambda i: i.reference, lambda i: i.summary, lambda i: i.services_label, lambda i: i.root_cause,
+        lambda i: i.impact_assessment, lambda i: i.supplier_impact, lambda i: i.distributor_impact,
+        lambda i: i.messages_label, lambda i: i.settlement_impact, lambda i: i.status,
+        lambda i: i.action_underway, lambda i: i.resolution_description, lambda i: i.resolution_status,
+        lambda i: i.dependencies, lambda i: i.parties_responsible, lambda i: i.next_run_resolves,
+    ]
+    head = "".join(f"<th>Column {n + 1}</th>" for n in range(len(columns)))
+    rows = "".join("<tr>" + "".join(f"<td>{escape(str(c(i)))}</td>" for c in columns) + "</tr>" for i in issues)
+    return (
+        "<!doctype html><html lang='en-GB'><head><style>@page { size: A4 landscape }</style></head>"
+        f"<body><table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></body></html>"
+    )
+
+
+def _measure(kind: str, database_url: str, queue) -> None:
+    """Runs in a fresh process: warm up, then time one render of one kind."""
+    import io
+
+    import sqlalchemy as sa
+    import sqlalchemy.orm as so
+    from flask import current_app
+    from pypdf import PdfReader
+
+    from issues_tracker.extensions import db
+    from issues_tracker.models import Issue
+    from issues_tracker.pdf import html_to_pdf
+    from issues_tracker.services import log as log_service
+
+    app = make_app(database_url)
+    with app.app_context():
+        _warm_up()
+        baseline_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        started, cpu_started = time.perf_counter(), time.process_time()
+        if kind == "log":
+            contents = log_service.log_contents(log_service.current_week())
+            pdf = log_service.render_log_pdf(contents, published_at=contents.summary.as_of, revision=1)
+        else:
+            issues = db.session.scalars(
+                sa.select(Issue)
+                .where(log_service.published_open_clause())
+                .options(so.selectinload(Issue.service_links), so.selectinload(Issue.message_links))
+                .order_by(Issue.id)
+            ).all()
+            pdf = html_to_pdf(bare_table_html(issues), current_app.static_folder)
+        seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
+        peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    queue.put({"seconds": seconds, "cpu_seconds": cpu_seconds, "bytes": len(pdf),
+               "pages": len(PdfReader(io.BytesIO(pdf)).pages),
+               "peak_mb": peak_kb / 1024, "baseline_mb": baseline_kb / 1024})
+
+
+def measure(kind: str, database_url: str) -> dict:
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    process = context.Process(target=_measure, args=(kind, database_url, queue))
+    process.start()
+    result = queue.get()
+    process.join()
+    return result
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="50,200,1000", help="open issues per run, comma-separated")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="rounds per size; each renders the log and the bare table once, in fresh processes, "
+                             "and the medians count (the machine is shared and noisy)")
+    args = parser.parse_args(argv)
+    sizes = sorted(int(s) for s in args.sizes.split(","))
+
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="log-bench-") as scratch:
+        database_url = f"sqlite:///{scratch}/bench.sqlite"
+        app = make_app(database_url)
+        with app.app_context():
+            from flask_migrate import upgrade
+
+            upgrade(directory=str(Path(__file__).resolve().parent.parent / "migrations"))
+        for size in sizes:
+            fill(database_url, size)
+            runs: dict[str, list[dict]] = {"log": [], "bare": []}
+            for round_number in range(args.rounds):
+                # Alternate the order so neither kind always runs on a warmer machine.
+                for kind in (("log", "bare") if round_number % 2 == 0 else ("bare", "log")):
+                    runs[kind].append(measure(kind, database_url))
+
+            def median(kind, key, runs=runs):
+                return statistics.median(run[key] for run in runs[kind])
+
+            row = {
+                "open_issues": size,
+                "log_seconds": round(median("log", "seconds"), 3),
+                "bare_table_seconds": round(median("bare", "seconds"), 3),
+                "ratio": round(median("log", "seconds") / median("bare", "seconds"), 3),
+                "cpu_ratio": round(median("log", "cpu_seconds") / median("bare", "cpu_seconds"), 3),
+                "log_peak_mb": round(max(run["peak_mb"] for run in runs["log"]), 1),
+                "log_baseline_mb": round(median("log", "baseline_mb"), 1),
+                "bare_peak_mb": round(max(run["peak_mb"] for run in runs["bare"]), 1),
+                "log_pages": runs["log"][0]["pages"],
+                "bare_pages": runs["bare"][0]["pages"],
+                "log_bytes": runs["log"][0]["bytes"],
+                "log_runs_seconds": [round(run["seconds"], 2) for run in runs["log"]],
+                "bare_runs_seconds": [round(run["seconds"], 2) for run in runs["bare"]],
+            }
+            row["meets_ratio_target"] = row["ratio"] <= TARGET_RATIO
+            if size in TARGET_PEAK_MB:
+                row["peak_target_mb"] = TARGET_PEAK_MB[size]
+                row["meets_memory_target"] = row["log_peak_mb"] <= TARGET_PEAK_MB[size]
+            rows.append(row)
+
+    header = (f"{'open issues':>11} {'log s':>8} {'bare s':>8} {'ratio':>6} {'cpu ratio':>9} "
+              f"{'log peak MB':>12} {'bare peak MB':>13} {'pages':>6}")
+    print(header)
+    print("-" * len(header))
+    for row in rows:
+        print(f"{row['open_issues']:>11} {row['log_seconds']:>8.2f} {row['bare_table_seconds']:>8.2f} "
+              f"{row['ratio']:>6.2f} {row['cpu_ratio']:>9.2f} {row['log_peak_mb']:>12.0f} "
+              f"{row['bare_peak_mb']:>13.0f} {row['log_pages']:>6}")
+    print(f"Targets: ratio ≤ {TARGET_RATIO}; peak ≤ 400 MB at 200 and ≤ 800 MB at 1,000 open issues.")
+
+    import weasyprint
+
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps({
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "weasyprint": weasyprint.__version__},
+        "rounds": args.rounds,
+        "targets": {"ratio": TARGET_RATIO, "peak_mb": TARGET_PEAK_MB},
+        "results": rows,
+    }, indent=2))
+    print(f"Written {RESULTS.relative_to(Path.cwd()) if RESULTS.is_relative_to(Path.cwd()) else RESULTS}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,81 @@
+"""Forms for the weekly log: staff commentary, and publishing (or revising) a week."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from ..services.log import LogError, parse_week
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class CommentaryForm(FlaskForm):
+    """What staff tell stakeholders this week, printed after the executive summary."""
+
+    trends = TextAreaField(
+        "Trends",
+        filters=[_strip],
+        validators=[Optional(), Length(max=10_000)],
+        description="What is moving: volumes, services, themes since the previous log.",
+    )
+    emerging_risks = TextAreaField(
+        "Emerging risks",
+        filters=[_strip],
+        validators=[Optional(), Length(max=10_000)],
+        description="What could hurt settlement or participants if nothing changes.",
+    )
+    decisions_required = TextAreaField(
+        "Decisions required",
+        filters=[_strip],
+        validators=[Optional(), Length(max=10_000)],
+        description="What stakeholders need to decide, by when, and who should.",
+    )
+    submit = SubmitField("Save commentary")
+
+
+class PublishForm(FlaskForm):
+    """Publish the log for a week, or a corrected revision of a published week."""
+
+    week = StringField(
+        "Week commencing",
+        filters=[_strip],
+        validators=[DataRequired("Give the Monday of the week to publish.")],
+        description="The Monday of the week, as YYYY-MM-DD.",
+    )
+    revise = BooleanField("Publish a correction as a new revision")
+    reason = TextAreaField(
+        "Reason for the revision",
+        filters=[_strip],
+        validators=[Optional(), Length(max=2_000)],
+        description="Required for a revision: what it corrects. Printed on the revised log.",
+    )
+    submit = SubmitField("Publish the log")
+
+    def validate_week(self, field):
+        try:
+            self.week_date = parse_week(field.data)
+        except LogError as exc:
+            raise ValidationError(str(exc)) from None
+
+    def validate_reason(self, field):
+        if self.revise.data and not field.data:
+            raise ValidationError("Say what the revision corrects.")
+        if field.data and not self.revise.data:
+            raise ValidationError("A reason is only needed for a revision: tick the revision box or clear the reason.")
+
+
+class PreviewForm(FlaskForm):
+    """Render the draft of a week without publishing it."""
+
+    week = HiddenField(filters=[_strip])
+    submit = SubmitField("Preview the draft")
+
+    def validate_week(self, field):
+        try:
+            self.week_date = parse_week(field.data)
+        except LogError as exc:
+            raise ValidationError(str(exc)) from None

@@ -1,0 +1,493 @@
+"""The weekly industry issues log: what it says, its commentary, and publishing it.
+
+A published log is an immutable snapshot: the PDF bytes are stored with their
+SHA-256 and served as stored, never rendered again. A correction is a new,
+numbered revision of the same week; the earlier revision stays downloadable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import current_app
+
+from .. import choices
+from ..charts import AGE_COLOURS, BarChart, bar_chart
+from ..extensions import db
+from ..models import Issue, IssueAction, IssueService, LogCommentary, PublishedLog, User
+from ..models.base import utcnow
+from ..pdf import html_to_pdf
+from ..templating import LONDON
+
+WEEK_FORMAT = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# A table cell longer than this is shortened in the PDF, so that one row always fits on a
+# page; the full text stays on the issue's page in the app.
+CELL_TEXT_LIMIT = 600
+COMMENTARY_FIELDS = ("trends", "emerging_risks", "decisions_required")
+
+
+class LogError(Exception):
+    """A request about the log that cannot be carried out; the message says why."""
+
+
+# ---------------------------------------------------------------- weeks
+
+
+def monday_of(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def current_week(now: datetime | None = None) -> date:
+    """The Monday of this week in Europe/London."""
+    return monday_of((now or utcnow()).astimezone(LONDON).date())
+
+
+def week_start(week: date) -> datetime:
+    """Monday 00:00 in London, as an aware UTC datetime."""
+    return datetime.combine(week, time(0, 0), tzinfo=LONDON).astimezone(UTC)
+
+
+def parse_week(text: str) -> date:
+    """A YYYY-MM-DD date that is a Monday; LogError (with the reason) otherwise."""
+    text = (text or "").strip()
+    try:
+        if not WEEK_FORMAT.match(text):
+            raise ValueError
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise LogError(f'"{text[:40]}" is not a date: give the week commencing as YYYY-MM-DD, e.g. 2026-04-13.') from None
+    check_monday(day)
+    return day
+
+
+def check_monday(day: date) -> None:
+    if day.weekday() != 0:
+        raise LogError(
+            f"{day.isoformat()} is a {day.strftime('%A')}: the log is published for the week commencing "
+            f"a Monday (that week's Monday is {monday_of(day).isoformat()})."
+        )
+
+
+def check_publishable(week: date, now: datetime | None = None) -> None:
+    check_monday(week)
+    this_week = current_week(now)
+    if week > this_week:
+        raise LogError(
+            f"The week commencing {week.isoformat()} has not started yet; the latest week that can be "
+            f"published is {this_week.isoformat()}."
+        )
+
+
+# ---------------------------------------------------------------- what the log says
+
+
+def published_open_clause():
+    return sa.and_(Issue.triage_state == "published", Issue.status.in_(choices.OPEN_STATUSES))
+
+
+@dataclass
+class Summary:
+    """The executive summary: the same numbers on the web page and in the PDF."""
+
+    week: date
+    as_of: datetime
+    period_start: datetime
+    previous_log: PublishedLog | None
+    open_count: int
+    new_count: int
+    resolved_count: int
+    stale_count: int
+    stale_after_days: int
+    by_service: list[tuple[str, int]]
+    by_status: list[tuple[str, int]]
+    by_severity: list[tuple[str, int]]
+    age_profile: list[tuple[str, int]]
+    charts: list[BarChart] = field(default_factory=list)
+
+
+def previous_log(week: date) -> PublishedLog | None:
+    """The first publication of the latest earlier week: where "this week" starts."""
+    latest_week = db.session.scalar(
+        sa.select(sa.func.max(PublishedLog.week_commencing)).where(PublishedLog.week_commencing < week)
+    )
+    if latest_week is None:
+        return None
+    return db.session.scalar(
+        sa.select(PublishedLog)
+        .where(PublishedLog.week_commencing == latest_week)
+        .order_by(PublishedLog.revision)
+        .limit(1)
+    )
+
+
+def reporting_period_start(week: date, previous: PublishedLog | None) -> datetime:
+    if previous is not None:
+        return previous.published_at
+    return week_start(week - timedelta(days=7))
+
+
+def _stale_after_days(value: int | None) -> int:
+    if value is not None:
+        return value
+    return int(current_app.config.get("STALE_AFTER_DAYS", 14))
+
+
+def executive_summary(week: date, *, now: datetime | None = None, stale_after_days: int | None = None) -> Summary:
+    """Counts for the week from a handful of aggregate queries, whatever the number of issues."""
+    as_of = now or utcnow()
+    stale_days = _stale_after_days(stale_after_days)
+    previous = previous_log(week)
+    start = reporting_period_start(week, previous)
+    open_issue = published_open_clause()
+
+    status_counts = dict(
+        db.session.execute(sa.select(Issue.status, sa.func.count()).where(open_issue).group_by(Issue.status)).all()
+    )
+    severity_counts = dict(
+        db.session.execute(sa.select(Issue.severity, sa.func.count()).where(open_issue).group_by(Issue.severity)).all()
+    )
+    service_counts = dict(
+        db.session.execute(
+            sa.select(IssueService.service, sa.func.count())
+            .join(Issue, Issue.id == IssueService.issue_id)
+            .where(open_issue)
+            .group_by(IssueService.service)
+        ).all()
+    )
+    without_service = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Issue)
+        .where(open_issue, ~sa.exists().where(IssueService.issue_id == Issue.id))
+    )
+    # One date per open issue; the buckets follow Issue.age_days exactly.
+    created = db.session.scalars(sa.select(Issue.created_at).where(open_issue)).all()
+    ages = [max(0, (as_of - moment).days) for moment in created]
+    age_profile = [
+        (choices.age_bucket_label(low, high), sum(1 for age in ages if age >= low and (high is None or age <= high)))
+        for low, high in choices.AGE_BUCKETS
+    ]
+    first_seen = sa.func.coalesce(Issue.published_at, Issue.created_at)
+    new_count = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Issue)
+        .where(Issue.triage_state == "published", first_seen >= start, first_seen < as_of)
+    )
+    resolved_count = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Issue).where(*_resolved_conditions(start, as_of))
+    )
+    stale_count = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Issue)
+        .where(open_issue, Issue.last_update_at <= as_of - timedelta(days=stale_days))
+    )
+
+    known_services = [code for code in choices.SERVICE_CODES if service_counts.get(code)]
+    other_services = sorted(code for code in service_counts if code not in choices.SERVICE_CODES)
+    by_service = [(code, service_counts[code]) for code in known_services + other_services]
+    if without_service:
+        by_service.append(("Not specified", without_service))
+    by_status = [(code, status_counts[code]) for code in choices.OPEN_STATUSES if status_counts.get(code)]
+    by_status += [(code, n) for code, n in sorted(status_counts.items()) if code not in choices.OPEN_STATUSES]
+    by_severity = [
+        (label, severity_counts[code]) for code, label in choices.SEVERITIES if severity_counts.get(code)
+    ]
+
+    summary = Summary(
+        week=week,
+        as_of=as_of,
+        period_start=start,
+        previous_log=previous,
+        open_count=sum(status_counts.values()),
+        new_count=new_count,
+        resolved_count=resolved_count,
+        stale_count=stale_count,
+        stale_after_days=stale_days,
+        by_service=by_service,
+        by_status=by_status,
+        by_severity=by_severity,
+        age_profile=age_profile,
+    )
+    summary.charts = [
+        bar_chart("chart-by-service", "Open issues by service", by_service),
+        bar_chart("chart-age-profile", "Age profile of open issues (days open)", age_profile, colours=AGE_COLOURS),
+    ]
+    return summary
+
+
+def _resolved_conditions(start: datetime, end: datetime) -> tuple:
+    return (
+        Issue.triage_state == "published",
+        Issue.status.in_(choices.CLOSED_STATUSES),
+        Issue.resolved_at >= start,
+        Issue.resolved_at < end,
+    )
+
+
+@dataclass
+class LogContents:
+    summary: Summary
+    commentary: LogCommentary | None
+    open_issues: list[Issue]
+    actions: list[IssueAction]
+    resolved: list[Issue]
+
+    @property
+    def week(self) -> date:
+        return self.summary.week
+
+
+def log_contents(week: date, *, now: datetime | None = None, stale_after_days: int | None = None) -> LogContents:
+    """Everything the log prints, loaded in a fixed number of queries."""
+    summary = executive_summary(week, now=now, stale_after_days=stale_after_days)
+    row_loads = (
+        so.selectinload(Issue.service_links),
+        so.selectinload(Issue.message_links),
+        so.joinedload(Issue.owner),
+    )
+    open_issues = db.session.scalars(
+        sa.select(Issue).where(published_open_clause()).options(*row_loads).order_by(Issue.severity, Issue.id)
+    ).unique().all()
+    week_end = week + timedelta(days=6)
+    actions = db.session.scalars(
+        sa.select(IssueAction)
+        .join(Issue, Issue.id == IssueAction.issue_id)
+        .where(
+            Issue.triage_state == "published",
+            IssueAction.status != "Done",
+            IssueAction.due_date.is_not(None),
+            IssueAction.due_date <= week_end,
+        )
+        .options(so.contains_eager(IssueAction.issue))
+        .order_by(IssueAction.due_date, IssueAction.id)
+    ).all()
+    resolved = db.session.scalars(
+        sa.select(Issue)
+        .where(*_resolved_conditions(summary.period_start, summary.as_of))
+        .options(*row_loads)
+        .order_by(Issue.resolved_at, Issue.id)
+    ).unique().all()
+    commentary = db.session.scalar(sa.select(LogCommentary).where(LogCommentary.week_commencing == week))
+    return LogContents(summary=summary, commentary=commentary, open_issues=open_issues, actions=actions, resolved=resolved)
+
+
+# ---------------------------------------------------------------- commentary
+
+
+def get_commentary(week: date) -> LogCommentary | None:
+    return db.session.scalar(sa.select(LogCommentary).where(LogCommentary.week_commencing == week))
+
+
+def save_commentary(week: date, data: dict, user: User, *, now: datetime | None = None) -> LogCommentary:
+    check_monday(week)
+    commentary = get_commentary(week)
+    if commentary is None:
+        commentary = LogCommentary(week_commencing=week)
+        db.session.add(commentary)
+    for name in COMMENTARY_FIELDS:
+        setattr(commentary, name, (data.get(name) or "").strip())
+    commentary.updated_by_id = user.id
+    commentary.updated_at = now or utcnow()
+    db.session.commit()
+    return commentary
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def shorten(text: str | None, limit: int = CELL_TEXT_LIMIT) -> str:
+    text = (text or "").strip()
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rstrip() + "… [shortened: full text on the issue page]"
+
+
+def render_log_html(
+    contents: LogContents,
+    *,
+    published_at: datetime,
+    revision: int | None,
+    reason: str = "",
+    draft: bool = False,
+) -> str:
+    """The print HTML. Rendered straight from the Jinja environment: no request needed."""
+    template = current_app.jinja_env.get_template("pdf/log.html")
+    return template.render(
+        log=contents,
+        summary=contents.summary,
+        published_at=published_at,
+        revision=revision,
+        reason=reason,
+        draft=draft,
+        stale_after_days=contents.summary.stale_after_days,
+        shorten=shorten,
+        week_end=contents.week + timedelta(days=6),
+        today=contents.summary.as_of.astimezone(LONDON).date(),
+        severity_short={code: f"P{code}" for code, _ in choices.SEVERITIES},
+    )
+
+
+def render_log_pdf(contents: LogContents, **kw) -> bytes:
+    return html_to_pdf(render_log_html(contents, **kw), current_app.static_folder)
+
+
+def render_draft(week: date, *, now: datetime | None = None) -> bytes:
+    """The log as it would be published now, marked as a draft; nothing is stored."""
+    now = now or utcnow()
+    check_monday(week)
+    return render_log_pdf(log_contents(week, now=now), published_at=now, revision=None, draft=True)
+
+
+# ---------------------------------------------------------------- publishing
+
+
+def latest_revision(week: date) -> PublishedLog | None:
+    return db.session.scalar(
+        sa.select(PublishedLog)
+        .where(PublishedLog.week_commencing == week)
+        .order_by(PublishedLog.revision.desc())
+        .limit(1)
+    )
+
+
+@dataclass
+class PublishOutcome:
+    log: PublishedLog
+    created: bool
+
+    @property
+    def message(self) -> str:
+        log = self.log
+        week = log.week_commencing.strftime("%d %b %Y")
+        when = log.published_at.astimezone(LONDON).strftime("%d %b %Y %H:%M")
+        if not self.created:
+            return (
+                f"The log for the week commencing {week} is already published (revision {log.revision}, {when}); "
+                "nothing changed. To correct it, publish a new revision with a reason."
+            )
+        what = "Published" if log.revision == 1 else f"Published revision {log.revision} of"
+        return (
+            f"{what} the industry issues log for the week commencing {week}: {log.open_count} open issue"
+            f"{'' if log.open_count == 1 else 's'}, {log.size_bytes / 1024:.1f} kB, SHA-256 {log.sha256[:16]}…"
+        )
+
+
+def check_publish_request(week: date, *, revise: bool, reason: str, now: datetime | None = None) -> PublishedLog | None:
+    """Refuse (LogError) a request that cannot be carried out; return the published log when it would change nothing."""
+    check_publishable(week, now)
+    existing = latest_revision(week)
+    if revise:
+        if existing is None:
+            raise LogError(
+                f"There is no published log for the week commencing {week.isoformat()} to revise; publish it first."
+            )
+        if not (reason or "").strip():
+            raise LogError("Say what the revision corrects: a reason is required.")
+        return None
+    if (reason or "").strip():
+        raise LogError("A reason is given only with a revision (--revise).")
+    return existing
+
+
+def publish_log(
+    week: date,
+    *,
+    user: User | None = None,
+    revise: bool = False,
+    reason: str = "",
+    now: datetime | None = None,
+) -> PublishOutcome:
+    """Render and store the log for the week commencing `week`, once.
+
+    Publishing a week that exists changes nothing (created=False), unless `revise`
+    asks for a correction, which needs a reason and becomes the next revision.
+    """
+    now = now or utcnow()
+    reason = (reason or "").strip()
+    existing = check_publish_request(week, revise=revise, reason=reason, now=now)
+    if existing is not None:
+        return PublishOutcome(existing, created=False)
+    existing = latest_revision(week)
+
+    revision = existing.revision + 1 if existing else 1
+    contents = log_contents(week, now=now)
+    pdf = render_log_pdf(contents, published_at=now, revision=revision, reason=reason)
+    log = PublishedLog(
+        week_commencing=week,
+        revision=revision,
+        published_at=now,
+        published_by_id=user.id if user else None,
+        reason=reason,
+        open_count=len(contents.open_issues),
+        sha256=hashlib.sha256(pdf).hexdigest(),
+        size_bytes=len(pdf),
+        pdf=pdf,
+    )
+    db.session.add(log)
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        # Someone published the same revision while this one rendered: theirs stands.
+        db.session.rollback()
+        theirs = latest_revision(week)
+        if theirs is None:
+            raise
+        if revise:
+            raise LogError(
+                f"Revision {theirs.revision} of the week commencing {week.isoformat()} was published while this "
+                "one was rendering; check it, and publish another revision if it still needs correcting."
+            ) from None
+        return PublishOutcome(theirs, created=False)
+    return PublishOutcome(log, created=True)
+
+
+@dataclass
+class ArchivedWeek:
+    week: date
+    revisions: list[PublishedLog]  # newest first
+    publishers: dict[int, str]
+
+    @property
+    def latest(self) -> PublishedLog:
+        return self.revisions[0]
+
+    def publisher(self, log: PublishedLog) -> str:
+        return self.publishers.get(log.published_by_id, "the command line (scheduled run)")
+
+
+def archive() -> list[ArchivedWeek]:
+    """Every published week, newest first, with its revisions; the PDF bytes stay unloaded."""
+    logs = db.session.scalars(
+        sa.select(PublishedLog).order_by(PublishedLog.week_commencing.desc(), PublishedLog.revision.desc())
+    ).all()
+    user_ids = {log.published_by_id for log in logs if log.published_by_id}
+    publishers = dict(
+        db.session.execute(sa.select(User.id, sa.func.coalesce(sa.func.nullif(User.name, ""), User.email))
+                           .where(User.id.in_(user_ids))).all()
+    ) if user_ids else {}
+    weeks: dict[date, list[PublishedLog]] = {}
+    for log in logs:
+        weeks.setdefault(log.week_commencing, []).append(log)
+    return [ArchivedWeek(week, revisions, publishers) for week, revisions in weeks.items()]
+
+
+def get_log(week: date, revision: int | None = None) -> PublishedLog | None:
+    stmt = sa.select(PublishedLog).where(PublishedLog.week_commencing == week)
+    if revision is None:
+        stmt = stmt.order_by(PublishedLog.revision.desc()).limit(1)
+    else:
+        stmt = stmt.where(PublishedLog.revision == revision)
+    return db.session.scalar(stmt.options(so.undefer(PublishedLog.pdf)))
+
+
+def latest_log() -> PublishedLog | None:
+    return db.session.scalar(
+        sa.select(PublishedLog)
+        .order_by(PublishedLog.week_commencing.desc(), PublishedLog.revision.desc())
+        .limit(1)
+        .options(so.undefer(PublishedLog.pdf))
+    )

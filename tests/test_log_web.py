@@ -1,0 +1,310 @@
+"""The issues log in the browser: archive, downloads, commentary, preview and publishing."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import time
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from pypdf import PdfReader
+
+from issues_tracker.extensions import db
+from issues_tracker.models import LogCommentary, PublishedLog
+from issues_tracker.services import log as log_service
+from tests.helpers import make_issue
+
+
+@pytest.fixture
+def week():
+    return log_service.current_week()
+
+
+@pytest.fixture
+def published(participant, staff, week):
+    """This week published once, with one open issue."""
+    make_issue(participant, publish_by=staff, summary="Message schema validation failures")
+    return log_service.publish_log(week, user=staff).log
+
+
+def wait_for_log(week, revision=1, seconds=120) -> PublishedLog:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        db.session.rollback()  # see rows committed by the rendering process
+        log = db.session.scalar(
+            sa.select(PublishedLog).where(PublishedLog.week_commencing == week, PublishedLog.revision == revision)
+        )
+        if log is not None:
+            return log
+        time.sleep(0.5)
+    raise AssertionError(f"revision {revision} of {week} was not published within {seconds} s")
+
+
+def poll(browser, url, still, seconds=120) -> str:
+    """Follow an htmx progress panel until it no longer says `still`."""
+    deadline = time.monotonic() + seconds
+    panel = still
+    while still in panel:
+        assert time.monotonic() < deadline, f"{url} still says {still!r} after {seconds} s"
+        time.sleep(0.3)
+        panel = browser.get(url, headers={"HX-Request": "true"}).get_data(as_text=True)
+    return panel
+
+
+# ---------------------------------------------------------------- who may do what
+
+STAFF_ONLY = [
+    ("post", "/log/preview"),
+    ("get", "/log/preview/" + "0" * 32),
+    ("get", "/log/commentary/{week}"),
+    ("post", "/log/commentary/{week}"),
+    ("post", "/log/publish"),
+    ("get", "/log/publish/" + "0" * 32),
+]
+SIGNED_IN = [("get", "/log"), ("get", "/log/latest.pdf"), ("get", "/log/{week}.pdf")]
+
+
+@pytest.mark.parametrize(("method", "url"), STAFF_ONLY + SIGNED_IN)
+def test_anonymous_visitors_are_sent_to_sign_in(browser, published, week, method, url):
+    response = getattr(browser, method)(url.format(week=week.isoformat()))
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize(("method", "url"), STAFF_ONLY)
+def test_participants_cannot_preview_publish_or_write_commentary(browser, participant, published, week, method, url):
+    browser.login(participant)
+    response = getattr(browser, method)(url.format(week=week.isoformat()))
+    assert response.status_code == 403
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PublishedLog)) == 1
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(LogCommentary)) == 0
+
+
+def test_participant_sees_archive_and_summary_but_no_staff_controls(browser, participant, published, week):
+    browser.login(participant)
+    page = browser.get("/log").get_data(as_text=True)
+    assert "Published logs" in page and week.strftime("%d %b %Y") in page
+    assert "Open issues by service" in page and "<svg" in page
+    assert "Publish the log" not in page and "Preview the draft" not in page and "/log/commentary/" not in page
+    response = browser.get(f"/log/{week.isoformat()}.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+
+
+# ---------------------------------------------------------------- downloads
+
+
+def test_downloads_are_the_stored_bytes_identical_every_time(browser, participant, published, week):
+    browser.login(participant)
+    first = browser.get(f"/log/{week.isoformat()}.pdf")
+    second = browser.get(f"/log/{week.isoformat()}.pdf")
+    latest = browser.get("/log/latest.pdf")
+    assert first.data == second.data == latest.data
+    assert hashlib.sha256(first.data).hexdigest() == published.sha256
+    assert first.headers["ETag"] == f'"{published.sha256}"'
+    assert "private" in first.headers["Cache-Control"]
+    assert f"industry-issues-log-{week.isoformat()}.pdf" in first.headers["Content-Disposition"]
+    assert PdfReader(io.BytesIO(first.data)).pages
+
+
+def test_unchanged_download_answers_not_modified(browser, participant, published, week):
+    browser.login(participant)
+    response = browser.get(f"/log/{week.isoformat()}.pdf", headers={"If-None-Match": f'"{published.sha256}"'})
+    assert response.status_code == 304
+    assert response.data == b""
+
+
+@pytest.mark.parametrize("path", [
+    "/log/2026-13-45.pdf", "/log/not-a-date.pdf", "/log/2026-4-6.pdf", "/log/20260406.pdf",
+    "/log/{tuesday}.pdf", "/log/{week}.pdf?revision=abc", "/log/{week}.pdf?revision=0",
+    "/log/{week}.pdf?revision=7", "/log/{last_week}.pdf", "/log/commentary/2026-02-30",
+])
+def test_bad_or_unknown_dates_in_the_address_are_not_found(browser, staff, published, week, path):
+    browser.login(staff)
+    url = path.format(week=week.isoformat(), tuesday=(week + timedelta(days=1)).isoformat(),
+                      last_week=(week - timedelta(days=7)).isoformat())
+    response = browser.get(url)
+    assert response.status_code == 404
+    assert "Traceback" not in response.get_data(as_text=True)
+
+
+def test_latest_is_not_found_before_anything_is_published(browser, participant):
+    browser.login(participant)
+    response = browser.get("/log/latest.pdf")
+    assert response.status_code == 404
+    assert "No issues log has been published yet" in response.get_data(as_text=True)
+
+
+def test_a_revision_keeps_the_earlier_one_downloadable(browser, participant, staff, published, week):
+    revised = log_service.publish_log(week, user=staff, revise=True, reason="Owner of IIT-0001 corrected").log
+    browser.login(participant)
+    current = browser.get(f"/log/{week.isoformat()}.pdf")
+    original = browser.get(f"/log/{week.isoformat()}.pdf?revision=1")
+    assert hashlib.sha256(current.data).hexdigest() == revised.sha256
+    assert hashlib.sha256(original.data).hexdigest() == published.sha256
+    assert "immutable" in original.headers["Cache-Control"]
+    assert "industry-issues-log-" + week.isoformat() + "-r2.pdf" in current.headers["Content-Disposition"]
+    text = " ".join(PdfReader(io.BytesIO(current.data)).pages[0].extract_text().split())
+    assert "Revision 2" in text and "Owner of IIT-0001 corrected" in text
+    page = browser.get("/log").get_data(as_text=True)
+    assert f"/log/{week.isoformat()}.pdf?revision=1" in page
+    assert "Owner of IIT-0001 corrected" in page
+
+
+# ---------------------------------------------------------------- the page
+
+
+def test_page_shows_the_executive_summary_and_chart_within_the_csp(browser, staff, participant):
+    make_issue(participant, publish_by=staff, services=["DIP"])
+    make_issue(participant, publish_by=staff, services=["ISD", "DIP"])
+    make_issue(participant, services=["MDS"])  # not published: not counted
+    browser.login(staff)
+    response = browser.get("/log")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    kpis = re.findall(r'<h3>([^<]+)</h3><p class="big-number">(\d+)</p>', page)
+    assert ("Open issues", "2") in kpis and ("New this week", "2") in kpis
+    assert re.search(r'<th scope="row">DIP</th><td>2</td>', page)
+    assert re.search(r'<th scope="row">Under investigation</th><td>2</td>', page)
+    assert re.search(r'<th scope="row">0–13 days</th><td>2</td>', page)
+    assert "MDS" not in re.search(r"Open issues by service</caption>(.*?)</table>", page, re.S).group(1)
+    assert '<svg xmlns="http://www.w3.org/2000/svg" class="bar-chart"' in page
+    assert "style=" not in page and "<style" not in page and "<script>" not in page
+    assert "style-src 'self'" in response.headers["Content-Security-Policy"]
+    assert "Publish the log" in page and "hx-disabled-elt" in page and "hx-indicator" in page
+
+
+# ---------------------------------------------------------------- commentary
+
+
+def test_staff_write_commentary_that_the_published_log_prints(browser, staff, week):
+    browser.login(staff)
+    url = f"/log/commentary/{week.isoformat()}"
+    assert "Decisions required" in browser.get(url).get_data(as_text=True)
+    response = browser.post(url, {
+        "trends": "DIP rejections fell.", "emerging_risks": "Catalogue drift.", "decisions_required": "Freeze date.",
+    })
+    assert response.status_code == 303
+    commentary = db.session.scalar(sa.select(LogCommentary))
+    assert (commentary.week_commencing, commentary.trends, commentary.updated_by_id) == (week, "DIP rejections fell.", staff.id)
+    pdf = log_service.publish_log(week).log.pdf
+    assert "Catalogue drift." in "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def test_too_long_commentary_is_refused_with_the_input_kept(browser, staff, week):
+    browser.login(staff)
+    response = browser.post(f"/log/commentary/{week.isoformat()}", {"trends": "x" * 10_001, "emerging_risks": "Kept"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "There is a problem" in page and "10000" in page.replace(",", "")
+    assert re.search(r'name="emerging_risks">\s*Kept</textarea>', page)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(LogCommentary)) == 0
+
+
+# ---------------------------------------------------------------- publishing from the browser
+
+
+def test_staff_publish_from_the_page_renders_in_another_process(browser, staff, participant, week):
+    make_issue(participant, publish_by=staff, summary="Visibility of message processing status")
+    browser.login(staff)
+    response = browser.post("/log/publish", {"week": week.isoformat()}, htmx=True)
+    panel = response.get_data(as_text=True)
+    assert response.status_code == 202
+    assert "Rendering the log" in panel and "<html" not in panel
+    assert re.search(r"<button type=\"submit\" disabled>", panel)
+    status_url = re.search(r'hx-get="(/log/publish/[0-9a-f]{32})"', panel).group(1)
+
+    log = wait_for_log(week)
+    assert log.published_by_id == staff.id and log.revision == 1
+    panel = poll(browser, status_url, "Rendering the log")
+    assert "Published the industry issues log" in panel
+    assert f"/log/{week.isoformat()}.pdf?revision=1" in panel
+    assert 'id="log-archive" aria-labelledby="archive-h" hx-swap-oob="true"' in panel
+
+    again = browser.post("/log/publish", {"week": week.isoformat()}, htmx=True)
+    assert again.status_code == 200 and "already published" in again.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PublishedLog)) == 1
+
+
+def test_staff_publish_a_revision_without_javascript(browser, staff, published, week):
+    browser.login(staff)
+    response = browser.post("/log/publish", {"week": week.isoformat(), "revise": "y", "reason": "Wrong owner shown"})
+    assert response.status_code == 303
+    revised = wait_for_log(week, revision=2)
+    assert revised.reason == "Wrong owner shown"
+    db.session.rollback()
+    first = db.session.scalar(sa.select(PublishedLog).where(PublishedLog.revision == 1))
+    assert first.sha256 == published.sha256 and hashlib.sha256(first.pdf).hexdigest() == published.sha256
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    ({"week": "{tuesday}"}, "is a Tuesday"),
+    ({"week": "13/04/2026"}, "is not a date"),
+    ({"week": "{next_week}"}, "has not started yet"),
+    ({"week": "{week}", "revise": "y"}, "Say what the revision corrects"),
+    ({"week": "{week}", "reason": "Just because"}, "only needed for a revision"),
+    ({"week": "{last_week}", "revise": "y", "reason": "Fix"}, "no published log"),
+])
+def test_publish_requests_that_cannot_be_done_are_refused_clearly(browser, staff, published, week, data, message):
+    browser.login(staff)
+    values = {
+        key: value.format(week=week.isoformat(), tuesday=(week + timedelta(days=1)).isoformat(),
+                          next_week=(week + timedelta(days=7)).isoformat(),
+                          last_week=(week - timedelta(days=7)).isoformat())
+        for key, value in data.items()
+    }
+    response = browser.post("/log/publish", values, htmx=True)
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PublishedLog)) == 1
+
+
+def test_staff_preview_renders_a_draft_in_another_process_without_publishing(browser, staff, participant, week):
+    issue = make_issue(participant, publish_by=staff)
+    browser.login(staff)
+    response = browser.post("/log/preview", {"week": week.isoformat()}, htmx=True)
+    panel = response.get_data(as_text=True)
+    assert response.status_code == 202 and "Rendering the draft" in panel
+    assert re.search(r'<button type="submit" class="secondary" disabled>', panel)
+    url = re.search(r'hx-get="(/log/preview/[0-9a-f]{32})"', panel).group(1)
+
+    panel = poll(browser, url, "Rendering the draft")
+    assert "Open the draft (PDF)" in panel
+    pdf = browser.get(url)
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    assert pdf.headers["Cache-Control"] == "no-store"
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
+    assert "DRAFT" in text and issue.reference in text
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PublishedLog)) == 0
+    # Progress of a preview is not the progress of a publication.
+    assert browser.get(url.replace("/preview/", "/publish/")).status_code == 404
+
+
+def test_preview_without_javascript_shows_progress_then_the_pdf(browser, staff, week):
+    browser.login(staff)
+    response = browser.post("/log/preview", {"week": week.isoformat()})
+    assert response.status_code == 303
+    url = response.headers["Location"]
+    deadline = time.monotonic() + 120
+    page = browser.get(url)
+    while page.mimetype != "application/pdf":
+        assert time.monotonic() < deadline
+        assert "Draft preview" in page.get_data(as_text=True) and "Check again" in page.get_data(as_text=True)
+        time.sleep(0.3)
+        page = browser.get(url)
+    assert page.data.startswith(b"%PDF")
+
+
+def test_preview_of_a_week_that_is_not_a_monday_is_refused(browser, staff, week):
+    browser.login(staff)
+    response = browser.post("/log/preview", {"week": (week + timedelta(days=2)).isoformat()}, htmx=True)
+    assert response.status_code == 422
+    assert "is a Wednesday" in response.get_data(as_text=True)
+
+
+def test_unknown_progress_is_not_found(browser, staff):
+    browser.login(staff)
+    for url in ("/log/publish/" + "f" * 32, "/log/publish/not-a-job", "/log/preview/" + "f" * 32, "/log/preview/../x"):
+        assert browser.get(url).status_code == 404
