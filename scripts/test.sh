@@ -7,8 +7,8 @@ scripts/setup.sh dev
 [ -x /usr/bin/chromium ] || { echo "Chromium is required for the browser tests (apt-get install chromium)." >&2; exit 1; }
 .venv/bin/ruff check .
 echo "== Test suite on SQLite"
-env -u TEST_DATABASE_URL .venv/bin/python -m pytest "$@"
+env -u TEST_DATABASE_URL .venv/bin/python -m pytest -n 2 "$@"
 if [ -n "${TEST_DATABASE_URL:-}" ]; then
   echo "== Test suite on PostgreSQL"
-  .venv/bin/python -m pytest "$@"
+  .venv/bin/python -m pytest -n 2 "$@"
 fi
