@@ -207,3 +207,14 @@ def test_exports_respect_visibility(browser, participant, outsider, staff):
     browser.login(participant)
     assert "private submission" not in browser.get("/issues.csv").get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Issue)) == 1
+
+
+def test_excel_export_copes_with_control_characters_already_stored(browser, participant, staff):
+    issue = make_issue(participant, publish_by=staff, summary="Stored before cleaning")
+    issue.description = "vertical\x0btab and bell\x07"
+    db.session.commit()
+    browser.login(participant)
+    response = browser.get("/issues.xlsx")
+    assert response.status_code == 200
+    row = list(load_workbook(io.BytesIO(response.data)).active.values)[1]
+    assert "verticaltab and bell" in row

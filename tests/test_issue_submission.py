@@ -115,3 +115,13 @@ def test_html_in_submissions_is_shown_as_text(browser, participant):
     page = browser.get(response.headers["Location"]).get_data(as_text=True)
     assert "<script>alert" not in page
     assert "&lt;script&gt;alert" in page
+
+
+def test_control_characters_are_removed_from_what_people_type(browser, participant):
+    browser.login(participant)
+    data = dict(VALID_SUBMISSION, summary="Pasted\x00 from\x0b Word", description="line one\x0bline two\nline three")
+    assert browser.post("/issues/new", data).status_code == 303
+    issue = db.session.scalar(sa.select(Issue))
+    assert issue.summary == "Pasted from Word"
+    assert issue.description == "line oneline two\nline three"
+    assert browser.get("/issues?q=%00").status_code == 200

@@ -143,3 +143,28 @@ def test_participants_cannot_import(browser, participant):
     assert browser.get("/issues/import").status_code == 403
     assert upload(browser, "tracker.xlsx", xlsx([HEADER, ROW_1])).status_code == 403
     assert issues() == []
+
+
+def test_damaged_files_get_a_message_not_an_error(browser, staff):
+    import zipfile
+
+    browser.login(staff)
+    damaged = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(xlsx([HEADER, ROW_1]))) as source, zipfile.ZipFile(damaged, "w") as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            target.writestr(item, b"<not-xml" if item.filename.endswith("sheet1.xml") else content)
+    huge_cell = ",".join(HEADER) + "\n" + ",".join(['"' + "x" * 200_000 + '"'] + ROW_1[1:])
+    for name, content in (("tracker.xlsx", damaged.getvalue()), ("tracker.csv", huge_cell.encode())):
+        response = upload(browser, name, content)
+        assert response.status_code == 422, name
+        assert "could not be read" in response.get_data(as_text=True) or "not a readable" in response.get_data(as_text=True)
+    assert issues() == []
+
+
+def test_control_characters_are_removed_on_import(browser, staff):
+    browser.login(staff)
+    row = list(ROW_1)
+    row[1] = "Pasted\x00 from\x0b Word"
+    assert upload(browser, "tracker.csv", "\n".join(",".join(r) for r in [HEADER, row]).encode()).status_code == 303
+    assert issues()[0].summary == "Pasted from Word"

@@ -1,9 +1,9 @@
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from .. import choices
 from ..services.accounts import MIN_PASSWORD_LENGTH
+from .base import AppForm
 from .fields import IntSelectField
 
 
@@ -11,7 +11,7 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(AppForm):
     name = StringField(
         "Name", filters=[_strip], validators=[DataRequired("Enter the organisation's name."), Length(max=120)]
     )
@@ -19,7 +19,7 @@ class OrganisationForm(FlaskForm):
     submit = SubmitField("Save organisation")
 
 
-class UserForm(FlaskForm):
+class UserForm(AppForm):
     email = EmailField(
         "Email address",
         filters=[_strip],

@@ -1,9 +1,10 @@
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, Email, Length
 
+from .base import AppForm
 
-class LoginForm(FlaskForm):
+
+class LoginForm(AppForm):
     email = EmailField(
         "Email address",
         validators=[DataRequired("Enter your email address."), Email("Enter a valid email address."), Length(max=254)],
@@ -17,7 +18,7 @@ class LoginForm(FlaskForm):
     submit = SubmitField("Sign in")
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(AppForm):
     """A form with only the CSRF token, for one-button POSTs."""
 
     submit = SubmitField("Submit")

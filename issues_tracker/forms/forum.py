@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     FieldList,
-    Form,
     FormField,
     IntegerField,
     SelectField,
@@ -21,6 +19,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from .. import choices
+from .base import AppForm, AppSubform
 
 
 def _strip(value):
@@ -42,7 +41,7 @@ class WebAddress:
             raise ValidationError("Enter a full web address starting with https://, e.g. the Teams or SharePoint link.")
 
 
-class AgendaItemForm(Form):
+class AgendaItemForm(AppSubform):
     """One agenda row; a row left without a topic is dropped (that is how to remove one)."""
 
     number = IntegerField("No.", validators=[Optional(), NumberRange(min=1, max=99, message="Use a number from 1 to 99.")])
@@ -50,7 +49,7 @@ class AgendaItemForm(Form):
     presenter = StringField("Presenter", filters=STRIP, validators=[Optional(), Length(max=120)])
 
 
-class MeetingForm(FlaskForm):
+class MeetingForm(AppForm):
     meeting_date = DateField("Date", validators=[InputRequired("Enter the meeting date.")])
     title = StringField(
         "Title", filters=STRIP, default="Service Management Forum",
@@ -90,7 +89,7 @@ class MeetingForm(FlaskForm):
             raise ValidationError(f"Agenda numbers must differ (repeated: {', '.join(map(str, duplicates))}).")
 
 
-class ForumActionForm(FlaskForm):
+class ForumActionForm(AppForm):
     description = TextAreaField(
         "Action", filters=STRIP, validators=[DataRequired("Describe the action."), Length(max=5_000)],
         description="What will be done, by whom, and what the forum expects to see.",
@@ -108,7 +107,7 @@ class ForumActionForm(FlaskForm):
     submit = SubmitField("Save action")
 
 
-class ActionUpdateForm(FlaskForm):
+class ActionUpdateForm(AppForm):
     status = SelectField("Status", choices=choices.FORUM_ACTION_STATUSES)
     text = TextAreaField(
         "Update", filters=STRIP, validators=[Optional(), Length(max=5_000)],
@@ -117,7 +116,7 @@ class ActionUpdateForm(FlaskForm):
     submit = SubmitField("Record update")
 
 
-class ActionFilterForm(FlaskForm):
+class ActionFilterForm(AppForm):
     """The actions log's filters, read from the query string (GET, no CSRF)."""
 
     class Meta:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     HiddenField,
@@ -17,6 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from .. import choices
+from .base import AppForm
 from .fields import IntSelectField, MultiCheckboxField
 
 SERVICE_DESK_REF = re.compile(r"^(CS|INC|PRB|CHG|RITM)\d{4,10}$")
@@ -75,7 +75,7 @@ def _strip(value):
 STRIP = [_strip]
 
 
-class IssueForm(FlaskForm):
+class IssueForm(AppForm):
     """What a participant tells us about an industry issue (the MVP tracker's columns)."""
 
     summary = StringField(
@@ -181,7 +181,7 @@ class StaffIssueForm(IssueForm):
     submit = SubmitField("Save changes")
 
 
-class TriageForm(FlaskForm):
+class TriageForm(AppForm):
     decision = SelectField(
         "Decision", choices=[("publish", "Publish to the industry view"), ("reject", "Reject")]
     )
@@ -193,7 +193,7 @@ class TriageForm(FlaskForm):
             raise ValidationError("Say why the issue is rejected; the submitter will see it.")
 
 
-class IssueActionForm(FlaskForm):
+class IssueActionForm(AppForm):
     description = TextAreaField(
         "Action", filters=STRIP, validators=[DataRequired("Describe the action."), Length(max=2_000)]
     )
@@ -205,7 +205,7 @@ class IssueActionForm(FlaskForm):
     submit = SubmitField("Save action")
 
 
-class ActionStatusForm(FlaskForm):
+class ActionStatusForm(AppForm):
     status = SelectField("Status", choices=choices.ACTION_STATUSES)
     submit = SubmitField("Update")
 
@@ -214,7 +214,7 @@ def _with_any(options, label="Any"):
     return [("", label)] + [(str(code), text) for code, text in options]
 
 
-class IssueFilterForm(FlaskForm):
+class IssueFilterForm(AppForm):
     """The list's filters, read from the query string (GET, no CSRF)."""
 
     class Meta:

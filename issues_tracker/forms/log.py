@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..services.log import LogError, parse_week
+from .base import AppForm
 
 
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-class CommentaryForm(FlaskForm):
+class CommentaryForm(AppForm):
     """What staff tell stakeholders this week, printed after the executive summary."""
 
     trends = TextAreaField(
@@ -37,7 +37,7 @@ class CommentaryForm(FlaskForm):
     submit = SubmitField("Save commentary")
 
 
-class PublishForm(FlaskForm):
+class PublishForm(AppForm):
     """Publish the log for a week, or a corrected revision of a published week."""
 
     week = StringField(
@@ -68,7 +68,7 @@ class PublishForm(FlaskForm):
             raise ValidationError("A reason is only needed for a revision: tick the revision box or clear the reason.")
 
 
-class PreviewForm(FlaskForm):
+class PreviewForm(AppForm):
     """Render the draft of a week without publishing it."""
 
     week = HiddenField(filters=[_strip])

@@ -5,12 +5,10 @@ from __future__ import annotations
 import re
 
 from flask import request
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
     FieldList,
-    Form,
     FormField,
     RadioField,
     SelectField,
@@ -33,6 +31,7 @@ from ..services.polls import (
     foreign_questions_message,
     split_lines,
 )
+from .base import AppForm, AppSubform
 
 
 def _strip(value):
@@ -43,7 +42,7 @@ STRIP = [_strip]
 QUESTION_KEY = re.compile(r"^q(\d{1,12})$")
 
 
-class QuestionForm(Form):
+class QuestionForm(AppSubform):
     """One question of the poll; a row left without question text is dropped."""
 
     text = TextAreaField("Question", filters=STRIP, validators=[Optional(), Length(max=1_000)])
@@ -60,7 +59,7 @@ class QuestionForm(Form):
         return QuestionSpec(self.text.data or "", self.kind.data, bool(self.required.data), split_lines(self.options.data))
 
 
-class PollForm(FlaskForm):
+class PollForm(AppForm):
     title = StringField(
         "Title", filters=STRIP, validators=[DataRequired("Give the poll a title."), Length(max=200)],
         description="e.g. “Service Management Forum feedback – May 2026”.",
@@ -127,7 +126,7 @@ class AnswerCheck:
             raise StopValidation(str(exc)) from None
 
 
-class PollResponseForm(FlaskForm):
+class PollResponseForm(AppForm):
     """A respondent's answers: one field per question, named q<question id>."""
 
     submit = SubmitField("Send response")

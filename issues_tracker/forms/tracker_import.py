@@ -1,9 +1,10 @@
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import SubmitField
 
+from .base import AppForm
 
-class TrackerImportForm(FlaskForm):
+
+class TrackerImportForm(AppForm):
     file = FileField(
         "Tracker spreadsheet",
         validators=[

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 from flask import Response
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from ..models import Issue
@@ -46,9 +47,12 @@ COLUMNS: list[tuple[str, callable]] = [
 
 
 def _safe_cell(value):
-    """Stop spreadsheet programs from running user text as a formula."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
+    """Stop spreadsheet programs from running user text as a formula; drop characters
+    a workbook cannot hold."""
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+            return "'" + value
     return value
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import zipfile
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -18,6 +17,7 @@ from openpyxl import load_workbook
 
 from .. import choices
 from ..extensions import db
+from ..forms.base import without_control_characters
 from ..forms.issues import parse_party_count, parse_service_desk_refs
 from ..models import Issue, User
 from . import issues as issue_service
@@ -77,17 +77,16 @@ class ImportResult:
 def read_table(filename: str, data: bytes) -> list[dict[str, str]]:
     name = (filename or "").lower()
     if name.endswith(".xlsx"):
-        try:
-            sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).active
-            rows = [["" if v is None else str(v).strip() for v in row] for row in sheet.iter_rows(values_only=True)]
-        except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-            raise TrackerFileError("The file is not a readable Excel workbook (.xlsx).") from exc
+        rows = _workbook_rows(data)
     elif name.endswith(".csv"):
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise TrackerFileError("The CSV file is not UTF-8 text. Save it as “CSV UTF-8” and try again.") from exc
-        rows = [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]
+        try:
+            rows = [[_clean(cell) for cell in row] for row in csv.reader(io.StringIO(text))]
+        except csv.Error as exc:
+            raise TrackerFileError(f"The CSV file could not be read: {exc}.") from exc
     else:
         raise TrackerFileError("Upload the tracker as an Excel workbook (.xlsx) or a CSV file (.csv).")
     rows = [row for row in rows if any(row)]
@@ -100,6 +99,26 @@ def read_table(filename: str, data: bytes) -> list[dict[str, str]]:
     if len(rows) - 1 > MAX_ROWS:
         raise TrackerFileError(f"The file has {len(rows) - 1} rows; import at most {MAX_ROWS} at a time.")
     return [{key: (row[i] if i < len(row) else "") for i, key in enumerate(header) if key} for row in rows[1:]]
+
+
+def _clean(value) -> str:
+    return without_control_characters("" if value is None else str(value)).strip()
+
+
+def _workbook_rows(data: bytes) -> list[list[str]]:
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged or foreign file
+        raise TrackerFileError("The file is not a readable Excel workbook (.xlsx).") from exc
+    sheet = book.worksheets[0] if book.worksheets else None
+    if sheet is None:
+        raise TrackerFileError("The workbook has no worksheet with the tracker's rows.")
+    try:
+        return [[_clean(value) for value in row] for row in sheet.iter_rows(values_only=True)]
+    except Exception as exc:  # damaged XML inside an otherwise valid zip
+        raise TrackerFileError("The workbook's first sheet could not be read; save it again from Excel.") from exc
+    finally:
+        book.close()
 
 
 def _choice(value: str, codes, label: str, default: str) -> str:
