@@ -29,6 +29,15 @@ def _flag(name: str, default: bool) -> bool:
     return value.strip().lower() in ("1", "true", "yes", "on")
 
 
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit():
+        raise ConfigError(f"{name} must be a whole number, not {value!r}.")
+    return int(value)
+
+
 def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
     """Build the Flask config mapping from the environment and explicit overrides."""
     overrides = dict(overrides or {})
@@ -53,7 +62,13 @@ def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
         "REDIS_URL": redis_url,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
-        "LOGIN_RATE_LIMIT": "10 per minute;50 per hour",
+        # Sign-in attempts: per client address (generous, as a whole company may share
+        # one address) and per address and account together (tight, against guessing one
+        # password, without letting a stranger lock the account owner out).
+        "LOGIN_RATE_LIMIT": "30 per minute;300 per hour",
+        "LOGIN_ACCOUNT_RATE_LIMIT": "5 per minute;20 per hour",
+        # How many reverse proxies in front of the app set X-Forwarded-For/-Proto.
+        "TRUSTED_PROXY_COUNT": _int("TRUSTED_PROXY_COUNT", 0),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", not (testing or development)),

@@ -5,7 +5,8 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
 from ..extensions import db, limiter, login_manager
@@ -33,19 +34,22 @@ def safe_next(target: str | None) -> str:
     return target
 
 
-def _login_email_key() -> str:
-    return "login-email:" + (request.form.get("email") or "").strip().lower()[:254]
+def _address_and_account_key() -> str:
+    email = (request.form.get("email") or "").strip().lower()[:254]
+    return f"login:{get_remote_address()}:{email}"
 
 
-def _login_limit() -> str:
-    from flask import current_app
-
+def _address_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+def _account_limit() -> str:
+    return current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"]
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
-@limiter.limit(_login_limit, methods=["POST"], key_func=_login_email_key)
+@limiter.limit(_address_limit, methods=["POST"])
+@limiter.limit(_account_limit, methods=["POST"], key_func=_address_and_account_key)
 def login():
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next")))
