@@ -166,7 +166,7 @@ def test_bad_staff_input_is_refused(browser, participant, staff):
     issue = make_issue(participant, publish_by=staff)
     browser.login(staff)
     data = edit_form(browser, issue.id)
-    for field, value in (("status", "Exploded"), ("owner_id", "999999"), ("owner_id", "x"), ("target_date", "31/31/2026")):
+    for field, value in (("status", "Exploded"), ("owner_id", "999999"), ("owner_id", "x"), ("target_date", "31/31/2026"), ("target_date", "0001-01-01"), ("target_date", "9999-12-31")):
         response = browser.post(f"/issues/{issue.id}/edit", dict(data, **{field: value}))
         assert response.status_code == 422, field
     db.session.refresh(issue)
@@ -196,6 +196,9 @@ def test_staff_add_and_update_actions(browser, participant, staff):
 def test_action_needs_description_and_owner(browser, participant, staff):
     issue = make_issue(participant, publish_by=staff)
     browser.login(staff)
+    response = browser.post(f"/issues/{issue.id}/actions", {"description": "Do it", "owner_name": "Sam", "due_date": "0001-01-01"})
+    assert response.status_code == 422
+    assert "Enter a date between 2000 and 2100." in response.get_data(as_text=True)
     response = browser.post(f"/issues/{issue.id}/actions", {"description": "", "owner_name": "", "due_date": "soon"})
     text = response.get_data(as_text=True)
     assert response.status_code == 422

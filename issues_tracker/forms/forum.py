@@ -20,6 +20,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from .. import choices
 from .base import AppForm, AppSubform
+from .fields import SensibleDate
 
 
 def _strip(value):
@@ -50,7 +51,7 @@ class AgendaItemForm(AppSubform):
 
 
 class MeetingForm(AppForm):
-    meeting_date = DateField("Date", validators=[InputRequired("Enter the meeting date.")])
+    meeting_date = DateField("Date", validators=[InputRequired("Enter the meeting date."), SensibleDate()])
     title = StringField(
         "Title", filters=STRIP, default="Service Management Forum",
         validators=[DataRequired("Give the meeting a title."), Length(max=200)],
@@ -97,7 +98,7 @@ class ForumActionForm(AppForm):
     owner_name = StringField(
         "Owner", filters=STRIP, validators=[DataRequired("Name who owns the action."), Length(max=120)]
     )
-    date_raised = DateField("Date raised", validators=[InputRequired("Enter the date the action was raised.")])
+    date_raised = DateField("Date raised", validators=[InputRequired("Enter the date the action was raised."), SensibleDate()])
     meeting_id = SelectField("Raised at meeting", coerce=int, default=0)
     issue_ref = StringField(
         "Linked industry issue", filters=STRIP, validators=[Optional(), Length(max=20)],

@@ -17,7 +17,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from .. import choices
 from .base import AppForm
-from .fields import IntSelectField, MultiCheckboxField
+from .fields import IntSelectField, MultiCheckboxField, SensibleDate
 
 SERVICE_DESK_REF = re.compile(r"^(CS|INC|PRB|CHG|RITM)\d{4,10}$")
 
@@ -170,7 +170,7 @@ class StaffIssueForm(IssueForm):
     )
     resolution_status = SelectField("Resolution status", choices=choices.RESOLUTION_STATUSES)
     owner_id = IntSelectField("Owner", default=0)
-    target_date = DateField("Target date", validators=[Optional()])
+    target_date = DateField("Target date", validators=[Optional(), SensibleDate()])
     progress_note = TextAreaField(
         "Progress note",
         filters=STRIP,
@@ -200,7 +200,7 @@ class IssueActionForm(AppForm):
     owner_name = StringField(
         "Owner", filters=STRIP, validators=[DataRequired("Name who owns the action."), Length(max=120)]
     )
-    due_date = DateField("Due date", validators=[Optional()])
+    due_date = DateField("Due date", validators=[Optional(), SensibleDate()])
     status = SelectField("Status", choices=choices.ACTION_STATUSES, default="Open")
     submit = SubmitField("Save action")
 

@@ -32,6 +32,7 @@ from ..services.polls import (
     split_lines,
 )
 from .base import AppForm, AppSubform
+from .fields import SensibleDate
 
 
 def _strip(value):
@@ -70,7 +71,7 @@ class PollForm(AppForm):
     )
     meeting_id = SelectField("Meeting", coerce=int, default=0)
     closes_at = DateTimeLocalField(
-        "Closes at (UK time)", format=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"], validators=[Optional()],
+        "Closes at (UK time)", format=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"], validators=[Optional(), SensibleDate()],
         description="Optional: the poll stops taking responses at this time. Leave blank to close it by hand.",
     )
     use_standard = BooleanField(
