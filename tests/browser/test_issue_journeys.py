@@ -43,6 +43,16 @@ def test_filter_and_search_swap_rows_in_place_and_back_restores(page, participan
     page.wait_for_url(re.compile(r"/issues\?service=ISD$"))
     page.wait_for_function("document.querySelector('#results .results-count').innerText.startsWith('3 ')")
     assert page.get_by_label("Service").input_value() == "ISD"
+    assert page.get_by_label("Search").input_value() == ""
+
+    page.go_back()
+    page.wait_for_url(re.compile(r"/issues$"))
+    page.wait_for_function("document.querySelector('#results .results-count').innerText.startsWith('15 ')")
+    assert page.get_by_label("Service").input_value() == ""
+
+    page.go_forward()
+    page.wait_for_url(re.compile(r"/issues\?service=ISD$"))
+    assert page.get_by_label("Service").input_value() == "ISD"
     assert page.problems == []
 
 

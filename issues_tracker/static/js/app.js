@@ -45,22 +45,29 @@
     showProblem("Could not reach the server. Check your connection and try again.");
   });
 
-  // htmx keeps a copy of the page for Back; copy the controls' current values into
-  // their attributes first, so the restored filters show what was chosen.
-  document.addEventListener("htmx:beforeHistorySave", function () {
-    document.querySelectorAll("select").forEach(function (select) {
-      Array.prototype.forEach.call(select.options, function (option) {
-        option.toggleAttribute("selected", option.selected);
+  // Back and Forward restore htmx's copy of the page, in which only the results were
+  // swapped: set the filter controls from the restored address so they match the results.
+  function syncFiltersWithAddress() {
+    var params = new URLSearchParams(window.location.search);
+    document.querySelectorAll("form[hx-push-url]").forEach(function (form) {
+      if (new URL(form.action, window.location.href).pathname !== window.location.pathname) return;
+      Array.prototype.forEach.call(form.elements, function (control) {
+        if (!control.name || control.type === "submit" || control.type === "button") return;
+        var values = params.getAll(control.name);
+        if (control.tagName === "SELECT") {
+          var index = Array.prototype.findIndex.call(control.options, function (option) {
+            return values.indexOf(option.value) !== -1;
+          });
+          control.selectedIndex = index === -1 ? 0 : index;
+        } else if (control.type === "checkbox" || control.type === "radio") {
+          control.checked = values.indexOf(control.value) !== -1;
+        } else {
+          control.value = values.length ? values[0] : "";
+        }
       });
     });
-    document.querySelectorAll("input").forEach(function (input) {
-      if (input.type === "checkbox" || input.type === "radio") input.toggleAttribute("checked", input.checked);
-      else if (input.type !== "password" && input.type !== "hidden") input.setAttribute("value", input.value);
-    });
-    document.querySelectorAll("textarea").forEach(function (area) {
-      area.textContent = area.value;
-    });
-  });
+  }
+  document.addEventListener("htmx:historyRestore", syncFiltersWithAddress);
 
   // Pagination links inside the results move focus to the results heading after the swap.
   document.addEventListener("htmx:afterSwap", function (event) {
