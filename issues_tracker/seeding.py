@@ -28,6 +28,7 @@ from .models import (
     User,
 )
 from .services.accounts import get_or_create_organisation
+from .services.polls import STANDARD_FEEDBACK_INTRO, STANDARD_FEEDBACK_QUESTIONS
 
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
 SERVICE_PROVIDER = "Elexon"
@@ -180,12 +181,12 @@ def _seed_poll(spec: dict) -> int:
         seed_key=spec["seed_key"],
         meeting_id=_meeting_id(spec["meeting"]),
         title=spec["title"],
-        intro=spec["intro"],
+        intro=STANDARD_FEEDBACK_INTRO,
         state=spec["state"],
     )
     poll.questions = [
-        PollQuestion(position=i + 1, text=q["text"], kind=q["kind"], required=q["required"], options="\n".join(q["options"]))
-        for i, q in enumerate(spec["questions"])
+        PollQuestion(position=i + 1, text=q.text, kind=q.kind, required=q.required, options="\n".join(q.options))
+        for i, q in enumerate(STANDARD_FEEDBACK_QUESTIONS)
     ]
     db.session.add(poll)
     db.session.flush()

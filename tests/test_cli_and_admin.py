@@ -36,7 +36,7 @@ def test_seed_keeps_the_packs_values(runner):
     assert issue.next_run_resolves == "No"
     poll = db.session.scalar(sa.select(Poll))
     assert poll.state == "open" and len(poll.questions) == 4
-    assert [q.required for q in poll.questions] == [True, True, True, False]
+    assert [q.required for q in poll.questions] == [True, False, True, False]
     smf14 = db.session.scalar(sa.select(ForumAction).where(ForumAction.number == 14))
     assert smf14.owner_name == "Sam Young" and smf14.status == "Open"
 

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -398,10 +396,14 @@ def test_participant_cannot_export_responses(browser, participant):
 # ---------------------------------------------------------------- building, opening, closing
 
 
-def test_standard_questions_are_the_packs_four_feedback_questions(app):
-    pack = json.loads((Path(__file__).resolve().parent.parent / "seeds" / "forum.json").read_text())["feedback_poll"]
+def test_the_seeded_feedback_poll_asks_the_standard_questions(app):
+    from issues_tracker.seeding import seed_all
+
+    seed_all()
+    seeded = db.session.scalar(sa.select(Poll).where(Poll.seed_key.is_not(None)))
     standard = [(q.text, q.kind, q.required, q.options) for q in poll_service.STANDARD_FEEDBACK_QUESTIONS]
-    assert standard == [(q["text"], q["kind"], q["required"], q["options"]) for q in pack["questions"]]
+    assert [(q.text, q.kind, q.required, q.option_list) for q in seeded.questions] == standard
+    assert [q.required for q in seeded.questions] == [True, False, True, False]
 
 
 def test_staff_build_a_poll_from_the_standard_feedback_questions(browser, staff):
@@ -414,7 +416,7 @@ def test_staff_build_a_poll_from_the_standard_feedback_questions(browser, staff)
     assert response.status_code == 303
     poll = db.session.scalar(sa.select(Poll))
     assert poll.state == "draft" and poll.meeting_id == meeting.id
-    assert [(q.kind, q.required) for q in poll.questions] == [("choice", True), ("text", True), ("choice", True), ("text", False)]
+    assert [(q.kind, q.required) for q in poll.questions] == [("choice", True), ("text", False), ("choice", True), ("text", False)]
     assert poll.questions[0].option_list == ["Yes", "Partially", "No"]
     assert "Tell us what's working" in poll.intro
 

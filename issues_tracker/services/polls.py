@@ -69,7 +69,8 @@ STANDARD_FEEDBACK_QUESTIONS = [
         "improve over the coming months, is this meeting your immediate needs?",
         "choice", True, ["Yes", "Partially", "No"],
     ),
-    QuestionSpec("If not, please highlight any immediate changes you would like to see?", "text", True),
+    # Asked of those who answered Partially or No, so it cannot be required of everyone.
+    QuestionSpec("If not, please highlight any immediate changes you would like to see?", "text", False),
     QuestionSpec("Do these monthly sessions provide the right level of insight and value?",
                  "choice", True, ["Yes", "Partially", "No"]),
     QuestionSpec("How can we make these sessions more valuable and effective for you?", "text", False),
