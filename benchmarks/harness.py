@@ -93,6 +93,10 @@ class RunContext:
         self.workdir = workdir
         self._datasets: dict[int, Dataset] = {}
 
+    def progress(self, text: str) -> None:
+        """Figures as they come, on stderr; the final table goes to stdout."""
+        print(text, file=sys.stderr, flush=True)
+
     def dataset(self, size: int) -> Dataset:
         """The database with `size` synthetic issues, built once per run (per size)."""
         if size not in self._datasets:
@@ -107,8 +111,9 @@ class RunContext:
         return "sqlite:///" + str(self.workdir / f"bench-{size}.sqlite")
 
     @contextmanager
-    def server(self, dataset: Dataset) -> Iterator[str]:
-        with gunicorn(dataset, self.options.workers) as base_url:
+    def server(self, dataset: Dataset, config: dict | None = None) -> Iterator[str]:
+        """gunicorn serving the dataset; config overrides go to create_app (e.g. RATELIMIT_ENABLED)."""
+        with gunicorn(dataset, self.options.workers, config) as base_url:
             yield base_url
 
     def timed(self, client, endpoints: dict[str, Endpoint]) -> dict[str, dict]:
@@ -171,7 +176,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(dataset: Dataset, workers: int) -> Iterator[str]:
+def gunicorn(dataset: Dataset, workers: int, config: dict | None = None) -> Iterator[str]:
     """The app under gunicorn on 127.0.0.1, configured from the environment as in production."""
     port = free_port()
     env = dict(os.environ)
@@ -180,7 +185,7 @@ def gunicorn(dataset: Dataset, workers: int) -> Iterator[str]:
     env.update(DATABASE_URL=dataset.url, SECRET_KEY=dataset.secret_key, SESSION_COOKIE_SECURE="0")
     command = [
         sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-        "--log-level", "warning", "issues_tracker:create_app()",
+        "--log-level", "warning", f"issues_tracker:create_app({config!r})" if config else "issues_tracker:create_app()",
     ]
     process = subprocess.Popen(command, cwd=REPO_ROOT, env=env)  # noqa: S603 (our own command line)
     base_url = f"http://127.0.0.1:{port}"

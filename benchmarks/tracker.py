@@ -173,6 +173,7 @@ def run(ctx: RunContext) -> SectionResult:
     for size in ctx.options.sizes:
         by_size[size] = measure_size(ctx, size)
         lines += table(by_size[size], ctx.options.workers) + [""]
+        ctx.progress("\n".join(table(by_size[size], ctx.options.workers)))
     return SectionResult(
         data={"sizes": {str(size): result for size, result in by_size.items()}},
         table=lines,

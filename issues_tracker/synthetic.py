@@ -266,6 +266,11 @@ def generate(n: int, *, random_seed: int = 2026, progress: bool = False, now: da
     finally:
         bar.close()
     db.session.commit()
+    if db.session.get_bind().dialect.name == "postgresql":
+        # As after any bulk load: fresh planner statistics now, not when autovacuum gets to it.
+        # (SQLite keeps none unless asked, and a production SQLite file has none, so neither here.)
+        db.session.execute(sa.text("ANALYZE issue, issue_event, issue_action, issue_service, issue_message"))
+        db.session.commit()
     return made
 
 

@@ -310,10 +310,19 @@ def _like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
-def filter_conditions(query: IssueQuery, user: User, *, stale_after_days: int = 14, now: datetime | None = None) -> list:
+def filter_conditions(
+    query: IssueQuery, user: User, *, stale_after_days: int = 14, now: datetime | None = None, for_page: bool = False
+) -> list:
+    """The list's WHERE clause. for_page: shaped for picking one page rather than counting them all."""
     now = now or utcnow()
     conditions = [_visibility(user)]
-    if query.service:
+    if query.service and for_page:
+        # Checked row by row as the sort (or status) index is walked: a page needs only a few rows.
+        conditions.append(
+            sa.exists().where(IssueService.issue_id == Issue.id, IssueService.service == query.service)
+        )
+    elif query.service:
+        # The service's issues looked up once through its index: cheaper when counting them all.
         conditions.append(
             Issue.id.in_(sa.select(IssueService.issue_id).where(IssueService.service == query.service))
         )
@@ -401,7 +410,7 @@ def issues_page(query: IssueQuery, user: User, *, page: int, per_page: int, tota
         start, limit = offset, per_page
     page_ids = (
         sa.select(Issue.id)
-        .where(*filter_conditions(query, user, **kw))
+        .where(*filter_conditions(query, user, for_page=True, **kw))
         .order_by(*sort_order(query.sort, reverse=reverse))
         .limit(limit)
         .offset(start)
