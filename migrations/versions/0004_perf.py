@@ -1,4 +1,4 @@
-"""indexes for the issues list's sort orders
+"""indexes for the issues list's sort orders and status filters
 
 Revision ID: 0004_perf
 Revises: 0001
@@ -17,15 +17,19 @@ depends_on = None
 
 def upgrade():
     with op.batch_alter_table("issue", schema=None) as batch_op:
+        batch_op.drop_index("ix_issue_status_updated")
         batch_op.create_index(
-            "ix_issue_sort_updated", ["last_update_at", "id", "triage_state", "organisation_id"], unique=False
+            "ix_issue_status_updated", ["status", "last_update_at", "id", "triage_state", "organisation_id"], unique=False
         )
         batch_op.create_index(
-            "ix_issue_sort_created", ["created_at", "id", "triage_state", "organisation_id"], unique=False
+            "ix_issue_sort_updated", ["last_update_at", "id", "triage_state", "organisation_id", "status"], unique=False
+        )
+        batch_op.create_index(
+            "ix_issue_sort_created", ["created_at", "id", "triage_state", "organisation_id", "status"], unique=False
         )
         batch_op.create_index(
             "ix_issue_sort_severity",
-            ["severity", sa.text("last_update_at DESC"), sa.text("id DESC"), "triage_state", "organisation_id"],
+            ["severity", sa.text("last_update_at DESC"), sa.text("id DESC"), "triage_state", "organisation_id", "status"],
             unique=False,
         )
 
@@ -35,3 +39,5 @@ def downgrade():
         batch_op.drop_index("ix_issue_sort_severity")
         batch_op.drop_index("ix_issue_sort_created")
         batch_op.drop_index("ix_issue_sort_updated")
+        batch_op.drop_index("ix_issue_status_updated")
+        batch_op.create_index("ix_issue_status_updated", ["status", "last_update_at"], unique=False)
