@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\n{m['cpus']} cores, {m['cpu_model'] or m['platform']}; Python {m['python']}, SQLite {m['sqlite']}; "
           f"{report['seconds']:.0f} s in all")
     options.output.parent.mkdir(parents=True, exist_ok=True)
-    options.output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    options.output.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"Results written to {options.output}")
     return 1 if any(check.met is False for _, check in all_checks) else 0
 

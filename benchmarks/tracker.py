@@ -160,7 +160,7 @@ def checks(by_size: dict[int, dict]) -> list[Check]:
         constant = all(len(set(values)) == 1 for values in counts.values())
         figure = ", ".join(f"{page} {'/'.join(map(str, values))}" for page, values in counts.items())
         found.append(Check(
-            f"SQL queries per page across {len(sizes)} sizes, {role}", figure, "constant",
+            f"SQL queries per page across {len(sizes)} size{'' if len(sizes) == 1 else 's'}, {role}", figure, "constant",
             constant if len(sizes) > 1 else None,
         ))
     return found
