@@ -1,0 +1,1 @@
+"""The project's own benchmark: ``python -m benchmarks`` (see docs/performance.md)."""

@@ -86,12 +86,9 @@ def index():
     total = issue_service.count_issues(query, current_user, stale_after_days=stale_days)
     pages = max(1, math.ceil(total / per_page))
     page = min(page, pages)
-    rows = db.session.scalars(
-        issue_service.issue_select(query, current_user, stale_after_days=stale_days)
-        .options(*issue_service.list_loader_options())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).unique().all()
+    rows = issue_service.issues_page(
+        query, current_user, page=page, per_page=per_page, total=total, stale_after_days=stale_days
+    )
     response = render_page_or_fragment(
         "issues/index.html",
         "issues/_results.html",

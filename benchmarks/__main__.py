@@ -1,0 +1,93 @@
+"""python -m benchmarks [--sizes 1000,10000] [--requests N]: measure, print a table, write JSON.
+
+Builds fresh SQLite databases through the migrations, loads synthetic issues, and runs
+each registered section (see registry.py). The targets are those in BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from .harness import RESULTS_DIR, Options, RunContext, machine
+from .registry import SECTION_MODULES, Check, load_sections
+
+
+def parse_args(argv: list[str] | None = None) -> Options:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,10000,100000",
+                        help="numbers of synthetic issues, comma-separated (default: %(default)s)")
+    parser.add_argument("--requests", type=int, default=200, help="timed requests per page (default: %(default)s)")
+    parser.add_argument("--warmup", type=int, default=20, help="untimed requests per page first (default: %(default)s)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default: %(default)s, one per core)")
+    parser.add_argument("--random-seed", type=int, default=2026, help="synthetic data seed (default: %(default)s)")
+    parser.add_argument("--sections", default="",
+                        help=f"only these sections, comma-separated ({', '.join(SECTION_MODULES)})")
+    parser.add_argument("--database-url", default=None,
+                        help="run on this PostgreSQL database instead of SQLite files; its schema is DROPPED and rebuilt")
+    parser.add_argument("--output", type=Path, default=RESULTS_DIR / "bench.json", help="JSON results (default: %(default)s)")
+    args = parser.parse_args(argv)
+    try:
+        sizes = [int(part.replace("_", "")) for part in args.sizes.split(",") if part.strip()]
+    except ValueError:
+        parser.error("--sizes takes whole numbers separated by commas, e.g. 1000,10000")
+    if not sizes or min(sizes) < 1 or args.requests < 1 or args.warmup < 0 or args.workers < 1:
+        parser.error("sizes, --requests and --workers must be positive")
+    sections = [name.strip() for name in args.sections.split(",") if name.strip()] or None
+    unknown = set(sections or ()) - set(SECTION_MODULES)
+    if unknown:
+        parser.error(f"unknown section(s): {', '.join(sorted(unknown))}")
+    if args.database_url and not args.database_url.startswith("postgresql"):
+        parser.error("--database-url must be a PostgreSQL URL (SQLite files are the default)")
+    return Options(sizes=sizes, requests=args.requests, warmup=args.warmup, workers=args.workers,
+                   random_seed=args.random_seed, database_url=args.database_url, sections=sections,
+                   output=args.output)
+
+
+def main(argv: list[str] | None = None) -> int:
+    options = parse_args(argv)
+    sections, missing = load_sections(options.sections)
+    report = {
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "options": {"sizes": options.sizes, "requests": options.requests, "warmup": options.warmup,
+                    "workers": options.workers, "random_seed": options.random_seed,
+                    "database": "postgresql" if options.database_url else "sqlite"},
+        "sections": {},
+        "checks": [],
+    }
+    all_checks: list[tuple[str, Check]] = []
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="issues-bench-") as workdir:
+        ctx = RunContext(options, Path(workdir))
+        for section in sections:
+            result = section.run(ctx)
+            report["sections"][section.name] = {"title": section.title, **result.data}
+            print(f"\n== {section.title}\n" + "\n".join(result.table), flush=True)
+            all_checks += [(section.name, check) for check in result.checks]
+    for name, reason in missing.items():
+        report["sections"][name] = {"status": reason}
+        print(f"\n== {name}: {reason}")
+    report["seconds"] = round(time.perf_counter() - started, 1)
+    report["checks"] = [{"section": name, **vars(check)} for name, check in all_checks]
+
+    print("\n== Targets (BENCHMARKS.md)")
+    for _, check in all_checks:
+        verdict = {True: "met", False: "MISSED", None: "not measured"}[check.met]
+        print(f"{verdict:13} {check.name}: {check.figure} (target {check.target})")
+    m = report["machine"]
+    print(f"\n{m['cpus']} cores, {m['cpu_model'] or m['platform']}; Python {m['python']}, SQLite {m['sqlite']}; "
+          f"{report['seconds']:.0f} s in all")
+    options.output.parent.mkdir(parents=True, exist_ok=True)
+    options.output.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"Results written to {options.output}")
+    return 1 if any(check.met is False for _, check in all_checks) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
