@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 
@@ -60,11 +60,27 @@ def test_a_malformed_or_future_week_is_refused(runner):
     assert stored() == []
 
 
-def test_a_past_week_can_be_published_once(runner):
-    past = log_service.current_week() - timedelta(days=14)
-    result = runner.invoke(args=["log", "publish", "--week", past.isoformat()])
+def test_last_week_can_still_be_published_once(runner):
+    last_week = log_service.current_week() - timedelta(days=7)
+    result = runner.invoke(args=["log", "publish", "--week", last_week.isoformat()])
     assert result.exit_code == 0, result.output
-    assert [log.week_commencing for log in stored()] == [past]
+    assert [log.week_commencing for log in stored()] == [last_week]
+
+
+def test_older_or_out_of_order_weeks_are_refused(runner):
+    this_week = log_service.current_week()
+    for week, message in (
+        (this_week - timedelta(days=14), "is over"),
+        (date(1900, 1, 1), "too long ago"),
+        (date(1, 1, 1), "too long ago"),
+    ):
+        result = runner.invoke(args=["log", "publish", "--week", week.isoformat()])
+        assert result.exit_code != 0 and message in result.output, (week, result.output)
+        assert "Traceback" not in result.output
+    assert runner.invoke(args=["log", "publish", "--week", this_week.isoformat()]).exit_code == 0
+    result = runner.invoke(args=["log", "publish", "--week", (this_week - timedelta(days=7)).isoformat()])
+    assert result.exit_code != 0 and "later week commencing" in result.output
+    assert [log.week_commencing for log in stored()] == [this_week]
 
 
 def test_a_revision_needs_a_reason_and_keeps_the_original(runner):

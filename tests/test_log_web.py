@@ -221,7 +221,10 @@ def test_staff_publish_from_the_page_renders_in_another_process(browser, staff, 
     panel = poll(browser, status_url, "Rendering the log")
     assert "Published the industry issues log" in panel
     assert f"/log/{week.isoformat()}.pdf?revision=1" in panel
-    assert 'id="log-archive" aria-labelledby="archive-h" hx-swap-oob="true"' in panel
+    # The finished job reloads the page so the summary and the archive show the new log.
+    finished = browser.get(status_url, headers={"HX-Request": "true"})
+    assert finished.headers["HX-Refresh"] == "true"
+    assert "Published the industry issues log" in browser.get("/log").get_data(as_text=True)
 
     again = browser.post("/log/publish", {"week": week.isoformat()}, htmx=True)
     assert again.status_code == 200 and "already published" in again.get_data(as_text=True)

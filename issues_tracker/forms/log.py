@@ -48,10 +48,11 @@ class PublishForm(AppForm):
     )
     revise = BooleanField("Publish a correction as a new revision")
     reason = TextAreaField(
-        "Reason for the revision",
+        "Reason (required for a revision)",
         filters=[_strip],
         validators=[Optional(), Length(max=2_000)],
-        description="Required for a revision: what it corrects. Printed on the revised log.",
+        description="What the revision corrects. Printed on the revised log.",
+        render_kw={"data-required-when": "revise"},
     )
     submit = SubmitField("Publish the log")
 

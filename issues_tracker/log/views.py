@@ -209,7 +209,7 @@ def publish_status(job_id: str):
         abort(404)
     response = _render_panel(_publish_form(job.week_date), job)
     if job.state == "published" and wants_fragment():
-        # The archive below the panel gains the new revision.
-        response.set_data(response.get_data() + render_template(
-            "log/_archive.html", archive=log_service.archive(), oob=True).encode())
+        # Summary, archive and panel all change: reload the page, with the outcome as a message.
+        flash(job.message, "success")
+        response.headers["HX-Refresh"] = "true"
     return response

@@ -73,9 +73,17 @@ def check_monday(day: date) -> None:
         )
 
 
+EARLIEST_WEEK = date(2000, 1, 3)
+# A first publication may be late by this much; older weeks would report today's data
+# under an old date. A correction of any published week is always possible.
+LATE_PUBLICATION_WEEKS = 1
+
+
 def check_publishable(week: date, now: datetime | None = None) -> None:
     check_monday(week)
     this_week = current_week(now)
+    if week < EARLIEST_WEEK:
+        raise LogError(f"{week.isoformat()} is too long ago: give a week commencing in 2000 or later.")
     if week > this_week:
         raise LogError(
             f"The week commencing {week.isoformat()} has not started yet; the latest week that can be "
@@ -390,7 +398,25 @@ def check_publish_request(week: date, *, revise: bool, reason: str, now: datetim
         return None
     if (reason or "").strip():
         raise LogError("A reason is given only with a revision (--revise).")
+    if existing is None:
+        check_first_publication(week, now)
     return existing
+
+
+def check_first_publication(week: date, now: datetime | None = None) -> None:
+    """A new week is published in order, and only this week or shortly after it."""
+    latest_week = db.session.scalar(sa.select(sa.func.max(PublishedLog.week_commencing)))
+    if latest_week is not None and latest_week > week:
+        raise LogError(
+            f"The log for the later week commencing {latest_week.isoformat()} is already published; "
+            f"a log for {week.isoformat()} now would misplace this week's changes. Revise a published week instead."
+        )
+    oldest = current_week(now) - timedelta(weeks=LATE_PUBLICATION_WEEKS)
+    if week < oldest:
+        raise LogError(
+            f"The week commencing {week.isoformat()} is over; the log can be published for this week or last week "
+            f"({oldest.isoformat()} or later). A published week can be revised at any time."
+        )
 
 
 def publish_log(

@@ -56,7 +56,7 @@ def test_staff_publish_the_log_and_a_participant_downloads_it(chromium, live_ser
     sign_in(page, staff)
     page.get_by_role("link", name="Issues log").click()
     page.get_by_role("button", name="Publish the log").click()
-    page.wait_for_selector("text=Download revision 1", timeout=60_000)
+    page.wait_for_selector("#flashes >> text=Published the industry issues log", timeout=60_000)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(PublishedLog)) == 1
     assert page.problems == []
 
