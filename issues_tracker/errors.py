@@ -13,6 +13,7 @@ MESSAGES = {
     403: "You do not have permission to see or change this.",
     404: "We could not find that page. It may have moved, or the address may be mistyped.",
     405: "That action is not allowed here.",
+    409: "That change conflicts with the current state of the record; nothing was changed.",
     413: "What you sent is too large.",
     422: "Some of what you entered needs correcting.",
     429: "Too many attempts. Please wait a minute and try again.",

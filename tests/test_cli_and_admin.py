@@ -177,3 +177,22 @@ def test_admin_cannot_lock_themselves_out(browser, admin):
     assert response.status_code == 422
     db.session.refresh(admin)
     assert admin.role == "admin"
+
+
+def test_a_password_change_signs_out_the_accounts_other_sessions(app, browser, admin, participant):
+    from tests.conftest import Browser
+
+    elsewhere = Browser(app.test_client())
+    elsewhere.login(participant)
+    assert elsewhere.get("/issues").status_code == 200
+
+    browser.login(admin)
+    response = browser.post(
+        f"/admin/users/{participant.id}",
+        {"email": participant.email, "name": participant.name, "role": "participant",
+         "organisation_id": str(participant.organisation_id), "password": "a-brand-new-password", "active": "y"},
+    )
+    assert response.status_code == 303
+    assert elsewhere.get("/issues").status_code == 302  # sent back to sign in
+    elsewhere.login(participant.email, "a-brand-new-password")
+    assert elsewhere.get("/issues").status_code == 200

@@ -214,3 +214,20 @@ def test_action_of_another_issue_is_not_found(browser, participant, staff):
     action = db.session.scalar(sa.select(IssueAction))
     assert browser.post(f"/issues/{second.id}/actions/{action.id}", {"status": "Done"}).status_code == 404
     assert browser.post(f"/issues/{first.id}/actions/{action.id}", {"status": "Exploded"}).status_code == 400
+
+
+def test_triage_decisions_fit_the_issues_state(browser, participant, staff, outsider):
+    issue = make_issue(participant, publish_by=staff)
+    browser.login(staff)
+    response = browser.post(f"/issues/{issue.id}/triage", {"decision": "reject", "reason": "stale form"})
+    assert response.status_code == 409
+    assert "already published" in response.get_data(as_text=True)
+    db.session.refresh(issue)
+    assert issue.triage_state == "published"
+
+    rejected = make_issue(participant)
+    browser.post(f"/issues/{rejected.id}/triage", {"decision": "reject", "reason": "Raise it with the service desk."})
+    assert browser.post(f"/issues/{rejected.id}/triage", {"decision": "reject", "reason": "again"}).status_code == 409
+    assert browser.post(f"/issues/{rejected.id}/triage", {"decision": "publish"}).status_code == 303
+    db.session.refresh(rejected)
+    assert rejected.triage_state == "published" and rejected.rejection_reason == ""

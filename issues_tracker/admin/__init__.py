@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
+from flask_login import current_user, login_user
 
 from ..extensions import db
 from ..forms.admin import OrganisationForm, UserForm
@@ -117,6 +117,8 @@ def edit_user(user_id: int):
             if form.password.data:
                 user.set_password(form.password.data)
             db.session.commit()
+            if form.password.data and user.id == current_user.id:
+                login_user(user)  # keep this session; the account's other sessions end
             flash(f"Account {email} saved.", "success")
             return redirect(url_for("admin.index"), code=303)
     status = 422 if request.method == "POST" else 200

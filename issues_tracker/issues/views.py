@@ -226,7 +226,10 @@ def triage(issue_id: int):
             action_form=IssueActionForm(formdata=None),
             status_form=ActionStatusForm(formdata=None),
         ), 422
-    issue_service.triage_issue(issue, current_user, form.decision.data, form.reason.data or "")
+    try:
+        issue_service.triage_issue(issue, current_user, form.decision.data, form.reason.data or "")
+    except issue_service.TriageError as exc:
+        abort(409, description=str(exc))
     flash(
         f"{issue.reference} published to the industry view."
         if issue.triage_state == "published"

@@ -181,9 +181,18 @@ def _change_event(issue, user, now, field, old, new) -> IssueEvent:
     )
 
 
+class TriageError(ValueError):
+    """A triage decision that does not fit the issue's current state."""
+
+
 def triage_issue(issue: Issue, user: User, decision: str, reason: str = "", *, now: datetime | None = None) -> None:
+    """Publish or reject a pending submission; a rejected one may still be published later."""
     now = now or utcnow()
     old_state = issue.triage_state
+    if old_state == "published":
+        raise TriageError(f"{issue.reference} is already published to the industry view; nothing was changed.")
+    if old_state == "rejected" and decision != "publish":
+        raise TriageError(f"{issue.reference} is already rejected; nothing was changed.")
     if decision == "publish":
         issue.triage_state = "published"
         issue.published_at = issue.published_at or now
