@@ -231,3 +231,18 @@ def test_triage_decisions_fit_the_issues_state(browser, participant, staff, outs
     assert browser.post(f"/issues/{rejected.id}/triage", {"decision": "publish"}).status_code == 303
     db.session.refresh(rejected)
     assert rejected.triage_state == "published" and rejected.rejection_reason == ""
+
+
+def test_staff_can_update_an_issue_that_names_no_service(browser, staff, app):
+    from issues_tracker.seeding import seed_all
+
+    seed_all()
+    issue = db.session.scalar(sa.select(Issue).where(Issue.source_ref == "pack-2026-04:3"))
+    assert list(issue.services) == []
+    browser.login(staff)
+    response = browser.post(f"/issues/{issue.id}/edit", dict(edit_form(browser, issue.id), status="Monitoring"))
+    assert response.status_code == 303
+    db.session.refresh(issue)
+    assert issue.status == "Monitoring"
+    home = browser.get("/").get_data(as_text=True)
+    assert "Not specified <span>1</span>" in home

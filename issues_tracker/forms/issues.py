@@ -160,6 +160,14 @@ class IssueForm(AppForm):
 class StaffIssueForm(IssueForm):
     """Everything on the issue that staff maintain, with a public progress note."""
 
+    # Rows brought from the spreadsheet tracker may name no service; staff can still update them.
+    services = MultiCheckboxField(
+        "Service / system",
+        choices=choices.SERVICES,
+        validators=[Optional()],
+        description="Every service the issue affects.",
+    )
+
     status = SelectField("Current status", choices=choices.STATUSES)
     impact_assessment = SelectField("Impact assessment status", choices=choices.IMPACT_ASSESSMENT)
     action_underway = TextAreaField(

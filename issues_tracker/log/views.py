@@ -38,7 +38,10 @@ def _pdf_response(log: PublishedLog, *, immutable: bool):
     response.last_modified = log.published_at
     # A numbered revision never changes; the unnumbered addresses move on to newer revisions.
     response.headers["Cache-Control"] = "private, max-age=31536000, immutable" if immutable else "private, no-cache"
-    return response.make_conditional(request)
+    response = response.make_conditional(request)
+    # make_conditional stamps a Date header; the server adds its own, and two confuse caches.
+    del response.headers["Date"]
+    return response
 
 
 def _publish_form(week: date | None = None) -> PublishForm:

@@ -52,6 +52,11 @@ def home():
             .group_by(IssueService.service)
         ).all()
     )
+    unassigned_service = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Issue)
+        .where(open_issue, ~sa.exists().where(IssueService.issue_id == Issue.id))
+    )
     stale_days = current_app.config["STALE_AFTER_DAYS"]
     stale_cutoff = utcnow() - timedelta(days=stale_days)
     stale = db.session.scalars(
@@ -85,6 +90,7 @@ def home():
         "main/home.html",
         by_status=[(code, by_status[code]) for code in choices.OPEN_STATUSES if by_status.get(code)],
         by_service=[(code, by_service[code]) for code in choices.SERVICE_CODES if by_service.get(code)],
+        unassigned_service=unassigned_service,
         open_total=sum(by_status.values()),
         stale=stale,
         stale_count=stale_count,
