@@ -3,17 +3,13 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 
 from .. import choices
 from ..services.accounts import MIN_PASSWORD_LENGTH
-from .base import AppForm
+from .base import STRIP, AppForm
 from .fields import IntSelectField
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 class OrganisationForm(AppForm):
     name = StringField(
-        "Name", filters=[_strip], validators=[DataRequired("Enter the organisation's name."), Length(max=120)]
+        "Name", filters=STRIP, validators=[DataRequired("Enter the organisation's name."), Length(max=120)]
     )
     kind = SelectField("Kind", choices=choices.ORGANISATION_KINDS, default="supplier")
     submit = SubmitField("Save organisation")
@@ -22,10 +18,10 @@ class OrganisationForm(AppForm):
 class UserForm(AppForm):
     email = EmailField(
         "Email address",
-        filters=[_strip],
+        filters=STRIP,
         validators=[DataRequired("Enter an email address."), Email("Enter a valid email address."), Length(max=254)],
     )
-    name = StringField("Full name", filters=[_strip], validators=[Optional(), Length(max=120)])
+    name = StringField("Full name", filters=STRIP, validators=[Optional(), Length(max=120)])
     role = SelectField("Role", choices=choices.ROLES, default="participant")
     organisation_id = IntSelectField("Organisation")
     password = PasswordField(

@@ -24,6 +24,14 @@ def without_control_characters(value):
     return value
 
 
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+# The filters of a text field whose surrounding spaces mean nothing.
+STRIP = [strip]
+
+
 class CleanTextMeta:
     """Form Meta mixin: every field's value passes through without_control_characters."""
 

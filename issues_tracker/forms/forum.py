@@ -19,15 +19,9 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from .. import choices
-from .base import AppForm, AppSubform
+from .base import STRIP, AppForm, AppSubform
 from .fields import SensibleDate
 
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
-STRIP = [_strip]
 MAX_AGENDA_ITEMS = 30
 
 

@@ -16,7 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from .. import choices
-from .base import AppForm
+from .base import STRIP, AppForm
 from .fields import IntSelectField, MultiCheckboxField, SensibleDate
 
 SERVICE_DESK_REF = re.compile(r"^(CS|INC|PRB|CHG|RITM)\d{4,10}$")
@@ -68,11 +68,7 @@ class ServiceDeskRefs:
             raise ValidationError(str(exc)) from None
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
 
-
-STRIP = [_strip]
 
 
 class IssueForm(AppForm):

@@ -6,11 +6,7 @@ from wtforms import BooleanField, HiddenField, StringField, SubmitField, TextAre
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..services.log import LogError, parse_week
-from .base import AppForm
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
+from .base import STRIP, AppForm
 
 
 class CommentaryForm(AppForm):
@@ -18,19 +14,19 @@ class CommentaryForm(AppForm):
 
     trends = TextAreaField(
         "Trends",
-        filters=[_strip],
+        filters=STRIP,
         validators=[Optional(), Length(max=10_000)],
         description="What is moving: volumes, services, themes since the previous log.",
     )
     emerging_risks = TextAreaField(
         "Emerging risks",
-        filters=[_strip],
+        filters=STRIP,
         validators=[Optional(), Length(max=10_000)],
         description="What could hurt settlement or participants if nothing changes.",
     )
     decisions_required = TextAreaField(
         "Decisions required",
-        filters=[_strip],
+        filters=STRIP,
         validators=[Optional(), Length(max=10_000)],
         description="What stakeholders need to decide, by when, and who should.",
     )
@@ -42,14 +38,14 @@ class PublishForm(AppForm):
 
     week = StringField(
         "Week commencing",
-        filters=[_strip],
+        filters=STRIP,
         validators=[DataRequired("Give the Monday of the week to publish.")],
         description="The Monday of the week, as YYYY-MM-DD.",
     )
     revise = BooleanField("Publish a correction as a new revision")
     reason = TextAreaField(
         "Reason (required for a revision)",
-        filters=[_strip],
+        filters=STRIP,
         validators=[Optional(), Length(max=2_000)],
         description="What the revision corrects. Printed on the revised log.",
         render_kw={"data-required-when": "revise"},
@@ -72,7 +68,7 @@ class PublishForm(AppForm):
 class PreviewForm(AppForm):
     """Render the draft of a week without publishing it."""
 
-    week = HiddenField(filters=[_strip])
+    week = HiddenField(filters=STRIP)
     submit = SubmitField("Preview the draft")
 
     def validate_week(self, field):

@@ -31,15 +31,9 @@ from ..services.polls import (
     foreign_questions_message,
     split_lines,
 )
-from .base import AppForm, AppSubform
+from .base import STRIP, AppForm, AppSubform
 from .fields import SensibleDate
 
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
-STRIP = [_strip]
 QUESTION_KEY = re.compile(r"^q(\d{1,12})$")
 
 
