@@ -10,9 +10,10 @@ from flask_login import current_user, login_required
 
 from .. import choices
 from ..extensions import db, limiter
-from ..models import Issue, IssueService, Meeting, Poll, PublishedLog
+from ..models import Issue, Meeting, Poll, PublishedLog
 from ..models.base import utcnow
 from ..permissions import visible_issues_clause
+from ..services.issues import open_issue_counts
 from ..templating import LONDON
 
 bp = Blueprint("main", __name__)
@@ -39,24 +40,8 @@ def favicon():
 def home():
     visible = visible_issues_clause(current_user)
     open_issue = sa.and_(visible, Issue.status.in_(choices.OPEN_STATUSES))
-    by_status = dict(
-        db.session.execute(
-            sa.select(Issue.status, sa.func.count()).where(open_issue).group_by(Issue.status)
-        ).all()
-    )
-    by_service = dict(
-        db.session.execute(
-            sa.select(IssueService.service, sa.func.count())
-            .join(Issue, Issue.id == IssueService.issue_id)
-            .where(open_issue)
-            .group_by(IssueService.service)
-        ).all()
-    )
-    unassigned_service = db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Issue)
-        .where(open_issue, ~sa.exists().where(IssueService.issue_id == Issue.id))
-    )
+    counts = open_issue_counts(open_issue)
+    by_status, by_service = counts.by_status, counts.by_service
     stale_days = current_app.config["STALE_AFTER_DAYS"]
     stale_cutoff = utcnow() - timedelta(days=stale_days)
     stale = db.session.scalars(
@@ -90,7 +75,7 @@ def home():
         "main/home.html",
         by_status=[(code, by_status[code]) for code in choices.OPEN_STATUSES if by_status.get(code)],
         by_service=[(code, by_service[code]) for code in choices.SERVICE_CODES if by_service.get(code)],
-        unassigned_service=unassigned_service,
+        unassigned_service=counts.without_service,
         open_total=sum(by_status.values()),
         stale=stale,
         stale_count=stale_count,

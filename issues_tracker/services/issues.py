@@ -267,6 +267,32 @@ def set_action_status(action: IssueAction, user: User, status: str, *, now: date
 
 
 @dataclass
+class OpenIssueCounts:
+    by_status: dict[str, int]
+    by_service: dict[str, int]
+    without_service: int
+
+
+def open_issue_counts(condition) -> OpenIssueCounts:
+    """Issues matching `condition`, counted by current status and by service."""
+    by_status = dict(
+        db.session.execute(sa.select(Issue.status, sa.func.count()).where(condition).group_by(Issue.status)).all()
+    )
+    by_service = dict(
+        db.session.execute(
+            sa.select(IssueService.service, sa.func.count())
+            .join(Issue, Issue.id == IssueService.issue_id)
+            .where(condition)
+            .group_by(IssueService.service)
+        ).all()
+    )
+    without_service = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Issue).where(condition, ~sa.exists().where(IssueService.issue_id == Issue.id))
+    )
+    return OpenIssueCounts(by_status, by_service, without_service)
+
+
+@dataclass
 class IssueQuery:
     """The list's filters, already validated."""
 

@@ -19,10 +19,11 @@ from flask import current_app
 from .. import choices
 from ..charts import AGE_COLOURS, BarChart, bar_chart
 from ..extensions import db
-from ..models import Issue, IssueAction, IssueService, LogCommentary, PublishedLog, User
+from ..models import Issue, IssueAction, LogCommentary, PublishedLog, User
 from ..models.base import utcnow
 from ..pdf import html_to_pdf
 from ..templating import LONDON
+from .issues import open_issue_counts
 
 WEEK_FORMAT = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # A table cell longer than this is shortened in the PDF, so that one row always fits on a
@@ -153,24 +154,10 @@ def executive_summary(week: date, *, now: datetime | None = None, stale_after_da
     start = reporting_period_start(week, previous)
     open_issue = published_open_clause()
 
-    status_counts = dict(
-        db.session.execute(sa.select(Issue.status, sa.func.count()).where(open_issue).group_by(Issue.status)).all()
-    )
+    counts = open_issue_counts(open_issue)
+    status_counts, service_counts, without_service = counts.by_status, counts.by_service, counts.without_service
     severity_counts = dict(
         db.session.execute(sa.select(Issue.severity, sa.func.count()).where(open_issue).group_by(Issue.severity)).all()
-    )
-    service_counts = dict(
-        db.session.execute(
-            sa.select(IssueService.service, sa.func.count())
-            .join(Issue, Issue.id == IssueService.issue_id)
-            .where(open_issue)
-            .group_by(IssueService.service)
-        ).all()
-    )
-    without_service = db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Issue)
-        .where(open_issue, ~sa.exists().where(IssueService.issue_id == Issue.id))
     )
     # One date per open issue; the buckets follow Issue.age_days exactly.
     created = db.session.scalars(sa.select(Issue.created_at).where(open_issue)).all()
