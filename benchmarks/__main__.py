@@ -1,4 +1,4 @@
-"""python -m benchmarks [--sizes 1000,10000] [--requests N]: measure, print a table, write JSON.
+"""python -m benchmarks [--sizes 1000,10000] [--requests N] [--log-sizes 50,200] [--poll-seconds 60]: measure, report.
 
 Builds fresh SQLite databases through the migrations, loads synthetic issues, and runs
 each registered section (see registry.py). The targets are those in BENCHMARKS.md.
@@ -26,18 +26,28 @@ def parse_args(argv: list[str] | None = None) -> Options:
     parser.add_argument("--warmup", type=int, default=20, help="untimed requests per page first (default: %(default)s)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default: %(default)s, one per core)")
     parser.add_argument("--random-seed", type=int, default=2026, help="synthetic data seed (default: %(default)s)")
+    parser.add_argument("--log-sizes", default="50,200,1000",
+                        help="open issues in the Monday log render, comma-separated (default: %(default)s)")
+    parser.add_argument("--log-rounds", type=int, default=3,
+                        help="log and bare-table renders per size; medians count (default: %(default)s)")
+    parser.add_argument("--poll-browsers", type=int, default=100,
+                        help="browsers polling the poll results (default: %(default)s)")
+    parser.add_argument("--poll-seconds", type=float, default=30,
+                        help="how long the browsers poll (default: %(default)s)")
+    parser.add_argument("--poll-interval", type=float, default=3,
+                        help="seconds between one browser's refreshes (default: %(default)s)")
     parser.add_argument("--sections", default="",
                         help=f"only these sections, comma-separated ({', '.join(SECTION_MODULES)})")
     parser.add_argument("--database-url", default=None,
                         help="run on this PostgreSQL database instead of SQLite files; its schema is DROPPED and rebuilt")
     parser.add_argument("--output", type=Path, default=RESULTS_DIR / "bench.json", help="JSON results (default: %(default)s)")
     args = parser.parse_args(argv)
-    try:
-        sizes = [int(part.replace("_", "")) for part in args.sizes.split(",") if part.strip()]
-    except ValueError:
-        parser.error("--sizes takes whole numbers separated by commas, e.g. 1000,10000")
-    if not sizes or min(sizes) < 1 or args.requests < 1 or args.warmup < 0 or args.workers < 1:
-        parser.error("sizes, --requests and --workers must be positive")
+    sizes = _whole_numbers(parser, "--sizes", args.sizes)
+    log_sizes = _whole_numbers(parser, "--log-sizes", args.log_sizes)
+    if args.requests < 1 or args.warmup < 0 or args.workers < 1 or args.log_rounds < 1:
+        parser.error("--requests, --workers and --log-rounds must be positive")
+    if args.poll_browsers < 1 or args.poll_seconds <= 0 or args.poll_interval <= 0:
+        parser.error("--poll-browsers, --poll-seconds and --poll-interval must be positive")
     sections = [name.strip() for name in args.sections.split(",") if name.strip()] or None
     unknown = set(sections or ()) - set(SECTION_MODULES)
     if unknown:
@@ -46,7 +56,18 @@ def parse_args(argv: list[str] | None = None) -> Options:
         parser.error("--database-url must be a PostgreSQL URL (SQLite files are the default)")
     return Options(sizes=sizes, requests=args.requests, warmup=args.warmup, workers=args.workers,
                    random_seed=args.random_seed, database_url=args.database_url, sections=sections,
-                   output=args.output)
+                   output=args.output, log_sizes=log_sizes, log_rounds=args.log_rounds,
+                   poll_browsers=args.poll_browsers, poll_seconds=args.poll_seconds, poll_interval=args.poll_interval)
+
+
+def _whole_numbers(parser: argparse.ArgumentParser, option: str, text: str) -> list[int]:
+    try:
+        numbers = sorted({int(part.strip().replace("_", "")) for part in text.split(",") if part.strip()})
+    except ValueError:
+        parser.error(f"{option} takes whole numbers separated by commas, e.g. 1000,10000")
+    if not numbers or numbers[0] < 1:
+        parser.error(f"{option} takes positive whole numbers")
+    return numbers
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -57,6 +78,9 @@ def main(argv: list[str] | None = None) -> int:
         "machine": machine(),
         "options": {"sizes": options.sizes, "requests": options.requests, "warmup": options.warmup,
                     "workers": options.workers, "random_seed": options.random_seed,
+                    "log_sizes": options.log_sizes, "log_rounds": options.log_rounds,
+                    "poll_browsers": options.poll_browsers, "poll_seconds": options.poll_seconds,
+                    "poll_interval": options.poll_interval,
                     "database": "postgresql" if options.database_url else "sqlite"},
         "sections": {},
         "checks": [],

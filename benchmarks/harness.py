@@ -46,6 +46,13 @@ class Options:
     database_url: str | None = None  # a PostgreSQL database to rebuild; None: SQLite files
     sections: list[str] | None = None
     output: Path = RESULTS_DIR / "bench.json"
+    # The Monday log render: open issues per size, and rounds (medians count).
+    log_sizes: list[int] = field(default_factory=lambda: [50, 200, 1000])
+    log_rounds: int = 3
+    # The poll results refresh: simulated browsers, how long they poll, and how often.
+    poll_browsers: int = 100
+    poll_seconds: float = 30.0
+    poll_interval: float = 3.0
 
 
 @dataclass(frozen=True)

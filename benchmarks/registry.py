@@ -28,9 +28,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 # Section name -> the module that registers it, in the order they run. Add a line to add
-# a section. The Monday log render and the poll results refresh are measured by their own
-# scripts (python -m benchmarks.log_render, benchmarks/poll_results.py); each joins here
-# once it registers its section (docs/performance.md shows the few lines it takes).
+# a section. The log render and the poll modules also run on their own
+# (python -m benchmarks.log_render, benchmarks/poll_results.py against a server you start).
 SECTION_MODULES: dict[str, str] = {
     "tracker": "benchmarks.tracker",
     "log_render": "benchmarks.log_render",
