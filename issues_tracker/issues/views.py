@@ -158,15 +158,20 @@ def new():
 @bp.get("/issues/<int:issue_id>")
 @login_required
 def detail(issue_id: int):
-    issue = get_issue(issue_id)
+    return _detail_page(get_issue(issue_id))
+
+
+def _detail_page(issue: Issue, *, triage_form=None, action_form=None, status: int = 200):
+    """The issue page; staff see its forms, a submitted one with its messages."""
+    staff = current_user.is_staff
     return render_template(
         "issues/detail.html",
         issue=issue,
         stale_days=current_app.config["STALE_AFTER_DAYS"],
-        triage_form=TriageForm() if current_user.is_staff else None,
-        action_form=IssueActionForm() if current_user.is_staff else None,
-        status_form=ActionStatusForm() if current_user.is_staff else None,
-    )
+        triage_form=(triage_form or TriageForm(formdata=None)) if staff else None,
+        action_form=(action_form or IssueActionForm(formdata=None)) if staff else None,
+        status_form=ActionStatusForm(formdata=None) if staff else None,
+    ), status
 
 
 def _staff_form(issue: Issue | None = None) -> StaffIssueForm:
@@ -218,14 +223,7 @@ def triage(issue_id: int):
     issue = get_issue(issue_id)
     form = TriageForm()
     if not form.validate_on_submit():
-        return render_template(
-            "issues/detail.html",
-            issue=issue,
-            stale_days=current_app.config["STALE_AFTER_DAYS"],
-            triage_form=form,
-            action_form=IssueActionForm(formdata=None),
-            status_form=ActionStatusForm(formdata=None),
-        ), 422
+        return _detail_page(issue, triage_form=form, status=422)
     try:
         issue_service.triage_issue(issue, current_user, form.decision.data, form.reason.data or "")
     except issue_service.TriageError as exc:
@@ -245,14 +243,7 @@ def add_action(issue_id: int):
     issue = get_issue(issue_id)
     form = IssueActionForm()
     if not form.validate_on_submit():
-        return render_template(
-            "issues/detail.html",
-            issue=issue,
-            stale_days=current_app.config["STALE_AFTER_DAYS"],
-            triage_form=TriageForm(formdata=None),
-            action_form=form,
-            status_form=ActionStatusForm(formdata=None),
-        ), 422
+        return _detail_page(issue, action_form=form, status=422)
     issue_service.add_action(issue, current_user, form.data)
     flash("Action added.", "success")
     return redirect(url_for("issues.detail", issue_id=issue.id, _anchor="actions"), code=303)
