@@ -260,7 +260,7 @@ def migrate(database_url: str) -> None:
 
     app = make_app(database_url)
     with app.app_context():
-        upgrade(directory=str(Path(__file__).resolve().parent.parent / "migrations"))
+        upgrade(directory=str(Path(__file__).resolve().parent.parent / "issues_tracker" / "migrations"))
 
 
 def measure_sizes(database_url: str, sizes: list[int], rounds: int, progress=print) -> list[dict]:

@@ -45,7 +45,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     db.init_app(app)
     migrate.init_app(
-        app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations")
+        app, db, directory=os.path.join(app.root_path, "migrations")
     )
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

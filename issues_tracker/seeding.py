@@ -1,4 +1,4 @@
-"""Loads seeds/: the pack's tracker rows, forum dates, actions and feedback poll.
+"""Loads the seed data in seeds/: the pack's tracker rows, forum dates, actions and feedback poll.
 
 Every record has a natural key (source_ref, meeting date, SMF number, poll seed
 key, email), so running the seed twice changes nothing.
@@ -30,7 +30,7 @@ from .models import (
 from .services.accounts import get_or_create_organisation
 from .services.polls import STANDARD_FEEDBACK_INTRO, STANDARD_FEEDBACK_QUESTIONS
 
-SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
+SEEDS_DIR = Path(__file__).resolve().parent / "seeds"
 SERVICE_PROVIDER = "Elexon"
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 (local demo accounts only)
