@@ -135,7 +135,7 @@ def build_dataset(size: int, url: str, random_seed: int) -> Dataset:
     from issues_tracker.extensions import db
     from issues_tracker.seeding import seed_all
     from issues_tracker.services.accounts import create_user
-    from issues_tracker.synthetic import generate
+    from issues_tracker.synthetic import analyse_tables, generate
 
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
@@ -148,14 +148,18 @@ def build_dataset(size: int, url: str, random_seed: int) -> Dataset:
         started = time.perf_counter()
         upgrade()
         seed_all()
+        db.session.commit()
         migrated = time.perf_counter()
         generate(size, random_seed=random_seed, progress=True)
+        db.session.commit()
+        analyse_tables()
         loaded = time.perf_counter()
         accounts = {}
         for key, (email, role, organisation) in BENCH_ACCOUNTS.items():
             password = secrets.token_urlsafe(18)
             create_user(email, role=role, organisation_name=organisation, password=password, name=f"Benchmark {role}")
             accounts[key] = Account(email, password, role, organisation)
+        db.session.commit()
         db.session.remove()
         db.engine.dispose()
     return Dataset(size, url, secret_key, accounts, migrated - started, loaded - migrated)

@@ -46,7 +46,7 @@ OPEN_STATUSES = tuple(code for code in STATUS_CODES if code not in CLOSED_STATUS
 
 IMPACT_ASSESSMENT = [
     ("Not started", "Not started"),
-    ("In Progress", "In progress"),
+    ("In progress", "In progress"),
     ("Confirmed", "Confirmed"),
 ]
 IMPACT_CODES = [code for code, _ in IMPACT_ASSESSMENT]
@@ -54,7 +54,7 @@ IMPACT_CODES = [code for code, _ in IMPACT_ASSESSMENT]
 RESOLUTION_STATUSES = [
     ("Not started", "Not started"),
     ("Planned", "Planned"),
-    ("In Progress", "In progress"),
+    ("In progress", "In progress"),
     ("Complete", "Complete"),
 ]
 RESOLUTION_CODES = [code for code, _ in RESOLUTION_STATUSES]
@@ -83,7 +83,7 @@ TRIAGE_STATES = [
     ("rejected", "Rejected"),
 ]
 
-ACTION_STATUSES = [("Open", "Open"), ("In Progress", "In progress"), ("Done", "Done")]
+ACTION_STATUSES = [("Open", "Open"), ("In progress", "In progress"), ("Done", "Done")]
 ACTION_STATUS_CODES = [code for code, _ in ACTION_STATUSES]
 
 ROLES = [("participant", "Participant"), ("staff", "Staff"), ("admin", "Admin")]

@@ -20,15 +20,18 @@ def register_cli(app: Flask) -> None:
 
         demo = bool(current_app.config.get("DEMO_ACCOUNTS"))
         counts = seed_all(demo_accounts=demo)
+        db.session.commit()
         added = ", ".join(f"{n} {what}" for what, n in counts.items() if n)
         click.echo(f"Seed data loaded: {added}." if added else "Seed data already loaded; nothing changed.")
         if demo and counts["accounts"]:
             click.echo(f"Demo accounts (password {DEMO_PASSWORD!r}): admin@example.org, staff@example.org, "
                        "participant@supplier.example, participant@distributor.example")
         if synthetic:
-            from .synthetic import generate
+            from .synthetic import analyse_tables, generate
 
             made = generate(synthetic, random_seed=random_seed, progress=True)
+            db.session.commit()
+            analyse_tables()
             click.echo(f"Added {made} synthetic issues (random seed {random_seed}).")
 
     users = click.Group("users", help="Manage accounts.")
@@ -46,6 +49,7 @@ def register_cli(app: Flask) -> None:
 
         try:
             user = create_user(email, role=role, organisation_name=organisation, password=password, name=name)
+            db.session.commit()
         except AccountError as exc:
             db.session.rollback()
             raise click.ClickException(str(exc)) from None
@@ -81,6 +85,7 @@ def register_log_cli(app: Flask) -> None:
 
         try:
             outcome = publish_log(week or current_week(), revise=revise, reason=reason)
+            db.session.commit()
         except LogError as exc:
             db.session.rollback()
             raise click.ClickException(str(exc)) from None

@@ -7,6 +7,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db
+from .transaction import ConflictError, is_conflict
 
 MESSAGES = {
     400: "The request could not be understood. Please check what you entered and try again.",
@@ -50,8 +51,16 @@ def register_error_handlers(app: Flask) -> None:
         custom = error.description if error.description != type(error).description else None
         return render_error(error.code, custom)
 
+    @app.errorhandler(ConflictError)
+    def conflict_error(error: ConflictError):
+        db.session.rollback()
+        return render_error(409, str(error))
+
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
         db.session.rollback()
+        if is_conflict(error):
+            # A concurrent change that a view did not catch itself: still a conflict, not a fault.
+            return render_error(409)
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)
         return render_error(500)

@@ -1,7 +1,8 @@
 """Loads the seed data in seeds/: the pack's tracker rows, forum dates, actions and feedback poll.
 
-Every record has a natural key (source_ref, meeting date, SMF number, poll seed
-key, email), so running the seed twice changes nothing.
+Adds and flushes; the caller (the seed command) commits. Every record has a natural
+key (source_ref, meeting date, SMF number, poll seed key, email), so running the seed
+twice changes nothing.
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ def seed_all(*, demo_accounts: bool = False) -> dict[str, int]:
     counts["meetings"] = _seed_meetings(forum)
     counts["actions"] = _seed_actions(forum)
     counts["polls"] = _seed_poll(forum["feedback_poll"])
-    db.session.commit()
+    db.session.flush()
     return counts
 
 

@@ -8,6 +8,7 @@ triage, a few were rejected, the rest were resolved or closed over the two
 years before now. Each issue has the journal the app itself writes (created,
 triage, field changes old → new, progress notes, actions) and its actions.
 
+Adds and flushes; the caller commits (then may call analyse_tables()).
 The same random seed on the same database gives the same issues. Rows go in
 with bulk INSERTs (executemany, ids assigned by the database and read back
 with RETURNING), never ORM objects one by one, so 10,000 issues load in seconds
@@ -265,14 +266,17 @@ def generate(n: int, *, random_seed: int = 2026, progress: bool = False, now: da
             bar.update(len(stories))
     finally:
         bar.close()
-    db.session.commit()
-    if db.session.get_bind().dialect.name == "postgresql":
-        # As after any bulk load, leave the tables as autovacuum soon would: planner statistics,
-        # and the visibility map that lets counts use index-only scans. (SQLite keeps no
-        # statistics unless asked, and a production SQLite file has none, so neither here.)
+    db.session.flush()
+    return made
+
+
+def analyse_tables() -> None:
+    """After a committed bulk load, leave the tables as autovacuum soon would: planner statistics,
+    and the visibility map that lets counts use index-only scans. (SQLite keeps no statistics
+    unless asked, and a production SQLite file has none, so neither here.)"""
+    if db.engine.dialect.name == "postgresql":
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(sa.text("VACUUM ANALYZE issue, issue_event, issue_action, issue_service, issue_message"))
-    return made
 
 
 def _lifecycle_kinds(n: int, rng: random.Random) -> list[str]:
@@ -462,11 +466,11 @@ def _story(rng: random.Random, number: int, kind: str, now: datetime, people: _P
 
     published = next(when)
     issue.update(triage_state="published", published_at=published, status="Under investigation",
-                 owner_id=owner_id, impact_assessment="In Progress")
+                 owner_id=owner_id, impact_assessment="In progress")
     events.append(_event(published, triager, "triage", "triage_state", "pending", "published",
                          "Published to the industry view"))
     events.append(_event(next(when), owner_id, "change", "owner_id", "", owner_name))
-    events.append(_event(next(when), owner_id, "change", "impact_assessment", "Not started", "In Progress"))
+    events.append(_event(next(when), owner_id, "change", "impact_assessment", "Not started", "In progress"))
     for old, new in zip(path, path[1:], strict=False):
         events.append(_event(next(when), owner_id, "change", "status", old, new))
     issue["status"] = path[-1]
@@ -493,13 +497,13 @@ def _story(rng: random.Random, number: int, kind: str, now: datetime, people: _P
 
     if kind == "open":
         if issue["resolution_status"] == "Planned" and stage >= 3:
-            issue["resolution_status"] = "In Progress"
-            events.append(_event(last, owner_id, "change", "resolution_status", "Planned", "In Progress"))
+            issue["resolution_status"] = "In progress"
+            events.append(_event(last, owner_id, "change", "resolution_status", "Planned", "In progress"))
         if rng.random() < 0.6:
             issue["target_date"] = (now + timedelta(days=rng.randint(7, 90))).date()
         for action in actions:
             if rng.random() < 0.3:
-                action.update(status="In Progress", updated_at=last)
+                action.update(status="In progress", updated_at=last)
         issue["last_update_at"] = max(event["created_at"] for event in events)
         return story
 

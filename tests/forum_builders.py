@@ -1,9 +1,13 @@
-"""Builders for forum and poll test data that go through the same services as the app."""
+"""Builders for forum and poll test data that go through the same services as the app.
+
+Services add and flush; like any caller, each builder commits its work once.
+"""
 
 from __future__ import annotations
 
 from datetime import date
 
+from issues_tracker.extensions import db
 from issues_tracker.services import forum as forum_service
 from issues_tracker.services import polls as poll_service
 from issues_tracker.services.polls import QuestionSpec
@@ -28,7 +32,9 @@ def make_meeting(day: date, *, title: str = "Service Management Forum", agenda=(
     }
     data.update(fields)
     entries = [forum_service.AgendaEntry(number, topic, presenter) for number, topic, presenter in agenda]
-    return forum_service.save_meeting(None, data, entries)
+    meeting = forum_service.save_meeting(None, data, entries)
+    db.session.commit()
+    return meeting
 
 
 def make_poll(*, state: str = "open", questions=None, meeting=None, closes_at=None, title: str = "Forum feedback"):
@@ -41,6 +47,7 @@ def make_poll(*, state: str = "open", questions=None, meeting=None, closes_at=No
         poll_service.open_poll(poll)
     if state == "closed":
         poll_service.close_poll(poll)
+    db.session.commit()
     return poll
 
 
@@ -51,8 +58,10 @@ def form_for(poll, *answers) -> dict:
 
 def make_action(user, *, description="Share the Continuous Improvement backlog", owner="Joe Andrews",
                 raised=date(2026, 3, 10), status="Open", meeting=None, issue=None):
-    return forum_service.create_action(
+    action = forum_service.create_action(
         {"description": description, "owner_name": owner, "date_raised": raised, "status": status,
          "meeting_id": meeting.id if meeting else None, "issue_id": issue.id if issue else None},
         user,
     )
+    db.session.commit()
+    return action

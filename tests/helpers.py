@@ -1,7 +1,11 @@
-"""Builders for test data that go through the same services as the app."""
+"""Builders for test data that go through the same services as the app.
+
+Services add and flush; like any caller, each builder commits its work once.
+"""
 
 from __future__ import annotations
 
+from issues_tracker.extensions import db
 from issues_tracker.services import issues as issue_service
 
 VALID_SUBMISSION = {
@@ -35,4 +39,5 @@ def make_issue(user, *, publish_by=None, **overrides):
     issue = issue_service.submit_issue(data, user)
     if publish_by is not None:
         issue_service.triage_issue(issue, publish_by, "publish")
+    db.session.commit()
     return issue

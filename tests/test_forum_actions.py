@@ -22,6 +22,7 @@ def numbers_in(page: str) -> list[str]:
 
 def test_actions_log_shows_the_packs_actions_with_owner_date_status_and_latest_update(browser, participant):
     seed_all()
+    db.session.commit()
     browser.login(participant)
     page = browser.get("/actions").get_data(as_text=True)
     assert numbers_in(page) == ["SMF-7", "SMF-13", "SMF-14", "SMF-15", "SMF-16", "SMF-17", "SMF-18"]
@@ -34,6 +35,7 @@ def test_actions_log_shows_the_packs_actions_with_owner_date_status_and_latest_u
 
 def test_filtering_by_status_swaps_only_the_results_and_the_same_url_works_without_javascript(browser, participant):
     seed_all()
+    db.session.commit()
     browser.login(participant)
 
     fragment = browser.get("/actions?status=Open", headers={"HX-Request": "true"})
@@ -50,6 +52,7 @@ def test_filtering_by_status_swaps_only_the_results_and_the_same_url_works_witho
 
 def test_filtering_by_owner_and_status_together(browser, participant):
     seed_all()
+    db.session.commit()
     browser.login(participant)
     page = browser.get("/actions?owner=Ian+Giles&status=Propose+Close").get_data(as_text=True)
     assert numbers_in(page) == ["SMF-7", "SMF-17", "SMF-18"]
@@ -59,6 +62,7 @@ def test_filtering_by_owner_and_status_together(browser, participant):
 
 def test_unknown_filter_value_is_reported_and_ignored(browser, participant):
     seed_all()
+    db.session.commit()
     browser.login(participant)
     response = browser.get("/actions?status=Sideways")
     assert response.status_code == 400
@@ -69,6 +73,7 @@ def test_unknown_filter_value_is_reported_and_ignored(browser, participant):
 
 def test_staff_raise_an_action_with_the_next_smf_number(browser, staff):
     seed_all()
+    db.session.commit()
     meeting = db.session.scalar(sa.select(Meeting).where(Meeting.meeting_date == date(2026, 4, 14)))
     browser.login(staff)
     form_page = browser.get(f"/actions/new?meeting_id={meeting.id}").get_data(as_text=True)
@@ -112,6 +117,7 @@ def test_actions_raised_at_the_same_moment_get_different_numbers(app, staff):
                 action = forum_service.create_action(
                     {"description": f"Action {i}", "owner_name": "Sam Young", "date_raised": date(2026, 4, 14)}, user
                 )
+                db.session.commit()
                 numbers.append(action.number)
             except Exception as exc:  # noqa: BLE001 (reported below)
                 errors.append(exc)
@@ -128,6 +134,7 @@ def test_actions_raised_at_the_same_moment_get_different_numbers(app, staff):
 
 def test_staff_record_a_status_change_with_an_update(browser, staff):
     seed_all()
+    db.session.commit()
     browser.login(staff)
     response = browser.post("/actions/13/updates", {"status": "Propose Close", "text": "Backlog presented at the April Forum."})
 
@@ -145,6 +152,7 @@ def test_staff_record_a_status_change_with_an_update(browser, staff):
 
 def test_an_update_note_alone_keeps_the_status(browser, staff):
     seed_all()
+    db.session.commit()
     browser.login(staff)
     assert browser.post("/actions/14/updates", {"status": "Open", "text": "Draft SLA options shared."}).status_code == 303
     action = forum_service.get_action(14)
@@ -154,6 +162,7 @@ def test_an_update_note_alone_keeps_the_status(browser, staff):
 
 def test_an_update_that_changes_nothing_is_refused(browser, staff):
     seed_all()
+    db.session.commit()
     before = db.session.scalar(sa.select(sa.func.count()).select_from(ForumActionUpdate))
     browser.login(staff)
     response = browser.post("/actions/14/updates", {"status": "Open", "text": "  "})
@@ -164,6 +173,7 @@ def test_an_update_that_changes_nothing_is_refused(browser, staff):
 
 def test_participants_read_actions_but_cannot_update_them(browser, participant):
     seed_all()
+    db.session.commit()
     browser.login(participant)
     page = browser.get("/actions/14").get_data(as_text=True)
     assert "Version II" in page and "Record an update" not in page
@@ -173,6 +183,7 @@ def test_participants_read_actions_but_cannot_update_them(browser, participant):
 
 def test_editing_an_action_journals_what_changed(browser, staff):
     seed_all()
+    db.session.commit()
     browser.login(staff)
     action = forum_service.get_action(16)
     response = browser.post("/actions/16/edit", {

@@ -47,6 +47,7 @@ def test_forum_links_each_poll_a_participant_may_see(browser, participant):
 
 def test_seeded_2026_dates_are_listed(browser, participant):
     seed_all()
+    db.session.commit()
     browser.login(participant)
     page = browser.get("/forum").get_data(as_text=True)
     for day in ("Tue 13 Jan 2026", "Tue 14 Apr 2026", "Tue 12 May 2026", "Tue 08 Dec 2026"):
@@ -198,6 +199,7 @@ def read_feed(client) -> icalendar.Calendar:
 
 def test_calendar_feed_is_public_and_lists_every_meeting_in_uk_time(client):
     seed_all()
+    db.session.commit()
     calendar = read_feed(client)  # no sign-in: calendar clients cannot sign in
     events = calendar.walk("VEVENT")
     assert len(events) == 12
@@ -229,6 +231,7 @@ def test_calendar_event_keeps_its_uid_when_the_meeting_moves(client):
         "meeting_date": date(2026, 9, 15), "title": meeting.title, "chair": meeting.chair, "start_time": "14:00",
         "end_time": "15:30", "recording_url": "", "minutes": "",
     }, [])
+    db.session.commit()
     [after] = read_feed(client).walk("VEVENT")
     assert str(after["uid"]) == str(before["uid"])
     assert after.decoded("dtstart").replace(tzinfo=None) == datetime(2026, 9, 15, 14, 0)

@@ -34,6 +34,7 @@ PACK_SUMMARIES = [
 @pytest.fixture
 def seeded(app):
     seed_all()
+    db.session.commit()
 
 
 def rows(html: str) -> int:

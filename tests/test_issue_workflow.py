@@ -36,7 +36,7 @@ def test_participant_sees_own_organisations_untriaged_issue(browser, participant
 def test_participant_cannot_see_other_organisations_untriaged_issue(browser, participant, outsider):
     issue = make_issue(participant, summary="Northern's pending issue")
     browser.login(outsider)
-    assert browser.get(f"/issues/{issue.id}").status_code == 403
+    assert browser.get(f"/issues/{issue.id}").status_code == 404
     assert "Northern" not in browser.get("/issues?q=pending").get_data(as_text=True)
     assert "Northern" not in browser.get("/issues.csv").get_data(as_text=True)
 
@@ -237,6 +237,7 @@ def test_staff_can_update_an_issue_that_names_no_service(browser, staff, app):
     from issues_tracker.seeding import seed_all
 
     seed_all()
+    db.session.commit()
     issue = db.session.scalar(sa.select(Issue).where(Issue.source_ref == "pack-2026-04:3"))
     assert list(issue.services) == []
     browser.login(staff)

@@ -51,6 +51,7 @@ def outline_titles(reader: PdfReader) -> list[str]:
 
 def publish(**kw) -> PublishedLog:
     outcome = log_service.publish_log(log_service.current_week(), **kw)
+    db.session.commit()
     assert outcome.created
     return outcome.log
 
@@ -202,11 +203,15 @@ def test_actions_due_or_overdue_with_owners_and_dates(participant, staff):
     today = utcnow().date()
     issue_service.add_action(issue, staff, {"description": "Confirm the schema fix with suppliers",
                                             "owner_name": "Ian Giles", "due_date": today - timedelta(days=3)})
+    db.session.commit()
     issue_service.add_action(issue, staff, {"description": "Publish the reconciliation guidance",
                                             "owner_name": "Sam Young", "due_date": today + timedelta(days=40)})
+    db.session.commit()
     done = issue_service.add_action(issue, staff, {"description": "Already finished work",
                                                    "owner_name": "Joe Andrews", "due_date": today - timedelta(days=1)})
+    db.session.commit()
     issue_service.set_action_status(done, staff, "Done")
+    db.session.commit()
 
     _, pages = pdf_text(publish().pdf)
     text = " ".join(pages)
@@ -224,6 +229,7 @@ def test_commentary_is_printed(staff):
         "emerging_risks": "Catalogue version drift before the May release.",
         "decisions_required": "Agree the freeze date for schema changes.",
     }, staff)
+    db.session.commit()
     _, pages = pdf_text(publish().pdf)
     text = " ".join(pages)
     assert "DIP rejections fell for the third week." in text
@@ -235,11 +241,13 @@ def test_resolved_section_covers_the_time_since_the_previous_log(participant, st
     week = log_service.current_week()
     previous_week = week - timedelta(days=7)
     log_service.publish_log(previous_week, now=utcnow() - timedelta(days=4))
+    db.session.commit()
     after = set_times(make_issue(participant, publish_by=staff, summary="Fixed after the last log"),
                       created_days_ago=30, status="Resolved", resolved_days_ago=1)
     before = set_times(make_issue(participant, publish_by=staff, summary="Fixed before the last log"),
                        created_days_ago=30, status="Resolved", resolved_days_ago=6)
     _, pages = pdf_text(log_service.publish_log(week).log.pdf)
+    db.session.commit()
     text = " ".join(pages)
     resolved = text[text.index("Industry issues resolved or closed"):]
     assert after.reference in resolved

@@ -27,7 +27,9 @@ def week():
 def published(participant, staff, week):
     """This week published once, with one open issue."""
     make_issue(participant, publish_by=staff, summary="Message schema validation failures")
-    return log_service.publish_log(week, user=staff).log
+    log = log_service.publish_log(week, user=staff).log
+    db.session.commit()
+    return log
 
 
 def wait_for_log(week, revision=1, seconds=120) -> PublishedLog:
@@ -139,6 +141,7 @@ def test_latest_is_not_found_before_anything_is_published(browser, participant):
 
 def test_a_revision_keeps_the_earlier_one_downloadable(browser, participant, staff, published, week):
     revised = log_service.publish_log(week, user=staff, revise=True, reason="Owner of IIT-0001 corrected").log
+    db.session.commit()
     browser.login(participant)
     current = browser.get(f"/log/{week.isoformat()}.pdf")
     original = browser.get(f"/log/{week.isoformat()}.pdf?revision=1")
@@ -190,6 +193,7 @@ def test_staff_write_commentary_that_the_published_log_prints(browser, staff, we
     commentary = db.session.scalar(sa.select(LogCommentary))
     assert (commentary.week_commencing, commentary.trends, commentary.updated_by_id) == (week, "DIP rejections fell.", staff.id)
     pdf = log_service.publish_log(week).log.pdf
+    db.session.commit()
     assert "Catalogue drift." in "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
 
 

@@ -27,7 +27,7 @@ MATRIX = [
     ("GET", "/issues.xlsx", {"anonymous": "login", "owner_org": 200, "other_org": 200, "staff": 200, "admin": 200}),
     ("GET", "/issues/new", {"anonymous": "login", "owner_org": 200, "other_org": 200, "staff": 200, "admin": 200}),
     ("POST", "/issues/new", {"anonymous": "login", "owner_org": 422, "other_org": 422, "staff": 422, "admin": 422}),
-    ("GET", "/issues/{pending}", {"anonymous": "login", "owner_org": 200, "other_org": 403, "staff": 200, "admin": 200}),
+    ("GET", "/issues/{pending}", {"anonymous": "login", "owner_org": 200, "other_org": 404, "staff": 200, "admin": 200}),
     ("GET", "/issues/{published}", {"anonymous": "login", "owner_org": 200, "other_org": 200, "staff": 200, "admin": 200}),
     ("GET", "/issues/{pending}/edit", {"anonymous": "login", "owner_org": 403, "other_org": 403, "staff": 200, "admin": 200}),
     ("POST", "/issues/{pending}/edit", {"anonymous": "login", "owner_org": 403, "other_org": 403, "staff": 422, "admin": 422}),

@@ -168,6 +168,7 @@ def test_closed_poll_refuses_a_response_and_stores_nothing(browser, participant)
     browser.login(participant)
     browser.post(f"/polls/{poll.id}", form_for(poll, "Yes", "4"))
     poll_service.close_poll(poll)
+    db.session.commit()
 
     response = browser.post(f"/polls/{poll.id}", form_for(poll, "No", "1"))
 
@@ -224,6 +225,7 @@ def answer_as(make_user, poll, answers_list):
     for answers in answers_list:
         user = make_user("participant")
         poll_service.record_response(poll, user, {q.id: a for q, a in zip(poll.questions, answers, strict=False)})
+        db.session.commit()
 
 
 def test_results_show_counts_percentages_and_average_rating(browser, participant, make_user):
@@ -257,8 +259,10 @@ def test_free_text_answers_are_listed_anonymously_in_response_order(browser, par
     second = make_user("participant", name="Quentin Example", email="quentin@supplier.example")
     poll_service.record_response(poll, first, {q.id: a for q, a in zip(poll.questions, ["Yes", "3", "More on aged cases"],
                                                                        strict=False)})
+    db.session.commit()
     poll_service.record_response(poll, second, {q.id: a for q, a in zip(poll.questions, ["No", "2", "Earlier comms"],
                                                                         strict=False)})
+    db.session.commit()
     browser.login(participant)
 
     page = browser.get(f"/polls/{poll.id}").get_data(as_text=True)
@@ -282,6 +286,7 @@ def test_results_poll_every_three_seconds_while_the_poll_is_open(browser, partic
 def test_results_tell_htmx_to_stop_polling_once_the_poll_closes(browser, participant):
     poll = make_poll()
     poll_service.close_poll(poll)
+    db.session.commit()
     browser.login(participant)
 
     fragment = browser.get(f"/polls/{poll.id}/results", headers={"HX-Request": "true"})
@@ -400,6 +405,7 @@ def test_the_seeded_feedback_poll_asks_the_standard_questions(app):
     from issues_tracker.seeding import seed_all
 
     seed_all()
+    db.session.commit()
     seeded = db.session.scalar(sa.select(Poll).where(Poll.seed_key.is_not(None)))
     standard = [(q.text, q.kind, q.required, q.options) for q in poll_service.STANDARD_FEEDBACK_QUESTIONS]
     assert [(q.text, q.kind, q.required, q.option_list) for q in seeded.questions] == standard
@@ -587,6 +593,7 @@ def test_editing_a_closed_poll_keeps_its_close_time(browser, staff):
 
 def test_seeded_feedback_poll_is_open_and_linked_from_home_and_forum(browser, participant):
     seed_all()
+    db.session.commit()
     poll = db.session.scalar(sa.select(Poll).where(Poll.seed_key == "smf-feedback-2026-04"))
     browser.login(participant)
     assert f'href="/polls/{poll.id}"' in browser.get("/").get_data(as_text=True)

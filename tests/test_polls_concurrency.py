@@ -113,19 +113,21 @@ def test_first_response_that_loses_the_race_updates_the_winner_instead(monkeypat
     """The unique (poll, user) constraint refuses the second insert; the service then updates."""
     poll = make_poll()
     poll_service.record_response(poll, participant, {q.id: a for q, a in zip(poll.questions, ["Yes", "4", ""], strict=False)})
+    db.session.commit()
     real_lookup = poll_service._existing_response
     lookups = []
 
-    def lookup_that_misses_the_other_request_once(poll_id, user_id):
+    def lookup_that_misses_the_other_request_once(poll_id, user_id, **kw):
         lookups.append(poll_id)
         # As if the other request's row was not yet committed when this one looked.
-        return None if len(lookups) == 1 else real_lookup(poll_id, user_id)
+        return None if len(lookups) == 1 else real_lookup(poll_id, user_id, **kw)
 
     monkeypatch.setattr(poll_service, "_existing_response", lookup_that_misses_the_other_request_once)
 
     response = poll_service.record_response(
         poll, participant, {q.id: a for q, a in zip(poll.questions, ["No", "2", "changed"], strict=False)}
     )
+    db.session.commit()
 
     assert len(lookups) == 2  # the insert failed on the constraint and the retry found the row
     db.session.expire_all()

@@ -57,8 +57,10 @@ def issue_with_history(staff, submitter, *, notes: int, actions: int) -> Issue:
             issue, {"status": "Under analysis" if number % 2 else "Fix in progress"}, staff,
             expected_version=None, note=f"Progress note {number}",
         )
+        db.session.commit()
     for number in range(actions):
         issue_service.add_action(issue, staff, {"description": f"Action {number}", "owner_name": "Sam Staff"})
+        db.session.commit()
     return issue
 
 
@@ -82,6 +84,7 @@ def test_list_and_detail_queries_do_not_grow_with_the_data(browser, staff, parti
     staff, participant = db.session.get(User, people["staff"]), db.session.get(User, people["participant"])
     big = issue_with_history(staff, participant, notes=8, actions=4).id
     generate(55, random_seed=11)  # several journal entries and actions each
+    db.session.commit()
     for number in range(5):
         make_issue(participant, summary=f"Another own submission {number}")
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Issue)) >= 60
@@ -98,6 +101,7 @@ def test_list_and_detail_queries_do_not_grow_with_the_data(browser, staff, parti
 def test_list_shows_the_same_issues_in_the_same_order_on_every_page(browser, staff, participant, outsider):
     """Pages past the middle are read from the end; together the pages list each visible issue once."""
     generate(70, random_seed=4)
+    db.session.commit()
     for number in range(3):
         make_issue(participant, summary=f"Own pending submission {number}")
         make_issue(outsider, summary=f"Other pending submission {number}")

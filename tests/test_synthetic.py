@@ -48,17 +48,21 @@ def delete_synthetic() -> None:
 
 def test_same_seed_gives_the_same_issues_and_another_seed_different_ones(app):
     assert generate(40, random_seed=7, now=NOW) == 40
+    db.session.commit()
     first = snapshot()
     delete_synthetic()
     generate(40, random_seed=7, now=NOW)
+    db.session.commit()
     assert snapshot() == first
     delete_synthetic()
     generate(40, random_seed=8, now=NOW)
+    db.session.commit()
     assert [row[1] for row in snapshot()] != [row[1] for row in first]
 
 
 def test_about_two_percent_stay_open_and_the_rest_went_through_triage(app):
     generate(1000, random_seed=3, now=NOW)
+    db.session.commit()
     issues = db.session.scalars(sa.select(Issue).where(SYNTHETIC)).all()
     assert len(issues) == 1000
     open_issues = [issue for issue in issues if issue.status in choices.OPEN_STATUSES]
@@ -83,6 +87,7 @@ def test_about_two_percent_stay_open_and_the_rest_went_through_triage(app):
 
 def test_each_issue_has_a_journal_and_published_ones_have_owners_and_actions(app):
     generate(200, random_seed=5, now=NOW)
+    db.session.commit()
     issues = db.session.scalars(sa.select(Issue).where(SYNTHETIC)).all()
     for issue in issues:
         kinds = Counter(event.kind for event in issue.events)
@@ -101,23 +106,28 @@ def test_each_issue_has_a_journal_and_published_ones_have_owners_and_actions(app
 
 def test_staff_owners_are_created_only_when_there_are_none_and_cannot_sign_in(app, browser):
     generate(30, random_seed=1, now=NOW)
+    db.session.commit()
     staff = db.session.scalars(sa.select(User).where(User.role == "staff")).all()
     assert 3 <= len(staff) <= 10
     assert browser.post("/login", {"email": staff[0].email, "password": ""}).status_code == 422
     generate(30, random_seed=1, now=NOW)
+    db.session.commit()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User).where(User.role == "staff")) == len(staff)
 
 
 def test_existing_staff_own_the_generated_issues(app, staff):
     generate(30, random_seed=1, now=NOW)
+    db.session.commit()
     owners = set(db.session.scalars(sa.select(Issue.owner_id).where(SYNTHETIC, Issue.owner_id.is_not(None))))
     assert owners == {staff.id}
 
 
 def test_running_twice_adds_more_distinct_issues_and_the_app_can_still_add_its_own(app, participant):
     generate(30, random_seed=7, now=NOW)
+    db.session.commit()
     first = snapshot()
     generate(30, random_seed=7, now=NOW)
+    db.session.commit()
     assert synthetic_count() == 60
     refs = db.session.scalars(sa.select(Issue.source_ref).where(SYNTHETIC)).all()
     assert len(set(refs)) == 60
@@ -126,11 +136,13 @@ def test_running_twice_adds_more_distinct_issues_and_the_app_can_still_add_its_o
     assert [row[1:] for row in second] != [row[1:] for row in first]
     highest = db.session.scalar(sa.select(sa.func.max(Issue.id)))
     issue = issue_service.submit_issue({"summary": "Late PUB-014 files", "services": ["DIP"]}, participant)
+    db.session.commit()
     assert issue.id > highest
 
 
 def test_generated_issues_show_on_the_list_and_with_their_timeline(app, browser, staff):
     generate(60, random_seed=2, now=NOW)
+    db.session.commit()
     browser.login(staff)
     page = browser.get("/issues?service=DIP").get_data(as_text=True)
     assert "match these filters" in page and "IIT-" in page

@@ -5,15 +5,18 @@ from __future__ import annotations
 import hmac
 from urllib.parse import urlsplit
 
-import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
 from ..extensions import db, limiter, login_manager
 from ..forms.auth import LoginForm
 from ..models import User
-from ..models.base import utcnow
+from ..services import accounts
+from ..transaction import commit
+
+# The signed-in session's own key; its record on the server is what makes the cookie valid.
+SESSION_KEY = "sid"
 
 bp = Blueprint("auth", __name__)
 
@@ -23,7 +26,9 @@ def load_user(session_id: str) -> User | None:
     user_id, _, fingerprint = session_id.partition(":")
     if not user_id.isdigit() or len(user_id) > 10:
         return None
-    user = db.session.get(User, int(user_id))
+    # The account and its session record in one query; without a record (signed out, or
+    # ended by a password change) the cookie signs nobody in.
+    user = accounts.user_with_live_session(int(user_id), session.get(SESSION_KEY))
     if user is None or not hmac.compare_digest(user.session_fingerprint, fingerprint):
         return None
     return user
@@ -40,8 +45,8 @@ def safe_next(target: str | None) -> str:
 
 
 def _address_and_account_key() -> str:
-    email = (request.form.get("email") or "").strip().lower()[:254]
-    return f"login:{get_remote_address()}:{email}"
+    # The same normalised address the account lookup uses, so variants of one address share one allowance.
+    return f"login:{get_remote_address()}:{accounts.normalise_email(request.form.get('email'))}"
 
 
 def _address_limit() -> str:
@@ -60,14 +65,15 @@ def login():
         return redirect(safe_next(request.args.get("next")))
     form = LoginForm()
     if form.validate_on_submit():
-        email = form.email.data.strip().lower()
-        user = db.session.scalar(sa.select(User).where(User.email == email))
-        if user is None or not user.check_password(form.password.data) or not user.active:
+        user = accounts.authenticate(form.email.data, form.password.data)
+        if user is None:
             form.password.errors.append("That email address and password do not match an active account.")
             return render_template("auth/login.html", form=form), 422
-        user.last_login_at = utcnow()
-        db.session.commit()
+        key = accounts.start_session(user)
+        commit()
+        session.clear()  # a fresh session: nothing from before sign-in carries over
         login_user(user)
+        session[SESSION_KEY] = key
         flash(f"Signed in as {user.display_name}.", "success")
         return redirect(safe_next(request.args.get("next")), code=303)
     status = 422 if request.method == "POST" else 200
@@ -76,6 +82,9 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    accounts.end_session(session.get(SESSION_KEY))
+    commit()
     logout_user()
+    session.pop(SESSION_KEY, None)
     flash("You have signed out.", "info")
     return redirect(url_for("auth.login"), code=303)

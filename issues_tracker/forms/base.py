@@ -52,3 +52,14 @@ class AppSubform(Form):
 
     class Meta(CleanTextMeta, Form.Meta):
         pass
+
+
+def version_number(text) -> int | None:
+    """The record version a form was opened at (a hidden field), or None when absent or damaged.
+
+    Only ASCII digits count: other characters that Python calls digits are refused, not a 500.
+    """
+    text = (text or "").strip() if isinstance(text, str) else ""
+    if not text or len(text) > 9 or not text.isascii() or not text.isdigit():
+        return None
+    return int(text)

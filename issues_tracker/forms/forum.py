@@ -8,6 +8,7 @@ from wtforms import (
     DateField,
     FieldList,
     FormField,
+    HiddenField,
     IntegerField,
     SelectField,
     StringField,
@@ -63,6 +64,7 @@ class MeetingForm(AppForm):
     )
     agenda = FieldList(FormField(AgendaItemForm), "Agenda", min_entries=0, max_entries=MAX_AGENDA_ITEMS)
     add_agenda_item = SubmitField("Add another agenda item")
+    version = HiddenField()
     submit = SubmitField("Save meeting")
 
     def validate_end_time(self, field):
@@ -99,6 +101,7 @@ class ForumActionForm(AppForm):
         description="Optional: an issue ID such as IIT-0042.",
     )
     status = SelectField("Status", choices=choices.FORUM_ACTION_STATUSES, default="Open")
+    version = HiddenField()
     submit = SubmitField("Save action")
 
 
@@ -108,6 +111,7 @@ class ActionUpdateForm(AppForm):
         "Update", filters=STRIP, validators=[Optional(), Length(max=5_000)],
         description="What has happened since the last update. Shown to everyone in the action's history.",
     )
+    version = HiddenField()
     submit = SubmitField("Record update")
 
 

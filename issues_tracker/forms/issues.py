@@ -13,7 +13,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from .. import choices
 from .base import STRIP, AppForm
@@ -52,6 +52,20 @@ def parse_service_desk_refs(value: str) -> list[str]:
     return refs
 
 
+SERVICE_DESK_REFS_LENGTH = 300  # Issue.service_desk_refs
+
+
+def format_service_desk_refs(value: str) -> str:
+    """The references as stored ("CS0016629, INC0126133"); ValueError when they do not fit."""
+    text = ", ".join(parse_service_desk_refs(value))
+    if len(text) > SERVICE_DESK_REFS_LENGTH:
+        raise ValueError(
+            f"Too many service-desk references: written out they take {len(text)} characters, "
+            f"and {SERVICE_DESK_REFS_LENGTH} fit. Give the main cases and incidents only."
+        )
+    return text
+
+
 class PartyCount:
     def __call__(self, form, field):
         try:
@@ -63,7 +77,7 @@ class PartyCount:
 class ServiceDeskRefs:
     def __call__(self, form, field):
         try:
-            field.data = ", ".join(parse_service_desk_refs(field.data))
+            field.data = format_service_desk_refs(field.data)
         except ValueError as exc:
             raise ValidationError(str(exc)) from None
 
@@ -150,6 +164,10 @@ class IssueForm(AppForm):
         validators=[Optional(), Length(max=300), ServiceDeskRefs()],
         description="Case and incident numbers, e.g. CS0016629, INC0126133.",
     )
+    # One per form shown: a second submit of the same form finds the issue the first one made.
+    submission_token = HiddenField(
+        validators=[Optional(), Regexp(r"^[0-9a-f]{32}$", message="The form was damaged; reload it and submit again.")]
+    )
     submit = SubmitField("Submit issue")
 
 
@@ -182,6 +200,7 @@ class StaffIssueForm(IssueForm):
         description="Shown publicly on the issue's timeline. Say what changed and what happens next.",
     )
     version = HiddenField()
+    submission_token = None
     submit = SubmitField("Save changes")
 
 

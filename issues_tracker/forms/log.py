@@ -30,6 +30,7 @@ class CommentaryForm(AppForm):
         validators=[Optional(), Length(max=10_000)],
         description="What stakeholders need to decide, by when, and who should.",
     )
+    version = HiddenField()
     submit = SubmitField("Save commentary")
 
 

@@ -10,6 +10,7 @@ from wtforms import (
     DateTimeLocalField,
     FieldList,
     FormField,
+    HiddenField,
     RadioField,
     SelectField,
     StringField,
@@ -75,6 +76,7 @@ class PollForm(AppForm):
     )
     questions = FieldList(FormField(QuestionForm), "Questions", min_entries=0, max_entries=MAX_QUESTIONS)
     add_question = SubmitField("Add another question")
+    version = HiddenField()
     submit = SubmitField("Save poll")
 
     # Set by the view: a poll's questions can change only while it is a draft, and the

@@ -10,12 +10,14 @@ from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
 from ..extensions import db
+from ..forms.base import version_number
 from ..forms.forum import MAX_AGENDA_ITEMS, ActionFilterForm, ActionUpdateForm, ForumActionForm, MeetingForm
 from ..htmx import render_page_or_fragment
 from ..models import ForumAction, Meeting
 from ..permissions import staff_required
 from ..services import forum as forum_service
 from ..services.polls import poll_status
+from ..transaction import ConflictError, commit
 from . import bp
 from .calendar import calendar_feed
 
@@ -114,9 +116,17 @@ def _meeting_page(form: MeetingForm, meeting: Meeting | None):
             if row.form.topic.data
         ]
         try:
-            saved = forum_service.save_meeting(meeting, data, agenda)
+            saved = forum_service.save_meeting(meeting, data, agenda, expected_version=version_number(form.version.data))
+            commit()
         except forum_service.ForumError as exc:
+            db.session.rollback()
             form.meeting_date.errors.append(str(exc))
+        except ConflictError as exc:
+            db.session.rollback()
+            form.form_errors.append(f"{exc} Your input is kept below: compare it with the current meeting, then save again.")
+            if meeting is not None:
+                form.version.data = str(get_meeting(meeting.id).version)
+            return render_template("forum/meeting_form.html", form=form, meeting=meeting), 409
         else:
             flash(f"{saved.title} on {saved.meeting_date.strftime('%d %B %Y')} saved.", "success")
             return redirect(url_for("forum.meeting", meeting_id=saved.id), code=303)
@@ -144,6 +154,7 @@ def edit_meeting(meeting_id: int):
     meeting = get_meeting(meeting_id)
     if request.method == "GET":
         form = MeetingForm(data=_meeting_data(meeting))
+        form.version.data = str(meeting.version)
         for _ in range(BLANK_AGENDA_ROWS):
             form.agenda.append_entry()
     else:
@@ -217,7 +228,9 @@ def new_action():
             data["status"] = form.status.data
             try:
                 action = forum_service.create_action(data, current_user)
-            except forum_service.ForumError as exc:
+                commit()
+            except (forum_service.ForumError, ConflictError) as exc:
+                db.session.rollback()
                 form.form_errors.append(str(exc))
             else:
                 flash(f"{action.code} added to the actions log.", "success")
@@ -233,7 +246,7 @@ def action(number: int):
     issues = forum_service.linked_issues([action], current_user)
     update_form = None
     if current_user.is_staff:
-        update_form = ActionUpdateForm(data={"status": action.status})
+        update_form = ActionUpdateForm(data={"status": action.status, "version": str(action.version)})
     return _action_page(action, issues, update_form)
 
 
@@ -254,9 +267,20 @@ def update_action(number: int):
     form = ActionUpdateForm()
     if form.validate_on_submit():
         try:
-            forum_service.record_action_update(action, current_user, status=form.status.data, text=form.text.data or "")
+            forum_service.record_action_update(
+                action, current_user, status=form.status.data, text=form.text.data or "",
+                expected_version=version_number(form.version.data),
+            )
+            commit()
         except forum_service.ForumError as exc:
+            db.session.rollback()
             form.form_errors.append(str(exc))
+        except ConflictError as exc:
+            db.session.rollback()
+            action = get_action(number)
+            form.form_errors.append(f"{exc} Your update is kept below: read the history, then record it again.")
+            form.version.data = str(action.version)
+            return _action_page(action, forum_service.linked_issues([action], current_user), form, 409)
         else:
             flash(f"{action.code} updated.", "success")
             return redirect(url_for("forum.action", number=action.number, _anchor="history"), code=303)
@@ -275,6 +299,7 @@ def edit_action(number: int):
                 "date_raised": action.date_raised,
                 "meeting_id": action.meeting_id or 0,
                 "issue_ref": f"IIT-{action.issue_id:04d}" if action.issue_id else "",
+                "version": str(action.version),
             }
         )
     else:
@@ -284,7 +309,17 @@ def edit_action(number: int):
     if form.validate_on_submit():
         data = _action_fields(form)
         if data is not None:
-            changes = forum_service.edit_action(action, data, current_user)
+            try:
+                changes = forum_service.edit_action(
+                    action, data, current_user, expected_version=version_number(form.version.data)
+                )
+                commit()
+            except ConflictError as exc:
+                db.session.rollback()
+                action = get_action(number)
+                form.form_errors.append(f"{exc} Your input is kept below: compare it with the action, then save again.")
+                form.version.data = str(action.version)
+                return render_template("forum/action_form.html", form=form, action=action), 409
             flash(f"{action.code} saved." if changes else "Nothing changed, so nothing was saved.",
                   "success" if changes else "info")
             return redirect(url_for("forum.action", number=action.number), code=303)

@@ -5,9 +5,11 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
+from ..extensions import db
 from ..forms.tracker_import import TrackerImportForm
 from ..permissions import staff_required
 from ..services.tracker_import import TrackerFileError, import_tracker
+from ..transaction import commit
 from . import bp
 
 
@@ -20,7 +22,12 @@ def import_tracker_view():
         upload = form.file.data
         try:
             result = import_tracker(upload.filename, upload.read(), current_user)
+            if result.errors:
+                db.session.rollback()  # nothing is stored unless every row is valid
+            else:
+                commit()  # every row in one transaction
         except TrackerFileError as exc:
+            db.session.rollback()
             form.file.errors.append(str(exc))
         else:
             if not result.errors:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import secrets
 
 import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -23,17 +24,17 @@ from ..models import Issue, IssueAction, User
 from ..permissions import can_view_issue, staff_required
 from ..services import issues as issue_service
 from ..templating import url_with
+from ..transaction import ConflictError, commit
 from . import bp
 from .export import csv_response, xlsx_response
 
 
 def get_issue(issue_id: int) -> Issue:
-    """Load or 404, then 403 unless the current user may see it."""
+    """Load the issue, or 404 when it does not exist or the current user may not see it:
+    a hidden issue answers exactly as a missing one, so its number confirms nothing."""
     issue = db.session.get(Issue, issue_id)
-    if issue is None:
+    if issue is None or not can_view_issue(current_user, issue):
         abort(404)
-    if not can_view_issue(current_user, issue):
-        abort(403)
     return issue
 
 
@@ -132,7 +133,7 @@ def export_xlsx():
     return xlsx_response(_export_rows(), current_app.config["STALE_AFTER_DAYS"])
 
 
-NOT_ISSUE_FIELDS = ("csrf_token", "submit", "progress_note", "version")
+NOT_ISSUE_FIELDS = ("csrf_token", "submit", "progress_note", "version", "submission_token")
 
 
 def _form_data(form) -> dict:
@@ -143,8 +144,24 @@ def _form_data(form) -> dict:
 @login_required
 def new():
     form = IssueForm()
+    if request.method == "GET":
+        # Sent back with the form: a second submit of the same form finds the issue the first made.
+        form.submission_token.data = secrets.token_hex(16)
     if form.validate_on_submit():
-        issue = issue_service.submit_issue(_form_data(form), current_user)
+        token = form.submission_token.data or None
+        earlier = issue_service.issue_for_submission(token, current_user)
+        if earlier is not None:
+            return _already_submitted(earlier)
+        try:
+            issue = issue_service.submit_issue(_form_data(form), current_user, submission_token=token)
+            commit()
+        except ConflictError:
+            db.session.rollback()
+            # The same form sent twice at once (a double click): the other request stored it.
+            earlier = issue_service.issue_for_submission(token, current_user)
+            if earlier is None:
+                raise
+            return _already_submitted(earlier)
         flash(
             f"Thank you. {issue.reference} is submitted and awaits triage by the service-management team; "
             "your organisation can see it meanwhile.",
@@ -155,13 +172,21 @@ def new():
     return render_template("issues/new.html", form=form), status
 
 
+def _already_submitted(issue: Issue):
+    flash(f"This form was sent already: {issue.reference} holds it, so no second issue was made.", "info")
+    return redirect(url_for("issues.detail", issue_id=issue.id), code=303)
+
+
 @bp.get("/issues/<int:issue_id>")
 @login_required
 def detail(issue_id: int):
     return _detail_page(get_issue(issue_id))
 
 
-def _detail_page(issue: Issue, *, triage_form=None, action_form=None, status: int = 200):
+CONFLICT_MESSAGE = "Someone else changed this issue at the same moment, so your change was not saved."
+
+
+def _detail_page(issue: Issue, *, triage_form=None, action_form=None, status_form=None, status: int = 200):
     """The issue page; staff see its forms, a submitted one with its messages."""
     staff = current_user.is_staff
     return render_template(
@@ -170,7 +195,7 @@ def _detail_page(issue: Issue, *, triage_form=None, action_form=None, status: in
         stale_days=current_app.config["STALE_AFTER_DAYS"],
         triage_form=(triage_form or TriageForm(formdata=None)) if staff else None,
         action_form=(action_form or IssueActionForm(formdata=None)) if staff else None,
-        status_form=ActionStatusForm(formdata=None) if staff else None,
+        status_form=(status_form or ActionStatusForm(formdata=None)) if staff else None,
     ), status
 
 
@@ -199,9 +224,10 @@ def edit(issue_id: int):
             events = issue_service.update_issue(
                 issue, _form_data(form), current_user, expected_version=expected, note=form.progress_note.data or ""
             )
-        except issue_service.ConcurrentEditError:
+            commit()
+        except ConflictError:
             db.session.rollback()
-            fresh = db.session.get(Issue, issue_id)
+            fresh = get_issue(issue_id)
             form.form_errors.append(
                 "Someone else saved this issue after you opened it, so your changes were not saved. "
                 "Your input is kept below: compare it with the current issue, then save again."
@@ -226,8 +252,12 @@ def triage(issue_id: int):
         return _detail_page(issue, triage_form=form, status=422)
     try:
         issue_service.triage_issue(issue, current_user, form.decision.data, form.reason.data or "")
-    except issue_service.TriageError as exc:
-        abort(409, description=str(exc))
+        commit()
+    except (issue_service.TriageError, ConflictError) as exc:
+        db.session.rollback()
+        message = str(exc) if isinstance(exc, issue_service.TriageError) else CONFLICT_MESSAGE
+        form.form_errors.append(message + " Your decision is kept below.")
+        return _detail_page(get_issue(issue_id), triage_form=form, status=409)
     flash(
         f"{issue.reference} published to the industry view."
         if issue.triage_state == "published"
@@ -244,7 +274,13 @@ def add_action(issue_id: int):
     form = IssueActionForm()
     if not form.validate_on_submit():
         return _detail_page(issue, action_form=form, status=422)
-    issue_service.add_action(issue, current_user, form.data)
+    try:
+        issue_service.add_action(issue, current_user, form.data)
+        commit()
+    except ConflictError:
+        db.session.rollback()
+        form.form_errors.append(CONFLICT_MESSAGE + " Your action is kept below: check the issue, then add it again.")
+        return _detail_page(get_issue(issue_id), action_form=form, status=409)
     flash("Action added.", "success")
     return redirect(url_for("issues.detail", issue_id=issue.id, _anchor="actions"), code=303)
 
@@ -259,7 +295,16 @@ def update_action(issue_id: int, action_id: int):
     form = ActionStatusForm()
     if not form.validate_on_submit():
         abort(400, description="Choose one of the listed action statuses.")
-    issue_service.set_action_status(action, current_user, form.status.data)
+    try:
+        issue_service.set_action_status(action, current_user, form.status.data)
+        commit()
+    except ConflictError:
+        db.session.rollback()
+        status_form = ActionStatusForm(formdata=None)
+        status_form.form_errors.append(
+            CONFLICT_MESSAGE + f" You set an action to “{form.status.data}”: check the issue, then set it again."
+        )
+        return _detail_page(get_issue(issue_id), status_form=status_form, status=409)
     flash("Action updated.", "success")
     return redirect(url_for("issues.detail", issue_id=issue.id, _anchor="actions"), code=303)
 

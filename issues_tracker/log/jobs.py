@@ -186,6 +186,7 @@ def _publish_in_child(config, folder, job_id, week, user_id, revise, reason) -> 
         try:
             user = db.session.get(User, user_id) if user_id else None
             outcome = publish_log(date.fromisoformat(week), user=user, revise=revise, reason=reason)
+            db.session.commit()
         except LogError as exc:
             db.session.rollback()
             _finish(folder, job_id, "failed", str(exc))

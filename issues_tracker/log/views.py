@@ -8,11 +8,14 @@ from datetime import date
 from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from ..extensions import db
+from ..forms.base import version_number
 from ..forms.log import CommentaryForm, PreviewForm, PublishForm
 from ..htmx import wants_fragment
 from ..models import PublishedLog
 from ..permissions import staff_required
 from ..services import log as log_service
+from ..transaction import ConflictError, commit
 from . import bp, jobs
 
 REVISION = re.compile(r"^[1-9]\d{0,3}$")
@@ -150,8 +153,23 @@ def commentary(week: str):
     week_date = week_from_url(week)
     existing = log_service.get_commentary(week_date)
     form = CommentaryForm(obj=existing) if request.method == "GET" else CommentaryForm()
+    if request.method == "GET":
+        form.version.data = str(existing.version if existing else 0)
     if form.validate_on_submit():
-        log_service.save_commentary(week_date, form.data, current_user)
+        try:
+            log_service.save_commentary(
+                week_date, form.data, current_user, expected_version=version_number(form.version.data)
+            )
+            commit()
+        except ConflictError as exc:
+            db.session.rollback()
+            existing = log_service.get_commentary(week_date)
+            form.form_errors.append(f"{exc} Your text is kept below: compare it with the saved commentary, then save again.")
+            form.version.data = str(existing.version if existing else 0)
+            return render_template(
+                "log/commentary.html", form=form, week=week_date, commentary=existing,
+                published=log_service.latest_revision(week_date), conflict=True,
+            ), 409
         flash(f"Commentary for the week commencing {week_date.strftime('%d %b %Y')} saved. "
               "It is printed in the log when the week is published.", "success")
         return redirect(url_for("log.index"), code=303)

@@ -4,7 +4,7 @@ from .forum import AgendaItem, ForumAction, ForumActionUpdate, Meeting
 from .issue import Issue, IssueAction, IssueEvent, IssueMessage, IssueService
 from .log import LogCommentary, PublishedLog
 from .poll import Poll, PollAnswer, PollQuestion, PollResponse
-from .user import Organisation, User
+from .user import Organisation, User, UserSession
 
 __all__ = [
     "AgendaItem",
@@ -24,4 +24,5 @@ __all__ = [
     "PollResponse",
     "PublishedLog",
     "User",
+    "UserSession",
 ]

@@ -23,6 +23,9 @@ class Meeting(db.Model):
     end_time: so.Mapped[str] = so.mapped_column(sa.String(5), default="12:00")
     recording_url: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
     minutes: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    # Bumped on every save: a save based on an older version is refused as a conflict.
+    version: so.Mapped[int] = so.mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
 
     agenda_items: so.Mapped[list[AgendaItem]] = so.relationship(
         back_populates="meeting", cascade="all, delete-orphan", order_by="AgendaItem.number"
@@ -59,6 +62,9 @@ class ForumAction(db.Model):
     updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
 
     meeting: so.Mapped[Meeting | None] = so.relationship()
+    # Bumped on every save: a save based on an older version is refused as a conflict.
+    version: so.Mapped[int] = so.mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
     updates: so.Mapped[list[ForumActionUpdate]] = so.relationship(
         back_populates="action",
         cascade="all, delete-orphan",

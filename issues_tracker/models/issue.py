@@ -62,6 +62,8 @@ class Issue(db.Model):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     # The ID the issue had in an imported tracker or the seed pack, for idempotent loads.
     source_ref: so.Mapped[str | None] = so.mapped_column(sa.String(60), unique=True)
+    # The one-time token of the form that submitted it: the same form sent twice makes one issue.
+    submission_token: so.Mapped[str | None] = so.mapped_column(sa.String(32), unique=True)
 
     summary: so.Mapped[str] = so.mapped_column(sa.String(200))
     description: so.Mapped[str] = so.mapped_column(sa.Text, default="")

@@ -23,6 +23,9 @@ class LogCommentary(db.Model):
     decisions_required: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     updated_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user_account.id"))
     updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    # Bumped on every save: a save based on an older version is refused as a conflict.
+    version: so.Mapped[int] = so.mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
 
 
 class PublishedLog(db.Model):

@@ -23,6 +23,9 @@ class Poll(db.Model):
     closes_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     seed_key: so.Mapped[str | None] = so.mapped_column(sa.String(60), unique=True)
+    # Bumped on every save: a save based on an older version is refused as a conflict.
+    version: so.Mapped[int] = so.mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
 
     questions: so.Mapped[list[PollQuestion]] = so.relationship(
         back_populates="poll", cascade="all, delete-orphan", order_by="PollQuestion.position"

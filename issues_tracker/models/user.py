@@ -81,3 +81,21 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"
+
+
+class UserSession(db.Model):
+    """A signed-in browser. The cookie holds a random key; only its hash is stored.
+
+    Signing out deletes the row, so a copy of the cookie stops working at once.
+    """
+
+    __tablename__ = "user_session"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    key_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+
+    @staticmethod
+    def hash_key(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()

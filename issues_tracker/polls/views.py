@@ -13,6 +13,7 @@ from flask import Response, abort, current_app, flash, make_response, redirect, 
 from flask_login import current_user, login_required
 
 from ..extensions import db, login_manager
+from ..forms.base import version_number
 from ..forms.polls import PollForm, response_form
 from ..htmx import wants_fragment
 from ..models import Meeting, Poll
@@ -21,6 +22,7 @@ from ..permissions import staff_required
 from ..services import polls as poll_service
 from ..services.forum import meeting_choices
 from ..templating import LONDON
+from ..transaction import ConflictError, commit
 from . import bp
 
 BLANK_QUESTION_ROWS = 3
@@ -73,14 +75,22 @@ def respond(poll_id: int):
     if form.validate_on_submit():
         try:
             poll_service.record_response(poll, current_user, form.answers())
+            commit()
         except poll_service.PollClosedError as exc:
-            return _show_page(poll, None, own_response, status=409, problem=str(exc))
+            db.session.rollback()
+            return _show_page(get_poll(poll_id), None, own_response, status=409, problem=str(exc))
         except poll_service.ResponseRejected as exc:
+            db.session.rollback()
             for qid, message in exc.errors.items():
                 form[f"q{qid}"].errors = [message]
             form.form_errors.extend(exc.form_errors)
         except poll_service.PollError as exc:
+            db.session.rollback()
             form.form_errors.append(str(exc))
+        except ConflictError as exc:
+            db.session.rollback()
+            form.form_errors.append(f"{exc} Your answers are kept below; send them again.")
+            return _show_page(get_poll(poll_id), form, own_response, status=409)
         else:
             flash(
                 "Thank you: your response is recorded. You can change it until the poll closes."
@@ -221,6 +231,7 @@ def _poll_form(poll: Poll | None) -> PollForm:
                 "meeting_id": poll.meeting_id or 0,
                 "closes_at": _to_london(poll.closes_at),
                 "questions": _question_rows(poll),
+                "version": str(poll.version),
             }
         form = PollForm(data=data)
         if poll is None or poll.state == "draft":
@@ -271,9 +282,19 @@ def _poll_page(form: PollForm, poll: Poll | None):
                 if poll is None:
                     saved = poll_service.create_poll(data, questions)
                 else:
-                    saved = poll_service.update_poll(poll, data, questions)
+                    saved = poll_service.update_poll(
+                        poll, data, questions, expected_version=version_number(form.version.data)
+                    )
+                commit()
             except poll_service.PollError as exc:
+                db.session.rollback()
                 form.form_errors.append(str(exc))
+            except ConflictError as exc:
+                db.session.rollback()
+                form.form_errors.append(f"{exc} Your input is kept below: compare it with the poll, then save again.")
+                poll = get_poll(poll.id)
+                form.version.data = str(poll.version)
+                return render_template("polls/form.html", form=form, poll=poll), 409
             else:
                 flash(
                     f"Poll “{saved.title}” saved as a draft. Open it when the meeting reaches it."
@@ -304,7 +325,9 @@ def open_poll(poll_id: int):
     poll = get_poll(poll_id)
     try:
         cleared = poll_service.open_poll(poll)
-    except poll_service.PollError as exc:
+        commit()
+    except (poll_service.PollError, ConflictError) as exc:
+        db.session.rollback()
         flash(str(exc), "error")
         return redirect(url_for("polls.show", poll_id=poll.id), code=303)
     flash(
@@ -321,7 +344,9 @@ def close_poll(poll_id: int):
     poll = get_poll(poll_id)
     try:
         poll_service.close_poll(poll)
-    except poll_service.PollError as exc:
+        commit()
+    except (poll_service.PollError, ConflictError) as exc:
+        db.session.rollback()
         flash(str(exc), "error")
         return redirect(url_for("polls.show", poll_id=poll.id), code=303)
     flash("The poll is closed: it takes no more responses, and the results are final.", "success")

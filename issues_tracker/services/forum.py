@@ -13,6 +13,7 @@ from datetime import date, datetime, time
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import flag_modified
 
 from .. import choices
 from ..extensions import db
@@ -20,6 +21,7 @@ from ..models import AgendaItem, ForumAction, ForumActionUpdate, Issue, Meeting,
 from ..models.base import utcnow
 from ..permissions import can_view_issue, visible_issues_clause
 from ..templating import LONDON
+from ..transaction import ConflictError, flush, savepoint
 
 # How often to retry when another request took the SMF number we picked.
 NUMBER_ATTEMPTS = 20
@@ -91,8 +93,17 @@ def _numbered(entries: list[AgendaEntry]) -> list[AgendaItem]:
     return sorted(items, key=lambda item: item.number)
 
 
-def save_meeting(meeting: Meeting | None, data: dict, agenda: list[AgendaEntry]) -> Meeting:
+def check_version(record, expected_version: int | None, what: str) -> None:
+    """Refuse (ConflictError) a save based on an older version of the record than the stored one."""
+    if expected_version is not None and record is not None and expected_version != record.version:
+        raise ConflictError(f"Someone else saved this {what} after you opened it, so your changes were not saved.")
+
+
+def save_meeting(
+    meeting: Meeting | None, data: dict, agenda: list[AgendaEntry], *, expected_version: int | None = None
+) -> Meeting:
     """Create a meeting (meeting=None) or change one, replacing its agenda."""
+    check_version(meeting, expected_version, "meeting")
     clash = db.session.scalar(
         sa.select(Meeting.id).where(
             Meeting.meeting_date == data["meeting_date"], Meeting.id != (meeting.id if meeting else -1)
@@ -100,17 +111,21 @@ def save_meeting(meeting: Meeting | None, data: dict, agenda: list[AgendaEntry])
     )
     if clash:
         raise ForumError("There is already a forum meeting on that date.")
-    if meeting is None:
-        meeting = Meeting()
-        db.session.add(meeting)
-    for name in ("meeting_date", "title", "chair", "start_time", "end_time", "recording_url", "minutes"):
-        setattr(meeting, name, data[name])
-    meeting.agenda_items = _numbered(agenda)
     try:
-        db.session.commit()
+        with savepoint():
+            if meeting is None:
+                meeting = Meeting()
+                db.session.add(meeting)
+            for name in ("meeting_date", "title", "chair", "start_time", "end_time", "recording_url", "minutes"):
+                setattr(meeting, name, data[name])
+            meeting.agenda_items = _numbered(agenda)
+            if meeting.id is not None:
+                flag_modified(meeting, "title")  # an agenda-only change is a new version too
+            db.session.flush()
+    except so.exc.StaleDataError:
+        raise ConflictError("Someone else saved this meeting at the same moment, so your changes were not saved.") from None
     except IntegrityError:
         # Another staff member saved a meeting on the same date a moment ago.
-        db.session.rollback()
         raise ForumError("There is already a forum meeting on that date.") from None
     return meeting
 
@@ -207,21 +222,23 @@ def create_action(data: dict, user: User, *, now: datetime | None = None) -> For
         action.updates = [
             ForumActionUpdate(user_id=user.id, created_at=now, text="Action raised", old_status="", new_status=status)
         ]
-        db.session.add(action)
         try:
-            db.session.commit()
+            with savepoint():
+                db.session.add(action)
+                db.session.flush()
         except IntegrityError:
-            db.session.rollback()
             continue
         return action
     raise ForumError("Could not allocate an action number because many actions were added at once. Please try again.")
 
 
 def record_action_update(
-    action: ForumAction, user: User, *, status: str, text: str = "", now: datetime | None = None
+    action: ForumAction, user: User, *, status: str, text: str = "", expected_version: int | None = None,
+    now: datetime | None = None,
 ) -> ForumActionUpdate:
     """A dated entry in the action's history: a status change, an update note, or both."""
     now = now or utcnow()
+    check_version(action, expected_version, "action")
     text = (text or "").strip()
     if status not in choices.FORUM_ACTION_STATUS_CODES:
         raise ForumError("Choose Open, Propose Close or Closed.")
@@ -233,7 +250,7 @@ def record_action_update(
     action.status = status
     action.updated_at = now
     db.session.add(update)
-    db.session.commit()
+    flush()
     return update
 
 
@@ -259,9 +276,12 @@ def _describe(field: str, value) -> str:
     return str(value)
 
 
-def edit_action(action: ForumAction, data: dict, user: User, *, now: datetime | None = None) -> list[str]:
+def edit_action(
+    action: ForumAction, data: dict, user: User, *, expected_version: int | None = None, now: datetime | None = None
+) -> list[str]:
     """Change an action's details; each change is journalled in its history."""
     now = now or utcnow()
+    check_version(action, expected_version, "action")
     changes: list[str] = []
     for field, label in EDITABLE_ACTION_FIELDS.items():
         if field not in data:
@@ -285,7 +305,7 @@ def edit_action(action: ForumAction, data: dict, user: User, *, now: datetime | 
             old_status=action.status, new_status=action.status,
         )
     )
-    db.session.commit()
+    flush()
     return changes
 
 

@@ -1,7 +1,8 @@
 """Changes of state for industry issues: submit, update, triage, actions.
 
 Views, the CLI, the seeds and the tests all call these, so every change is
-journalled the same way whoever makes it.
+journalled the same way whoever makes it. They add and flush, never commit: the
+caller commits once (see issues_tracker.transaction).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from ..extensions import db
 from ..models import Issue, IssueAction, IssueEvent, IssueMessage, IssueService, User
 from ..models.base import utcnow
 from ..permissions import visible_issues_clause
+from ..transaction import ConflictError, flush
 
 # The fields a participant gives when submitting, and staff may edit later.
 SUBMITTED_FIELDS = (
@@ -67,7 +69,7 @@ FIELD_LABELS = {
 }
 
 
-class ConcurrentEditError(Exception):
+class ConcurrentEditError(ConflictError):
     """Someone else saved the issue after this editor opened it."""
 
 
@@ -86,10 +88,24 @@ def _display(field: str, value) -> str:
     return str(value)
 
 
-def submit_issue(data: dict, user: User, *, now: datetime | None = None) -> Issue:
-    """A participant's (or staff member's) new issue, awaiting triage."""
+def issue_for_submission(token: str | None, user: User) -> Issue | None:
+    """The issue this person's form (by its one-time token) already submitted, if any."""
+    if not token:
+        return None
+    return db.session.scalar(sa.select(Issue).where(Issue.submission_token == token, Issue.submitted_by_id == user.id))
+
+
+def submit_issue(
+    data: dict, user: User, *, submission_token: str | None = None, now: datetime | None = None
+) -> Issue:
+    """A participant's (or staff member's) new issue, awaiting triage.
+
+    submission_token: the form's one-time token; a second issue with the same token is
+    refused by the database (ConflictError), so a double click makes one issue.
+    """
     now = now or utcnow()
     issue = Issue(
+        submission_token=submission_token,
         **{field: data[field] for field in SUBMITTED_FIELDS if field in data},
         organisation_id=user.organisation_id,
         submitted_by_id=user.id,
@@ -101,9 +117,9 @@ def submit_issue(data: dict, user: User, *, now: datetime | None = None) -> Issu
     issue.service_links = [IssueService(code) for code in _unique(data.get("services", []))]
     issue.message_links = [IssueMessage(code) for code in _unique(data.get("messages", []))]
     db.session.add(issue)
-    db.session.flush()
+    flush()
     db.session.add(IssueEvent(issue_id=issue.id, user_id=user.id, created_at=now, kind="created", note="Issue submitted"))
-    db.session.commit()
+    flush()
     return issue
 
 
@@ -162,9 +178,8 @@ def update_issue(
     issue.last_update_at = now
     db.session.add_all(events)
     try:
-        db.session.commit()
-    except so.exc.StaleDataError:
-        db.session.rollback()
+        flush()
+    except ConflictError:
         raise ConcurrentEditError from None
     return events
 
@@ -219,7 +234,7 @@ def triage_issue(issue: Issue, user: User, decision: str, reason: str = "", *, n
             note=note,
         )
     )
-    db.session.commit()
+    flush()
 
 
 def add_action(issue: Issue, user: User, data: dict, *, now: datetime | None = None) -> IssueAction:
@@ -242,7 +257,7 @@ def add_action(issue: Issue, user: User, data: dict, *, now: datetime | None = N
         )
     )
     issue.last_update_at = now
-    db.session.commit()
+    flush()
     return action
 
 
@@ -260,7 +275,7 @@ def set_action_status(action: IssueAction, user: User, status: str, *, now: date
     action.status = status
     action.updated_at = now
     action.issue.last_update_at = now
-    db.session.commit()
+    flush()
 
 
 # ---------------------------------------------------------------- querying

@@ -23,6 +23,7 @@ from ..models import Issue, IssueAction, LogCommentary, PublishedLog, User
 from ..models.base import utcnow
 from ..pdf import html_to_pdf
 from ..templating import LONDON
+from ..transaction import ConflictError, flush, savepoint
 from .issues import open_issue_counts
 
 WEEK_FORMAT = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -277,9 +278,15 @@ def get_commentary(week: date) -> LogCommentary | None:
     return db.session.scalar(sa.select(LogCommentary).where(LogCommentary.week_commencing == week))
 
 
-def save_commentary(week: date, data: dict, user: User, *, now: datetime | None = None) -> LogCommentary:
+def save_commentary(
+    week: date, data: dict, user: User, *, expected_version: int | None = None, now: datetime | None = None
+) -> LogCommentary:
+    """Write the week's commentary. expected_version: the version the editor saw (0: none yet);
+    ConflictError when someone else saved it since."""
     check_monday(week)
     commentary = get_commentary(week)
+    if expected_version is not None and expected_version != (commentary.version if commentary else 0):
+        raise ConflictError("Someone else saved this week's commentary after you opened it, so yours was not saved.")
     if commentary is None:
         commentary = LogCommentary(week_commencing=week)
         db.session.add(commentary)
@@ -287,7 +294,7 @@ def save_commentary(week: date, data: dict, user: User, *, now: datetime | None 
         setattr(commentary, name, (data.get(name) or "").strip())
     commentary.updated_by_id = user.id
     commentary.updated_at = now or utcnow()
-    db.session.commit()
+    flush()
     return commentary
 
 
@@ -440,12 +447,12 @@ def publish_log(
         size_bytes=len(pdf),
         pdf=pdf,
     )
-    db.session.add(log)
     try:
-        db.session.commit()
+        with savepoint():
+            db.session.add(log)
+            db.session.flush()
     except sa.exc.IntegrityError:
         # Someone published the same revision while this one rendered: theirs stands.
-        db.session.rollback()
         theirs = latest_revision(week)
         if theirs is None:
             raise

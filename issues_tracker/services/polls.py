@@ -13,11 +13,13 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import flag_modified
 
 from .. import choices
 from ..extensions import db
 from ..models import Poll, PollAnswer, PollQuestion, PollResponse, User
 from ..models.base import utcnow
+from ..transaction import ConflictError, flush, savepoint
 
 MAX_QUESTIONS = 30
 MAX_TEXT_ANSWER = 5_000
@@ -224,31 +226,33 @@ def _lock_open_poll(poll_id: int, now: datetime) -> None:
         sa.select(Poll.state, Poll.closes_at).where(Poll.id == poll_id).with_for_update(read=True)
     ).one_or_none()
     if row is None or row.state != "open" or (row.closes_at is not None and now >= row.closes_at):
-        db.session.rollback()
         raise PollClosedError("This poll is closed, so it takes no more responses. Nothing was recorded.")
 
 
-def _existing_response(poll_id: int, user_id: int) -> PollResponse | None:
-    return db.session.scalar(
-        sa.select(PollResponse).where(PollResponse.poll_id == poll_id, PollResponse.user_id == user_id)
-    )
+def _existing_response(poll_id: int, user_id: int, *, lock: bool = False) -> PollResponse | None:
+    stmt = sa.select(PollResponse).where(PollResponse.poll_id == poll_id, PollResponse.user_id == user_id)
+    if lock:
+        # Two submissions by one person wait for each other here, so each reads what the other wrote.
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    return db.session.scalar(stmt)
 
 
-def _apply_answers(response: PollResponse, cleaned: dict[int, str | None], kinds: dict[int, str]) -> None:
-    existing = {answer.question_id: answer for answer in response.answers}
-    for qid, value in cleaned.items():
-        answer = existing.get(qid)
-        if value is None:
-            if answer is not None:
-                response.answers.remove(answer)
-            continue
-        if answer is None:
-            answer = PollAnswer(question_id=qid)
-            response.answers.append(answer)
-        kind = kinds[qid]
-        answer.choice = value if kind == "choice" else None
-        answer.rating = int(value) if kind == "rating" else None
-        answer.text = value if kind == "text" else None
+def _replace_answers(response_id: int, cleaned: dict[int, str | None], kinds: dict[int, str]) -> None:
+    """The response's answers become exactly these: never a mix of two submissions."""
+    db.session.execute(sa.delete(PollAnswer).where(PollAnswer.response_id == response_id))
+    rows = [
+        {
+            "response_id": response_id,
+            "question_id": qid,
+            "choice": value if kinds[qid] == "choice" else None,
+            "rating": int(value) if kinds[qid] == "rating" else None,
+            "text": value if kinds[qid] == "text" else None,
+        }
+        for qid, value in cleaned.items()
+        if value is not None
+    ]
+    if rows:
+        db.session.execute(sa.insert(PollAnswer), rows)
 
 
 def record_response(
@@ -257,7 +261,9 @@ def record_response(
     """Store the user's response, or replace their earlier one: one row per person per poll.
 
     The unique (poll, user) constraint decides between two near-simultaneous first
-    responses: the loser's insert fails, and it updates the winner's row instead.
+    responses: the loser's insert fails, and it replaces the winner's answers instead.
+    The answers are replaced whole, so one of two simultaneous submissions is stored
+    entirely, never a mix.
     """
     now = now or utcnow()
     if not poll.is_open(now):
@@ -265,23 +271,24 @@ def record_response(
     cleaned = check_answers(poll, answers)
     poll_id, user_id = poll.id, user.id
     kinds = {question.id: question.kind for question in poll.questions}
+    _lock_open_poll(poll_id, now)
     for _attempt in range(RESPONSE_ATTEMPTS):
-        _lock_open_poll(poll_id, now)
-        response = _existing_response(poll_id, user_id)
-        try:
-            if response is None:
-                response = PollResponse(poll_id=poll_id, user_id=user_id, created_at=now, updated_at=now)
-                db.session.add(response)
-                db.session.flush()
-            _apply_answers(response, cleaned, kinds)
-            # Stamped as late as possible: the live results notice changes by the latest stamp.
-            response.updated_at = max(now, utcnow())
-            db.session.commit()
-        except IntegrityError:
-            db.session.rollback()
-            continue
+        response = _existing_response(poll_id, user_id, lock=True)
+        if response is None:
+            response = PollResponse(poll_id=poll_id, user_id=user_id, created_at=now, updated_at=now)
+            try:
+                with savepoint():
+                    db.session.add(response)
+                    db.session.flush()
+            except IntegrityError:
+                continue  # the same person's other submission inserted first: replace its answers
+        _replace_answers(response.id, cleaned, kinds)
+        # Stamped as late as possible: the live results notice changes by the latest stamp.
+        response.updated_at = max(now, utcnow())
+        flush()
+        db.session.expire(response, ["answers"])
         return response
-    raise PollError("Your response was being saved twice at the same moment. Please send it again.")
+    raise ConflictError("Your response was being saved twice at the same moment. Please send it again.")
 
 
 def previous_answers(poll: Poll, user: User) -> tuple[PollResponse | None, dict[int, str]]:
@@ -330,13 +337,17 @@ def create_poll(data: dict, questions: list[QuestionSpec], *, now: datetime | No
     )
     poll.questions = _questions(questions)
     db.session.add(poll)
-    db.session.commit()
+    flush()
     return poll
 
 
-def update_poll(poll: Poll, data: dict, questions: list[QuestionSpec] | None = None) -> Poll:
+def update_poll(
+    poll: Poll, data: dict, questions: list[QuestionSpec] | None = None, *, expected_version: int | None = None
+) -> Poll:
     """Change a poll's details; its questions only while it is a draft (answers refer to them)."""
     _check_closes_at(data.get("closes_at"))
+    if expected_version is not None and expected_version != poll.version:
+        raise ConflictError("Someone else saved this poll after you opened it, so your changes were not saved.")
     if questions is not None:
         if poll.state != "draft":
             raise PollError("Questions cannot change once a poll has been opened; its answers refer to them.")
@@ -345,7 +356,8 @@ def update_poll(poll: Poll, data: dict, questions: list[QuestionSpec] | None = N
     poll.intro = data.get("intro") or ""
     poll.meeting_id = data.get("meeting_id") or None
     poll.closes_at = data.get("closes_at")
-    db.session.commit()
+    flag_modified(poll, "title")  # a change of questions only is a new version too
+    flush()
     return poll
 
 
@@ -358,7 +370,7 @@ def open_poll(poll: Poll, *, now: datetime | None = None) -> bool:
     if cleared:
         poll.closes_at = None
     poll.state = "open"
-    db.session.commit()
+    flush()
     return cleared
 
 
@@ -369,7 +381,7 @@ def close_poll(poll: Poll, *, now: datetime | None = None) -> None:
     if poll.closes_at is None or poll.closes_at > now:
         poll.closes_at = now  # so the page can say when it closed
     poll.state = "closed"
-    db.session.commit()
+    flush()
 
 
 # ---------------------------------------------------------------- results

@@ -3,6 +3,8 @@
 Every row is checked first; if any row is wrong nothing is stored and each problem
 is reported with its row number. Rows are matched to earlier imports by their
 "Issue ID", so importing the same sheet again updates rather than duplicates.
+The import adds and flushes only: the caller commits once, so a failure anywhere,
+even in the database part-way through, stores nothing.
 """
 
 from __future__ import annotations
@@ -14,12 +16,14 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from openpyxl import load_workbook
+from sqlalchemy.exc import SQLAlchemyError
 
 from .. import choices
 from ..extensions import db
 from ..forms.base import without_control_characters
-from ..forms.issues import parse_party_count, parse_service_desk_refs
+from ..forms.issues import format_service_desk_refs, parse_party_count
 from ..models import Issue, User
+from ..transaction import is_conflict
 from . import issues as issue_service
 
 MAX_ROWS = 5_000
@@ -92,13 +96,17 @@ def read_table(filename: str, data: bytes) -> list[dict[str, str]]:
     rows = [row for row in rows if any(row)]
     if not rows:
         raise TrackerFileError("The file is empty.")
+    _check_row_count(len(rows) - 1)
     header = [HEADERS.get(re.sub(r"\s+", " ", cell.lower()).strip(), "") for cell in rows[0]]
     missing = [name for name in REQUIRED if name not in header]
     if missing:
         raise TrackerFileError("The first row must name the tracker's columns; “Issue ID” and “Issue Summary” are required.")
-    if len(rows) - 1 > MAX_ROWS:
-        raise TrackerFileError(f"The file has {len(rows) - 1} rows; import at most {MAX_ROWS} at a time.")
     return [{key: (row[i] if i < len(row) else "") for i, key in enumerate(header) if key} for row in rows[1:]]
+
+
+def _check_row_count(count: int) -> None:
+    if count > MAX_ROWS:
+        raise TrackerFileError(f"The file has more than {MAX_ROWS:,} rows; import at most {MAX_ROWS:,} at a time.")
 
 
 def _clean(value) -> str:
@@ -113,8 +121,19 @@ def _workbook_rows(data: bytes) -> list[list[str]]:
     sheet = book.worksheets[0] if book.worksheets else None
     if sheet is None:
         raise TrackerFileError("The workbook has no worksheet with the tracker's rows.")
+    # The size a sheet declares can be wrong either way: read what is really there, row by
+    # row (the workbook is streamed, never loaded whole), and stop as soon as the limit is passed.
+    sheet.reset_dimensions()
+    rows: list[list[str]] = []
     try:
-        return [[_clean(value) for value in row] for row in sheet.iter_rows(values_only=True)]
+        for row in sheet.iter_rows(values_only=True):
+            cells = [_clean(value) for value in row]
+            if any(cells):
+                rows.append(cells)
+                _check_row_count(len(rows) - 1)
+        return rows
+    except TrackerFileError:
+        raise
     except Exception as exc:  # damaged XML inside an otherwise valid zip
         raise TrackerFileError("The workbook's first sheet could not be read; save it again from Excel.") from exc
     finally:
@@ -168,7 +187,7 @@ def parse_row(raw: dict[str, str]) -> dict:
     data["severity"] = int(_choice(severity, ["1", "2", "3", "4"], "Severity", "3"))
     data["supplier_impact"] = parse_party_count(raw.get("supplier_impact", ""))
     data["distributor_impact"] = parse_party_count(raw.get("distributor_impact", ""))
-    data["service_desk_refs"] = ", ".join(parse_service_desk_refs(raw.get("service_desk_refs", "")))
+    data["service_desk_refs"] = format_service_desk_refs(raw.get("service_desk_refs", ""))
     for name in ("root_cause", "settlement_impact", "action_underway", "resolution_description", "dependencies", "description"):
         value = raw.get(name, "")
         if len(value) > 5_000:
@@ -206,25 +225,38 @@ def import_tracker(filename: str, content: bytes, user: User) -> ImportResult:
         issue.source_ref: issue
         for issue in db.session.scalars(sa.select(Issue).where(Issue.source_ref.in_([ref for ref, _ in parsed])))
     }
-    for source_ref, data in parsed:
-        issue = existing.get(source_ref)
-        if issue is None:
-            issue = issue_service.submit_issue(dict(data, description=data["description"] or data["summary"]), user)
-            issue.source_ref = source_ref
-            issue_service.triage_issue(issue, user, "publish")
-            staff_fields = {
-                k: data[k]
-                for k in ("status", "impact_assessment", "action_underway", "resolution_description", "resolution_status")
-            }
-            issue_service.update_issue(
-                issue, staff_fields, user, expected_version=None, note="Imported from the spreadsheet tracker"
-            )
-            result.created += 1
-        else:
-            if not data["description"]:
-                data.pop("description")
-            if issue_service.update_issue(issue, data, user, expected_version=None):
-                result.updated += 1
-            else:
-                result.unchanged += 1
+    for number, (source_ref, data) in enumerate(parsed, start=2):
+        try:
+            _store_row(existing.get(source_ref), source_ref, data, user, result)
+        except SQLAlchemyError as exc:
+            if is_conflict(exc):
+                raise TrackerFileError(
+                    "Another import or edit changed these issues at the same moment; nothing was imported. "
+                    "Import the file again."
+                ) from exc
+            raise TrackerFileError(
+                f"Row {number} (Issue ID {source_ref.removeprefix('tracker:')}) could not be stored; nothing was imported."
+            ) from exc
     return result
+
+
+def _store_row(issue: Issue | None, source_ref: str, data: dict, user: User, result: ImportResult) -> None:
+    if issue is None:
+        issue = issue_service.submit_issue(dict(data, description=data["description"] or data["summary"]), user)
+        issue.source_ref = source_ref
+        issue_service.triage_issue(issue, user, "publish")
+        staff_fields = {
+            k: data[k]
+            for k in ("status", "impact_assessment", "action_underway", "resolution_description", "resolution_status")
+        }
+        issue_service.update_issue(
+            issue, staff_fields, user, expected_version=None, note="Imported from the spreadsheet tracker"
+        )
+        result.created += 1
+    else:
+        if not data["description"]:
+            data.pop("description")
+        if issue_service.update_issue(issue, data, user, expected_version=None):
+            result.updated += 1
+        else:
+            result.unchanged += 1

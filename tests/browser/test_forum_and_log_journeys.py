@@ -17,6 +17,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def seeded(app):
     seed_all()
+    db.session.commit()
 
 
 def response_count(page) -> str:

@@ -16,6 +16,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def seeded(app):
     seed_all()
+    db.session.commit()
 
 
 def result_count(page) -> str:

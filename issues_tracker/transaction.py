@@ -1,0 +1,98 @@
+"""One transaction per request, command or job.
+
+The rule: services (``issues_tracker/services/``, the seeds, the synthetic data)
+add and flush, and never commit. Whoever called them commits once, when
+everything they asked for has succeeded, or rolls back:
+
+- a view: ``commit()`` after its service calls; on ``ConflictError`` it shows the
+  conflict page (409) with the person's input kept;
+- a CLI command: ``commit()`` at the end;
+- a background job: its runner commits when the job function returns.
+
+Any exception on the way rolls back the whole request (the error handlers and the
+session teardown do it), so nothing half-done is ever stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from .extensions import db
+
+# PostgreSQL's codes for "another transaction got there first": serialization
+# failure, deadlock, lock not available, unique violation.
+CONFLICT_SQLSTATES = {"40001", "40P01", "55P03", "23505"}
+
+
+class ConflictError(Exception):
+    """Another request changed the same record first; nothing of this request was stored."""
+
+    def __init__(self, message: str | None = None):
+        super().__init__(message or "Someone else changed this record at the same moment, so your change was not saved.")
+
+
+def is_conflict(error: BaseException) -> bool:
+    """True when a database error means a concurrent change rather than a fault."""
+    if isinstance(error, StaleDataError | ConflictError):
+        return True
+    if not isinstance(error, DBAPIError):
+        return False
+    original = getattr(error, "orig", None)
+    sqlstate = getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)
+    if sqlstate in CONFLICT_SQLSTATES:
+        return True
+    text = str(original or "").lower()
+    # SQLite: a writer that waited past the busy timeout, or lost a unique race.
+    return "database is locked" in text or (isinstance(error, IntegrityError) and "unique constraint failed" in text)
+
+
+def flush() -> None:
+    """Flush the session; a concurrent change shows up as ConflictError (the caller rolls back)."""
+    try:
+        db.session.flush()
+    except (StaleDataError, DBAPIError) as exc:
+        if is_conflict(exc):
+            raise ConflictError from exc
+        raise
+
+
+def commit() -> None:
+    """Commit the request's work, once. On a concurrent change: roll back, raise ConflictError."""
+    try:
+        db.session.commit()
+    except (StaleDataError, DBAPIError) as exc:
+        db.session.rollback()
+        if is_conflict(exc):
+            raise ConflictError from exc
+        raise
+
+
+def rollback() -> None:
+    db.session.rollback()
+
+
+@contextmanager
+def savepoint() -> Iterator[None]:
+    """Run a part of the request that may fail on a constraint without losing the rest.
+
+    Used by services that retry, e.g. when another request took the number they picked.
+    """
+    _begin_sqlite_transaction()
+    with db.session.begin_nested():
+        yield
+
+
+def _begin_sqlite_transaction() -> None:
+    """SQLite's Python driver opens a transaction only before its first INSERT, UPDATE or
+    DELETE; a SAVEPOINT issued before that would open (and its release commit) a transaction
+    of its own, storing part of the request early. Open the request's transaction first."""
+    connection = db.session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    raw = connection.connection.dbapi_connection
+    if raw is not None and not raw.in_transaction:
+        connection.exec_driver_sql("BEGIN")
