@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from flask import Flask
+from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
@@ -31,6 +31,20 @@ class DatabaseIdConverter(IntegerConverter):
     def __init__(self, map, *args, **kwargs):
         kwargs.setdefault("max", 2**31 - 1)
         super().__init__(map, *args, **kwargs)
+
+
+def register_cache_rule(app: Flask) -> None:
+    """No shared cache (proxy, CDN) keeps a page or export: they may hold what only the
+    signed-in person may see. A response that chose its own caching (the public calendar,
+    a published log's immutable PDF, the poll results' ETag) keeps it; static files too."""
+
+    @app.after_request
+    def private_no_store(response):
+        if request.endpoint != "static" and "Cache-Control" not in response.headers:
+            response.headers["Cache-Control"] = "private, no-store"
+        if request.endpoint != "static":
+            response.vary.add("Cookie")
+        return response
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -80,6 +94,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     register_error_handlers(app)
     register_template_helpers(app)
+    register_cache_rule(app)
 
     from .cli import register_cli
 

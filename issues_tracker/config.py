@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from urllib.parse import urlsplit
 
 
 class ConfigError(RuntimeError):
@@ -38,6 +39,18 @@ def _int(name: str, default: int) -> int:
     return int(value)
 
 
+DEFAULT_BASE_URL = "http://localhost:5000"
+
+
+def _base_url() -> str:
+    """The site's public address, for links that leave the site (calendar files, email, feeds)."""
+    value = os.environ.get("BASE_URL", "").strip() or DEFAULT_BASE_URL
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ConfigError(f"BASE_URL must be the site's address, such as https://issues.example.org, not {value!r}.")
+    return value.rstrip("/")
+
+
 def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
     """Build the Flask config mapping from the environment and explicit overrides."""
     overrides = dict(overrides or {})
@@ -60,6 +73,8 @@ def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": redis_url,
+        # Links in calendar files, email and feeds are built from this, never from request headers.
+        "BASE_URL": _base_url(),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         # Sign-in attempts: per client address (generous, as a whole company may share

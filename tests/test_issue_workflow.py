@@ -121,7 +121,8 @@ def test_saving_without_changes_records_nothing(browser, participant, staff):
 def test_resolving_sets_resolved_time_and_reopening_clears_it(browser, participant, staff):
     issue = make_issue(participant, publish_by=staff)
     browser.login(staff)
-    browser.post(f"/issues/{issue.id}/edit", dict(edit_form(browser, issue.id), status="Resolved"))
+    browser.post(f"/issues/{issue.id}/edit", dict(edit_form(browser, issue.id), status="Resolved",
+                                                   resolution_description="Schema guidance corrected"))
     db.session.refresh(issue)
     assert issue.resolved_at is not None
     browser.post(f"/issues/{issue.id}/edit", dict(edit_form(browser, issue.id), status="Monitoring"))

@@ -281,7 +281,7 @@ def test_staff_preview_renders_a_draft_in_another_process_without_publishing(bro
     assert "Open the draft (PDF)" in panel
     pdf = browser.get(url)
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
-    assert pdf.headers["Cache-Control"] == "no-store"
+    assert pdf.headers["Cache-Control"] == "private, no-store"
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
     assert "DRAFT" in text and issue.reference in text
     assert db.session.scalar(sa.select(sa.func.count()).select_from(PublishedLog)) == 0

@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
-from ..extensions import db, limiter, login_manager
+from ..extensions import limiter, login_manager
 from ..forms.auth import LoginForm
 from ..models import User
 from ..services import accounts

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from wtforms import SelectField, SelectMultipleField, ValidationError
+from wtforms import FieldList, SelectField, SelectMultipleField, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 
@@ -46,3 +46,27 @@ class SensibleDate:
         day = value.date() if isinstance(value, datetime) else value
         if not EARLIEST_DATE <= day <= LATEST_DATE:
             raise ValidationError("Enter a date between 2000 and 2100.")
+
+
+class RowList(FieldList):
+    """A FieldList whose row numbers in field names ("agenda-3-topic") must be plain ASCII digits.
+
+    WTForms accepts any character Python calls a digit ("agenda-²-topic") and then fails
+    to read it as a number; such a field name is ignored instead.
+    """
+
+    def _extract_indices(self, prefix, formdata):
+        offset = len(prefix) + 1
+        for key in formdata:
+            if key.startswith(prefix):
+                index = key[offset:].split(self._field_separator, 1)[0]
+                if index.isascii() and index.isdigit() and len(index) <= 6:
+                    yield int(index)
+
+
+def ascii_int(text) -> int | None:
+    """A whole number written in ASCII digits (surrounding spaces allowed), else None."""
+    text = text.strip() if isinstance(text, str) else ""
+    if not text or len(text) > 18 or not text.isascii() or not text.isdigit():
+        return None
+    return int(text)

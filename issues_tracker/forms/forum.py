@@ -6,7 +6,6 @@ from urllib.parse import urlsplit
 
 from wtforms import (
     DateField,
-    FieldList,
     FormField,
     HiddenField,
     IntegerField,
@@ -21,7 +20,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from .. import choices
 from .base import STRIP, AppForm, AppSubform
-from .fields import SensibleDate
+from .fields import RowList, SensibleDate
 
 MAX_AGENDA_ITEMS = 30
 
@@ -62,7 +61,7 @@ class MeetingForm(AppForm):
         "Minutes", filters=STRIP, validators=[Optional(), Length(max=50_000)],
         description="Decisions, discussion points and questions raised. Actions go in the actions log.",
     )
-    agenda = FieldList(FormField(AgendaItemForm), "Agenda", min_entries=0, max_entries=MAX_AGENDA_ITEMS)
+    agenda = RowList(FormField(AgendaItemForm), "Agenda", min_entries=0, max_entries=MAX_AGENDA_ITEMS)
     add_agenda_item = SubmitField("Add another agenda item")
     version = HiddenField()
     submit = SubmitField("Save meeting")

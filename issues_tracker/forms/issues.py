@@ -233,6 +233,20 @@ class ActionStatusForm(AppForm):
     submit = SubmitField("Update")
 
 
+def canonical(options):
+    """A filter giving a query-string value in the list's own spelling, whatever its case
+    (so a bookmark with "In Progress" still finds "In progress")."""
+    exact = {str(code) for code, _ in options}
+    codes = {str(code).lower(): str(code) for code, _ in reversed(options)}
+
+    def apply(value):
+        if isinstance(value, str) and value not in exact:
+            return codes.get(value.strip().lower(), value)
+        return value
+
+    return [apply]
+
+
 def _with_any(options, label="Any"):
     return [("", label)] + [(str(code), text) for code, text in options]
 
@@ -244,21 +258,27 @@ class IssueFilterForm(AppForm):
         csrf = False
 
     q = StringField("Search", filters=STRIP, validators=[Optional(), Length(max=200)])
-    service = SelectField("Service", choices=_with_any(choices.SERVICES), validators=[Optional()])
+    service = SelectField(
+        "Service", choices=_with_any(choices.SERVICES), filters=canonical(choices.SERVICES), validators=[Optional()]
+    )
     status = SelectField(
         "Current status",
+        filters=canonical([("open", ""), ("closed", "")] + choices.STATUSES),
         choices=[("", "Any"), ("open", "Open (not resolved)"), ("closed", "Resolved or closed")]
         + [(code, text) for code, text in choices.STATUSES],
         validators=[Optional()],
     )
     resolution_status = SelectField(
-        "Resolution status", choices=_with_any(choices.RESOLUTION_STATUSES), validators=[Optional()]
+        "Resolution status", choices=_with_any(choices.RESOLUTION_STATUSES),
+        filters=canonical(choices.RESOLUTION_STATUSES), validators=[Optional()]
     )
     impact = SelectField(
-        "Impact assessment", choices=_with_any(choices.IMPACT_ASSESSMENT), validators=[Optional()]
+        "Impact assessment", choices=_with_any(choices.IMPACT_ASSESSMENT),
+        filters=canonical(choices.IMPACT_ASSESSMENT), validators=[Optional()]
     )
     next_run = SelectField(
-        "Next run resolves?", choices=_with_any(choices.NEXT_RUN), validators=[Optional()]
+        "Next run resolves?", choices=_with_any(choices.NEXT_RUN), filters=canonical(choices.NEXT_RUN),
+        validators=[Optional()]
     )
     severity = SelectField("Severity", choices=_with_any(choices.SEVERITIES), validators=[Optional()])
     owner = SelectField("Owner", choices=[("", "Anyone")], validators=[Optional()])

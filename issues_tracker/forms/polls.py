@@ -8,7 +8,6 @@ from flask import request
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
-    FieldList,
     FormField,
     HiddenField,
     RadioField,
@@ -32,10 +31,10 @@ from ..services.polls import (
     foreign_questions_message,
     split_lines,
 )
-from .base import STRIP, AppForm, AppSubform
-from .fields import SensibleDate
+from .base import STRIP, AppForm, AppSubform, without_control_characters
+from .fields import RowList, SensibleDate
 
-QUESTION_KEY = re.compile(r"^q(\d{1,12})$")
+QUESTION_KEY = re.compile(r"^q([0-9]{1,12})$")
 
 
 class QuestionForm(AppSubform):
@@ -74,7 +73,7 @@ class PollForm(AppForm):
         description="Adds the forum's four feedback questions (meeting your needs? changes wanted; "
         "insight and value; how to improve) before any questions below.",
     )
-    questions = FieldList(FormField(QuestionForm), "Questions", min_entries=0, max_entries=MAX_QUESTIONS)
+    questions = RowList(FormField(QuestionForm), "Questions", min_entries=0, max_entries=MAX_QUESTIONS)
     add_question = SubmitField("Add another question")
     version = HiddenField()
     submit = SubmitField("Save poll")
@@ -116,7 +115,8 @@ class AnswerCheck:
         self.field_flags = {"required": True} if question.required else {}
 
     def __call__(self, form, field):
-        raw = field.raw_data[0] if field.raw_data else None
+        # The raw value skips the form's filters, so the control-character rule is applied here.
+        raw = without_control_characters(field.raw_data[0]) if field.raw_data else None
         try:
             field.data = clean_answer(self.question, raw)
         except AnswerError as exc:

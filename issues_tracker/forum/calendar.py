@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import url_for
 from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard
 
 from ..models import Meeting
 from ..models.base import utcnow
 from ..services.forum import meeting_times
+from ..urls import external_url
 
 # Stays the same for a meeting whatever is edited, so subscribers see a moved meeting move.
 UID_DOMAIN = "service-forum.issues-tracker"
@@ -61,7 +61,7 @@ def calendar_feed(meetings: list[Meeting]) -> bytes:
     stamp = utcnow().replace(microsecond=0)
     for meeting in meetings:
         start, end = meeting_times(meeting)
-        link = url_for("forum.meeting", meeting_id=meeting.id, _external=True)
+        link = external_url("forum.meeting", meeting_id=meeting.id)
         event = Event()
         event.add("uid", meeting_uid(meeting))
         event.add("dtstamp", stamp)

@@ -225,6 +225,10 @@ def edit(issue_id: int):
                 issue, _form_data(form), current_user, expected_version=expected, note=form.progress_note.data or ""
             )
             commit()
+        except issue_service.IssueRuleError as exc:
+            db.session.rollback()
+            form.resolution_description.errors.append(str(exc))
+            return render_template("issues/edit.html", form=form, issue=get_issue(issue_id), conflict=False), 422
         except ConflictError:
             db.session.rollback()
             fresh = get_issue(issue_id)

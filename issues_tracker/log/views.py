@@ -143,7 +143,7 @@ def preview(job_id: str):
     response = make_response(jobs.preview_pdf(app, job))
     response.mimetype = "application/pdf"
     response.headers["Content-Disposition"] = f'inline; filename="industry-issues-log-{job.week}-draft.pdf"'
-    response.headers["Cache-Control"] = "no-store"
+    response.headers["Cache-Control"] = "private, no-store"
     return response
 
 

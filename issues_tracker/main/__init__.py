@@ -58,6 +58,10 @@ def home():
         pending_count = db.session.scalar(
             sa.select(sa.func.count()).select_from(Issue).where(Issue.triage_state == "pending")
         )
+    # Rejected submissions are closed, so they are not open issues; they are counted on their own.
+    rejected_count = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Issue).where(visible, Issue.triage_state == "rejected")
+    )
     today = utcnow().astimezone(LONDON).date()
     next_meeting = db.session.scalar(
         sa.select(Meeting).where(Meeting.meeting_date >= today).order_by(Meeting.meeting_date).limit(1)
@@ -81,6 +85,7 @@ def home():
         stale_count=stale_count,
         stale_days=stale_days,
         pending_count=pending_count,
+        rejected_count=rejected_count,
         next_meeting=next_meeting,
         latest_log=latest_log,
         open_polls=open_polls,

@@ -69,6 +69,13 @@ FIELD_LABELS = {
 }
 
 
+class IssueRuleError(ValueError):
+    """A change that would leave the issue saying something untrue; the message says why."""
+
+
+RESOLUTION_REQUIRED = "Say how the issue was resolved: a resolved or closed issue needs its resolution."
+
+
 class ConcurrentEditError(ConflictError):
     """Someone else saved the issue after this editor opened it."""
 
@@ -138,11 +145,15 @@ def update_issue(
     *,
     expected_version: int | None,
     note: str = "",
+    complete_resolution: bool = True,
     now: datetime | None = None,
 ) -> list[IssueEvent]:
     """Apply staff changes, journal each field (old → new), and record a progress note.
 
-    Refuses with ConcurrentEditError when the issue changed since expected_version.
+    Refuses with ConcurrentEditError when the issue changed since expected_version, and with
+    IssueRuleError when it would be resolved or closed without a resolution. Resolving or
+    closing sets the resolution status to Complete (journalled), unless complete_resolution
+    is False (an import that states the resolution status itself).
     """
     now = now or utcnow()
     if expected_version is not None and expected_version != issue.version:
@@ -167,14 +178,18 @@ def update_issue(
         if sorted(old) != sorted(new):
             events.append(_change_event(issue, user, now, field, old, new))
             setattr(issue, attr, [link_cls(code) for code in new])
+    if issue.status in choices.CLOSED_STATUSES and "status" in data and any(e.field == "status" for e in events):
+        # Closing or resolving records the resolution, and the resolution is then complete.
+        if not (issue.resolution_description or "").strip() and issue.triage_state != "rejected":
+            raise IssueRuleError(RESOLUTION_REQUIRED)
+        if complete_resolution and issue.resolution_status != "Complete":
+            events.append(_change_event(issue, user, now, "resolution_status", issue.resolution_status, "Complete"))
+            issue.resolution_status = "Complete"
     if note:
         events.append(IssueEvent(issue_id=issue.id, user_id=user.id, created_at=now, kind="note", note=note))
     if not events:
         return []
-    if issue.status in choices.CLOSED_STATUSES and issue.resolved_at is None:
-        issue.resolved_at = now
-    elif issue.status not in choices.CLOSED_STATUSES:
-        issue.resolved_at = None
+    _stamp_resolved(issue, now)
     issue.last_update_at = now
     db.session.add_all(events)
     try:
@@ -184,10 +199,26 @@ def update_issue(
     return events
 
 
+def _stamp_resolved(issue: Issue, now: datetime) -> None:
+    if issue.status in choices.CLOSED_STATUSES and issue.resolved_at is None:
+        issue.resolved_at = now
+    elif issue.status not in choices.CLOSED_STATUSES:
+        issue.resolved_at = None
+
+
+def _set_status(issue: Issue, user: User | None, now: datetime, status: str, note: str = "") -> IssueEvent:
+    """A status change made as a consequence of another decision: journalled like any other."""
+    event = _change_event(issue, user, now, "status", issue.status, status)
+    event.note = note
+    issue.status = status
+    _stamp_resolved(issue, now)
+    return event
+
+
 def _change_event(issue, user, now, field, old, new) -> IssueEvent:
     return IssueEvent(
         issue_id=issue.id,
-        user_id=user.id,
+        user_id=user.id if user else None,
         created_at=now,
         kind="change",
         field=field,
@@ -201,8 +232,13 @@ class TriageError(ValueError):
 
 
 def triage_issue(issue: Issue, user: User, decision: str, reason: str = "", *, now: datetime | None = None) -> None:
-    """Publish or reject a pending submission; a rejected one may still be published later."""
+    """Publish or reject a pending submission; a rejected one may still be published later.
+
+    A rejected submission is closed (it no longer counts as open); publishing it later
+    reopens it. Every status change this makes is journalled.
+    """
     now = now or utcnow()
+    automatic: list[IssueEvent] = []
     old_state = issue.triage_state
     if old_state == "published":
         raise TriageError(f"{issue.reference} is already published to the industry view; nothing was changed.")
@@ -212,12 +248,14 @@ def triage_issue(issue: Issue, user: User, decision: str, reason: str = "", *, n
         issue.triage_state = "published"
         issue.published_at = issue.published_at or now
         issue.rejection_reason = ""
-        if issue.status == "New":
-            issue.status = "Under investigation"
+        if issue.status == "New" or old_state == "rejected":
+            automatic.append(_set_status(issue, user, now, "Under investigation", "Published to the industry view"))
         note = "Published to the industry view"
     elif decision == "reject":
         issue.triage_state = "rejected"
         issue.rejection_reason = reason
+        if issue.status not in choices.CLOSED_STATUSES:
+            automatic.append(_set_status(issue, user, now, "Closed", "Closed because the submission was rejected"))
         note = f"Rejected: {reason}"
     else:
         raise ValueError(f"unknown triage decision {decision!r}")
@@ -234,6 +272,7 @@ def triage_issue(issue: Issue, user: User, decision: str, reason: str = "", *, n
             note=note,
         )
     )
+    db.session.add_all(automatic)
     flush()
 
 
@@ -421,7 +460,7 @@ def filter_conditions(
             sa.func.lower(column).like(pattern, escape="\\")
             for column in SEARCHED_COLUMNS
         ]
-        if reference.isdigit() and len(reference) < 10:
+        if reference.isascii() and reference.isdigit() and len(reference) < 10:
             matches.append(Issue.id == int(reference))
         conditions.append(sa.or_(*matches))
     return conditions

@@ -193,6 +193,8 @@ def parse_row(raw: dict[str, str]) -> dict:
         if len(value) > 5_000:
             raise ValueError(f"{name.replace('_', ' ').capitalize()} is longer than 5,000 characters.")
         data[name] = value
+    if data["status"] in choices.CLOSED_STATUSES and not data["resolution_description"]:
+        raise ValueError(f"Current Status is {data['status']}, so a Resolution Description is required.")
     parties = raw.get("parties_responsible", "")
     if len(parties) > 200:
         raise ValueError("Parties Responsible is longer than 200 characters.")
@@ -250,13 +252,14 @@ def _store_row(issue: Issue | None, source_ref: str, data: dict, user: User, res
             for k in ("status", "impact_assessment", "action_underway", "resolution_description", "resolution_status")
         }
         issue_service.update_issue(
-            issue, staff_fields, user, expected_version=None, note="Imported from the spreadsheet tracker"
+            issue, staff_fields, user, expected_version=None, note="Imported from the spreadsheet tracker",
+            complete_resolution=False,
         )
         result.created += 1
     else:
         if not data["description"]:
             data.pop("description")
-        if issue_service.update_issue(issue, data, user, expected_version=None):
+        if issue_service.update_issue(issue, data, user, expected_version=None, complete_resolution=False):
             result.updated += 1
         else:
             result.unchanged += 1
