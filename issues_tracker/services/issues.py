@@ -159,25 +159,27 @@ def update_issue(
     if expected_version is not None and expected_version != issue.version:
         raise ConcurrentEditError
     events: list[IssueEvent] = []
-    for field in STAFF_FIELDS:
-        if field not in data:
-            continue
-        old, new = getattr(issue, field), data[field]
-        if field == "owner_id" and new == 0:
-            new = None
-        if old != new:
-            events.append(_change_event(issue, user, now, field, old, new))
-            setattr(issue, field, new)
-    for field, link_cls, attr in (
-        ("services", IssueService, "service_links"),
-        ("messages", IssueMessage, "message_links"),
-    ):
-        if field not in data:
-            continue
-        old, new = list(getattr(issue, field)), _unique(data[field])
-        if sorted(old) != sorted(new):
-            events.append(_change_event(issue, user, now, field, old, new))
-            setattr(issue, attr, [link_cls(code) for code in new])
+    # Nothing is written until the changes are complete (a concurrent save then shows at the flush).
+    with db.session.no_autoflush:
+        for field in STAFF_FIELDS:
+            if field not in data:
+                continue
+            old, new = getattr(issue, field), data[field]
+            if field == "owner_id" and new == 0:
+                new = None
+            if old != new:
+                events.append(_change_event(issue, user, now, field, old, new))
+                setattr(issue, field, new)
+        for field, link_cls, attr in (
+            ("services", IssueService, "service_links"),
+            ("messages", IssueMessage, "message_links"),
+        ):
+            if field not in data:
+                continue
+            old, new = list(getattr(issue, field)), _unique(data[field])
+            if sorted(old) != sorted(new):
+                events.append(_change_event(issue, user, now, field, old, new))
+                setattr(issue, attr, [link_cls(code) for code in new])
     if issue.status in choices.CLOSED_STATUSES and "status" in data and any(e.field == "status" for e in events):
         # Closing or resolving records the resolution, and the resolution is then complete.
         if not (issue.resolution_description or "").strip() and issue.triage_state != "rejected":

@@ -1,0 +1,143 @@
+"""One transaction per request: services never commit, and a request that fails part-way stores nothing."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import openpyxl
+import pytest
+import sqlalchemy as sa
+from openpyxl import Workbook
+from test_tracker_import import HEADER, ROW_1, ROW_6, upload
+
+from issues_tracker.extensions import db
+from issues_tracker.models import Issue, IssueEvent, Organisation
+from issues_tracker.services import forum as forum_service
+from issues_tracker.services import issues as issue_service
+from issues_tracker.services import tracker_import
+from tests.helpers import VALID_SUBMISSION
+
+PACKAGE = Path(__file__).resolve().parent.parent / "issues_tracker"
+
+
+def test_services_seeds_and_synthetic_data_never_commit():
+    sources = [*sorted((PACKAGE / "services").glob("*.py")), PACKAGE / "seeding.py", PACKAGE / "synthetic.py"]
+    committing = [path.name for path in sources if re.search(r"\.commit\(", path.read_text())]
+    assert committing == []
+
+
+def test_service_calls_can_be_combined_and_rolled_back_as_one(app, staff, participant):
+    commits = []
+
+    def count(connection):
+        commits.append(1)
+
+    sa.event.listen(db.engine, "commit", count)  # a real COMMIT, not a savepoint's release
+    data = {k: v for k, v in VALID_SUBMISSION.items()}
+    data["severity"] = 2
+    issue = issue_service.submit_issue(data, participant)
+    issue_service.triage_issue(issue, staff, "publish")
+    issue_service.add_action(issue, staff, {"description": "Share guidance", "owner_name": "Joe"})
+    forum_service.create_action(
+        {"description": "Follow up", "owner_name": "Joe", "date_raised": issue.created_at.date(), "status": "Open",
+         "issue_id": issue.id}, staff,
+    )
+    sa.event.remove(db.engine, "commit", count)
+    assert commits == []
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Issue)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(IssueEvent)) == 0
+
+
+def test_tracker_import_that_fails_in_the_database_part_way_stores_nothing(browser, staff, monkeypatch):
+    """The third row's writes fail in the database after two rows were written: nothing stays."""
+    browser.login(staff)
+    real_triage = issue_service.triage_issue
+    calls = []
+
+    def triage_that_fails_on_the_third_row(issue, user, decision, *args, **kwargs):
+        calls.append(issue.id)
+        real_triage(issue, user, decision, *args, **kwargs)
+        if len(calls) == 3:
+            db.session.add(Organisation(name=None))  # refused by the database (NOT NULL)
+            db.session.flush()
+
+    monkeypatch.setattr(issue_service, "triage_issue", triage_that_fails_on_the_third_row)
+    third = list(ROW_6)
+    third[0], third[1] = "9", "Certificate expiry issues"
+    response = upload(browser, "tracker.xlsx", _xlsx([HEADER, ROW_1, ROW_6, third]))
+
+    assert response.status_code == 422
+    assert "Row 4 (Issue ID 9) could not be stored; nothing was imported." in response.get_data(as_text=True)
+    assert len(calls) == 3
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Issue)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(IssueEvent)) == 0
+
+
+def _xlsx(rows) -> bytes:
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _with_declared_dimension(content: bytes, ref: str) -> bytes:
+    """The same workbook, its sheet declaring another size (as some exporters write it)."""
+    import zipfile
+
+    source, target = zipfile.ZipFile(io.BytesIO(content)), io.BytesIO()
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb'<dimension ref="[^"]*"', f'<dimension ref="{ref}"'.encode(), data)
+            out.writestr(item, data)
+    return target.getvalue()
+
+
+def test_a_sheet_declaring_fewer_rows_than_it_holds_loses_none(browser, staff):
+    browser.login(staff)
+    content = _with_declared_dimension(_xlsx([HEADER, ROW_1, ROW_6]), "A1:B2")
+    response = upload(browser, "tracker.xlsx", content)
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert sorted(db.session.scalars(sa.select(Issue.source_ref))) == ["tracker:1", "tracker:6"]
+    issue = db.session.scalar(sa.select(Issue).where(Issue.source_ref == "tracker:6"))
+    assert issue.parties_responsible == "Elexon"  # a column past the declared width is read too
+
+
+def test_excel_rows_are_read_as_a_stream_that_stops_at_the_limit(browser, staff, monkeypatch):
+    browser.login(staff)
+    monkeypatch.setattr(tracker_import, "MAX_ROWS", 10)
+    rows_read = []
+    real_iter_rows = openpyxl.worksheet._read_only.ReadOnlyWorksheet.iter_rows
+
+    def counting_iter_rows(self, *args, **kwargs):
+        for row in real_iter_rows(self, *args, **kwargs):
+            rows_read.append(1)
+            yield row
+
+    monkeypatch.setattr(openpyxl.worksheet._read_only.ReadOnlyWorksheet, "iter_rows", counting_iter_rows)
+    rows = [HEADER] + [[str(n), f"Generated issue number {n}"] for n in range(1, 501)]
+    response = upload(browser, "tracker.xlsx", _xlsx(rows))
+    assert response.status_code == 422
+    assert "more than 10 rows" in response.get_data(as_text=True)
+    assert len(rows_read) <= 12  # the header, the ten allowed and the one too many
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Issue)) == 0
+
+
+@pytest.mark.parametrize("refs", [
+    ",".join(f"cs{n:07d}" for n in range(1, 31)),  # 299 characters typed; 328 once written "CS…, CS…"
+])
+def test_service_desk_references_that_grow_past_the_column_are_refused_with_a_message(browser, participant, refs):
+    assert len(refs) <= 300
+    browser.login(participant)
+    response = browser.post("/issues/new", dict(VALID_SUBMISSION, service_desk_refs=refs))
+    assert response.status_code == 422
+    assert "Too many service-desk references" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Issue)) == 0
