@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from flask_wtf import FlaskForm
-from wtforms import FieldList, Form, FormField
+from wtforms import FieldList, Form, FormField, StringField
 
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -22,6 +22,11 @@ def without_control_characters(value):
     if isinstance(value, list):
         return [without_control_characters(item) for item in value]
     return value
+
+
+def text_or_empty(value):
+    """A text field left out of the submission reads as empty text, never None."""
+    return "" if value is None else value
 
 
 def strip(value):
@@ -39,6 +44,8 @@ class CleanTextMeta:
         if issubclass(unbound_field.field_class, (FieldList, FormField)):
             return super().bind_field(form, unbound_field, options)  # their inner fields are cleaned
         filters = (without_control_characters, *unbound_field.kwargs.get("filters", ()))
+        if issubclass(unbound_field.field_class, StringField):  # text, text areas, hidden, email, password
+            filters = (text_or_empty, *filters)
         return super().bind_field(form, unbound_field, {**options, "filters": filters})
 
 

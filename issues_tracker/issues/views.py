@@ -221,8 +221,12 @@ def edit(issue_id: int):
         except (TypeError, ValueError):
             expected = -1
         try:
+            # A field left out of the submission is left as it is (unticked boxes are never sent, so
+            # the services and messages lists are read as sent).
+            data = {name: value for name, value in _form_data(form).items()
+                    if name in request.form or name in ("services", "messages")}
             events = issue_service.update_issue(
-                issue, _form_data(form), current_user, expected_version=expected, note=form.progress_note.data or ""
+                issue, data, current_user, expected_version=expected, note=form.progress_note.data or ""
             )
             commit()
         except issue_service.IssueRuleError as exc:
