@@ -65,7 +65,7 @@ def parse_filters() -> tuple[IssueFilterForm, issue_service.IssueQuery, int, boo
     if not current_user.is_staff:
         values.pop("triage", None)
     page = form.page.data if not form.page.errors and form.page.data else 1
-    query = issue_service.IssueQuery(**{k: str(v) for k, v in values.items()})
+    query = issue_service.IssueQuery(**{k: str(v).strip() for k, v in values.items()})
     if not query.sort:
         query.sort = "updated"
     return form, query, page, valid

@@ -15,6 +15,7 @@ import sqlalchemy.orm as so
 
 from .. import choices
 from ..extensions import db
+from ..forms.fields import ascii_int
 from ..models import Issue, IssueAction, IssueEvent, IssueMessage, IssueService, User
 from ..models.base import utcnow
 from ..permissions import visible_issues_clause
@@ -443,12 +444,12 @@ def filter_conditions(
         conditions.append(Issue.impact_assessment == query.impact)
     if query.next_run:
         conditions.append(Issue.next_run_resolves == query.next_run)
-    if query.severity:
-        conditions.append(Issue.severity == int(query.severity))
+    if ascii_int(query.severity) is not None:
+        conditions.append(Issue.severity == ascii_int(query.severity))
     if query.owner == "none":
         conditions.append(Issue.owner_id.is_(None))
-    elif query.owner:
-        conditions.append(Issue.owner_id == int(query.owner))
+    elif ascii_int(query.owner) is not None:
+        conditions.append(Issue.owner_id == ascii_int(query.owner))
     if query.triage:
         conditions.append(Issue.triage_state == query.triage)
     if query.stale:
