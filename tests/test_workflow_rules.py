@@ -111,12 +111,16 @@ def migration_database(tmp_path):
     name = f"{base.database}_migration_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
     admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    yield base.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        if not conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
+    migration_url = base.set(database=name).render_as_string(hide_password=False)
+    engine = sa.create_engine(migration_url)
+    with engine.begin() as conn:  # an empty database for every run
+        conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+        conn.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+    yield migration_url
 
 
 def test_the_migration_normalises_stored_spellings_and_closes_rejected_submissions(migration_database):
