@@ -53,6 +53,10 @@ def register_cli(app: Flask) -> None:
 
     register_log_cli(app)
 
+    from .servicedesk.cli import register_servicedesk_cli
+
+    register_servicedesk_cli(app)
+
 
 def _week_option(ctx, param, value):
     """--week: a YYYY-MM-DD Monday; a date that is not a Monday is refused with the reason."""
