@@ -107,6 +107,9 @@ def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
         # temporary file, and the request is refused before reading past this size.
         "SERVICEDESK_IMPORT_MAX_BYTES": 64 * 1024 * 1024,
         "SERVICEDESK_IMPORT_MAX_ROWS": 250_000,
+        # Each app worker keeps the dashboard's rendered results while the data behind them is
+        # unchanged (see servicedesk/views.RenderedResults); False renders every request afresh.
+        "PERFORMANCE_CACHE": True,
         # A meeting pack render still running after this long is taken to have failed.
         "PACK_RENDER_TIMEOUT": 300,
     }

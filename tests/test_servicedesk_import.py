@@ -156,6 +156,23 @@ def test_excel_workbooks_are_read_in_read_only_mode_with_date_cells(runner, tmp_
     assert stored.product == "DIP" and stored.response_met is True and stored.resolution_met is True
 
 
+def test_a_workbook_as_excel_saves_it_with_shared_strings_and_date_cells(runner, tmp_path):
+    from benchmarks.servicedesk import write_excel_xlsx
+
+    header = ["Number", "Opened", "Priority", "State", "Short description", "Assignment group", "MHHS Product",
+              "Responded", "Resolved", "Closed"]
+    rows = [header, ["CS0000301", datetime(2026, 2, 6, 9, 40), "4 - Low", "Closed", "Flow query", "Elexon - Assurance",
+                     "DIP", datetime(2026, 2, 6, 9, 52, 13), datetime(2026, 2, 9, 12, 30), datetime(2026, 2, 13, 12, 30)]]
+    path = tmp_path / "extract.xlsx"
+    write_excel_xlsx(path, rows)
+    result = runner.invoke(args=["servicedesk", "import", str(path)])
+    assert result.exit_code == 0, result.output
+    stored = records()["CS0000301"]
+    assert stored.opened_at == datetime(2026, 2, 6, 9, 40, tzinfo=UTC)
+    assert stored.responded_at == datetime(2026, 2, 6, 9, 52, 13, tzinfo=UTC)
+    assert stored.response_seconds == 12 * 60 + 13
+
+
 def test_reimporting_a_newer_extract_updates_by_number_and_counts_what_changed(app):
     first = [record("CS0000001", "2026-03-02 09:00", state="Open"),
              record("CS0000002", "2026-03-02 10:00", state="Open"),

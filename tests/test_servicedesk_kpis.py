@@ -201,3 +201,23 @@ def test_dashboard_sends_the_same_number_of_queries_whatever_the_data(browser, p
         assert browser.get("/performance?from=2025-10&to=2026-04").status_code == 200
     assert len(more) == len(few)
     assert db.session.scalar(sa.text("SELECT count(*) FROM servicedesk_record")) == 306
+
+
+def test_kept_results_follow_every_change_of_the_data(browser, staff, participant, march):
+    browser.login(staff)
+    url = "/performance?from=2026-03&to=2026-03"
+    assert "Mar 26: Raised 4, Resolved 3" in browser.get(url).get_data(as_text=True)
+    assert "Mar 26: Raised 4, Resolved 3" in browser.get(url).get_data(as_text=True)  # kept
+    import_rows([record("CS0000009", "2026-03-20 10:00", state="Open")])
+    assert "Mar 26: Raised 5, Resolved 3" in browser.get(url).get_data(as_text=True)
+    # A major incident's communication recorded by staff shows at once.
+    import_rows([record("INC0000002", "2026-03-09 10:00", priority="P2", state="Open", Major_incident="Y")])
+    html = browser.get(url).get_data(as_text=True)
+    assert "INC0000002" in html and "09 Mar 10:20" not in html
+    browser.post("/performance/incidents/INC0000002/communications", {"mi_email": "2026-03-09T10:20"})
+    assert "09 Mar 10:20" in browser.get(url).get_data(as_text=True)
+    # Staff see times, participants do not: what is kept for one is never shown to the other.
+    browser.logout()
+    browser.login(participant)
+    html = browser.get(url).get_data(as_text=True)
+    assert "INC0000002" in html and "09 Mar 10:20" not in html

@@ -93,7 +93,7 @@ class ServiceDeskRecord(db.Model):
     import_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("servicedesk_import.id"))
     updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     mi_updated_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user_account.id"))
-    mi_updated_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    mi_updated_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime, index=True)
 
     mi_updates: so.Mapped[list[MajorIncidentUpdate]] = so.relationship(
         back_populates="record", cascade="all, delete-orphan", order_by="MajorIncidentUpdate.sent_at"

@@ -1,8 +1,5 @@
 """Service performance: the service-desk records, their KPIs against service levels,
-major incidents, aged cases, trends, and each forum meeting's pack."""
+major incidents, aged cases, trends, and each forum meeting's pack.
 
-from flask import Blueprint
-
-bp = Blueprint("performance", __name__)
-
-from . import views  # noqa: E402,F401
+The blueprint lives in views.py, so the clock, the extract reader and the charts can
+be imported on their own (by config.py, the services and the CLI)."""

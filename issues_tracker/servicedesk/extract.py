@@ -16,7 +16,7 @@ import io
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import BinaryIO
 
 from ..forms.base import without_control_characters
@@ -172,6 +172,8 @@ def parse_moment(value, label: str, *, date_only: bool = False) -> datetime | da
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
+        # An Excel date is a fraction of a day: round away the float's last microseconds.
+        value = (value + timedelta(microseconds=500_000)).replace(microsecond=0)
         moment = value if value.tzinfo else value.replace(tzinfo=LONDON)
         year = moment.year
         result = moment.date() if date_only else moment.astimezone(UTC)

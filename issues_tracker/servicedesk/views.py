@@ -7,12 +7,16 @@ import csv
 import io
 import os
 import re
+import threading
+import time
 import uuid
+from collections import OrderedDict
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from flask import Response, abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..extensions import csrf, db
@@ -24,15 +28,17 @@ from ..forms.servicedesk import (
     PirActionUpdateForm,
     ServiceDeskImportForm,
 )
-from ..htmx import render_page_or_fragment, wants_fragment
+from ..htmx import wants_fragment
 from ..models import Meeting, PirAction, ServiceDeskRecord
 from ..permissions import staff_required
 from ..services import meeting_pack as pack_service
 from ..services import performance
 from ..services import servicedesk as servicedesk_service
 from ..templating import LONDON, url_with
-from . import bp, jobs
+from . import jobs
 from .clock import SERVICE_LEVEL_TABLE, month_label, month_text
+
+bp = Blueprint("performance", __name__)
 
 DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 PRIORITY_ARG = re.compile(r"^[Pp]?([1-5])$")
@@ -94,27 +100,90 @@ def _clean_args(period: performance.Period, filters: performance.Filters, as_at:
     return chosen
 
 
+class RenderedResults:
+    """The dashboard's results, rendered, for as long as the data they show is unchanged.
+
+    The figures change when an extract is imported or staff record something about a
+    major incident, a few times a day; every signed-in person reads them far more often.
+    Entries are keyed by the data's version (performance.data_version), the address's
+    choices, the "as at" day, whether the reader is staff (who see times) and the minute
+    (statuses such as "missing" move with the clock). Each worker keeps its own few.
+    """
+
+    def __init__(self, size: int = 64):
+        self.size = size
+        self.entries: OrderedDict[tuple, tuple[str, list[str], list[int]]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple):
+        with self.lock:
+            found = self.entries.get(key)
+            if found is not None:
+                self.entries.move_to_end(key)
+            return found
+
+    def put(self, key: tuple, value) -> None:
+        with self.lock:
+            self.entries[key] = value
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+
+
+def _cache() -> RenderedResults | None:
+    if not current_app.config.get("PERFORMANCE_CACHE", True):
+        return None
+    return current_app.extensions.setdefault("performance_results", RenderedResults())
+
+
+def _filter_choices(version: tuple) -> tuple[list[str], list[int]]:
+    cache = _cache()
+    key = ("choices", version, performance.london_today())
+    found = cache.get(key) if cache else None
+    if found is None:
+        found = performance.filter_choices()
+        if cache:
+            cache.put(key, found)
+    return found
+
+
 @bp.get("/performance")
 @login_required
 def index():
-    services, months = performance.filter_choices()
+    version = performance.data_version()
+    services, months = _filter_choices(version)
     period, filters, as_at, errors = parse_view(request.args, services)
-    data = performance.dashboard(period, filters, as_at)
     months = sorted(set(months) | set(period.months))
     args = _clean_args(period, filters, as_at, request.args)
-    response = render_page_or_fragment(
-        "performance/index.html",
-        "performance/_results.html",
-        d=data,
-        errors=errors,
-        services=services,
-        month_choices=[(month_text(m), month_label(m, "%b %Y")) for m in reversed(months)],
-        args=args,
-        service_levels=SERVICE_LEVEL_TABLE,
-        month_label=month_label,
-        month_text=month_text,
-        last_importer=performance.importer_name(data.last_import) if current_user.is_staff else "",
-    )
+    cache = _cache() if not errors else None
+    key = (version, period, filters, as_at, current_user.is_staff, int(time.time() // 60))
+    results = cache.get(key) if cache else None
+    if results is None:
+        data = performance.dashboard(period, filters, as_at)
+        results = Markup(render_template(  # noqa: S704 (a template's own autoescaped output)
+            "performance/_results.html",
+            d=data,
+            errors=errors,
+            service_levels=SERVICE_LEVEL_TABLE,
+            month_label=month_label,
+            last_importer=performance.importer_name(data.last_import) if current_user.is_staff else "",
+        ))
+        if cache:
+            cache.put(key, results)
+    if wants_fragment():
+        response = make_response(results)
+    else:
+        response = make_response(render_template(
+            "performance/index.html",
+            results=results,
+            period=period,
+            filters=filters,
+            as_at=as_at,
+            errors=errors,
+            services=services,
+            month_choices=[(month_text(m), month_label(m, "%b %Y")) for m in reversed(months)],
+        ))
+    response.headers["Vary"] = "HX-Request"
     if errors:
         response.status_code = 400
     if wants_fragment():

@@ -848,6 +848,17 @@ class Dashboard:
         return compliance_rows(self.figures, self.months, self.filters.priority)
 
 
+def data_version() -> tuple:
+    """What the dashboard's figures depend on, in one cheap query: the latest import that changed
+    records, the latest change to a major incident's communications, and to PIR actions."""
+    return tuple(db.session.execute(sa.select(
+        sa.select(sa.func.max(ServiceDeskImport.id)).scalar_subquery(),
+        sa.select(sa.func.max(ServiceDeskRecord.mi_updated_at)).scalar_subquery(),
+        sa.select(sa.func.max(PirAction.updated_at)).scalar_subquery(),
+        sa.select(sa.func.count(PirAction.id)).scalar_subquery(),
+    )).one())
+
+
 def last_import() -> ServiceDeskImport | None:
     return db.session.scalar(
         sa.select(ServiceDeskImport).where(ServiceDeskImport.added + ServiceDeskImport.updated > 0)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 
@@ -32,6 +32,7 @@ from ..models import (
 )
 from ..models.base import utcnow
 from ..servicedesk.clock import (
+    LONDON,
     RESOLUTION_TARGETS,
     RESPONSE_TARGETS,
     BusinessCalendar,
@@ -153,9 +154,12 @@ def _digest(values: dict, columns: Sequence[str]) -> str:
     parts = [",".join(columns)]
     for name in columns:
         value = values[name]
-        if isinstance(value, datetime):
-            value = value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
-        parts.append("" if value is None else str(value))
+        if value is None:
+            parts.append("")
+        elif isinstance(value, datetime):
+            parts.append(str(int(value.timestamp())))  # the instant, whatever the zone it is written in
+        else:
+            parts.append(str(value))
     return hashlib.sha1("\x1f".join(parts).encode(), usedforsecurity=False).hexdigest()
 
 
@@ -351,7 +355,7 @@ def _check_moment(record: ServiceDeskRecord, label: str, moment: datetime | None
         return
     if moment < record.opened_at:
         raise ServiceDeskError(f"{label} cannot be before the incident was opened "
-                               f"({record.opened_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC).")
+                               f"({record.opened_at.astimezone(LONDON):%d %b %Y %H:%M} UK time).")
     if moment > now:
         raise ServiceDeskError(f"{label} cannot be in the future.")
 
@@ -374,7 +378,7 @@ def record_communications(
     if pir_published is not None:
         if record.resolution_at is None:
             raise ServiceDeskError("A PIR is published after the incident is resolved; this incident is not resolved.")
-        if pir_published < record.opened_at.astimezone(UTC).date():
+        if pir_published < record.opened_at.astimezone(LONDON).date():
             raise ServiceDeskError("The PIR cannot be published before the incident was opened.")
         if pir_published > now.date():
             raise ServiceDeskError("The PIR publication date cannot be in the future.")

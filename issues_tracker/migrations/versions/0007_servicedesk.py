@@ -118,6 +118,7 @@ def upgrade():
         batch_op.create_index('ix_servicedesk_record_mi_review', ['mi_review', 'opened_month'], unique=False)
         batch_op.create_index('ix_servicedesk_record_opened', ['record_type', 'opened_month'], unique=False)
         batch_op.create_index('ix_servicedesk_record_resolved', ['record_type', 'resolved_month'], unique=False)
+        batch_op.create_index(batch_op.f('ix_servicedesk_record_mi_updated_at'), ['mi_updated_at'], unique=False)
 
     op.create_table('major_incident_update',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -183,6 +184,7 @@ def downgrade():
 
     op.drop_table('major_incident_update')
     with op.batch_alter_table('servicedesk_record', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_servicedesk_record_mi_updated_at'))
         batch_op.drop_index('ix_servicedesk_record_resolved')
         batch_op.drop_index('ix_servicedesk_record_opened')
         batch_op.drop_index('ix_servicedesk_record_mi_review')
