@@ -221,3 +221,16 @@ def test_kept_results_follow_every_change_of_the_data(browser, staff, participan
     browser.login(participant)
     html = browser.get(url).get_data(as_text=True)
     assert "INC0000002" in html and "09 Mar 10:20" not in html
+
+
+def test_a_changed_business_calendar_is_applied_by_remeasuring(app, runner, browser, participant):
+    # A P3 case opened on Saturday morning and answered 40 minutes later: met in Mon–Fri
+    # business hours (its clock has not started), late if every day is a business day.
+    import_rows([record("CS0000700", "2026-03-07 10:00", priority="3 - Moderate", responded="2026-03-07 10:40",
+                        resolved="2026-03-09 12:00")])
+    browser.login(participant)
+    assert row(kpis(browser, "from=2026-03&to=2026-03"), "2026-03", "case", "P3")["response_within_sla_pct"] == "100.0"
+    app.config["BUSINESS_HOURS"] = "days=Mon-Sun; hours=00:00-24:00; holidays=none"
+    result = runner.invoke(args=["servicedesk", "remeasure"])
+    assert result.exit_code == 0 and "Measured 1 record again" in result.output
+    assert row(kpis(browser, "from=2026-03&to=2026-03"), "2026-03", "case", "P3")["response_within_sla_pct"] == "0.0"

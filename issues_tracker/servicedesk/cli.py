@@ -42,4 +42,4 @@ def register_servicedesk_cli(app: Flask) -> None:
             db.session.rollback()
             raise
         db.session.commit()
-        click.echo(f"Measured {count:,} records again against the service levels.")
+        click.echo(f"Measured {count:,} record{'' if count == 1 else 's'} again against the service levels.")

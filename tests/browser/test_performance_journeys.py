@@ -43,7 +43,7 @@ def test_changing_the_months_changes_the_figures_and_charts_in_place(page, parti
 
     page.get_by_label("Service", exact=True).select_option("DIP")
     page.wait_for_url(re.compile(r"service=DIP"))
-    expect(results.locator(".results-head")).to_contain_text("DIP")
+    expect(results.locator(".performance-head")).to_contain_text("DIP")
     expect(case_chart).not_to_contain_text("Dec 25: Raised 116,")
     assert page.evaluate("window.__sameDocument") is True  # swapped in place, no page load
 
