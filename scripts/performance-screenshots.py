@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,7 +46,7 @@ def main() -> int:
             seed_all()
             create_user("staff@example.org", role="staff", organisation_name="Elexon", password=PASSWORD, name="Sam Staff")
             db.session.commit()
-            meeting = db.session.scalar(sa.select(Meeting).where(Meeting.meeting_date == "2026-04-14"))
+            meeting = db.session.scalar(sa.select(Meeting).where(Meeting.meeting_date == date(2026, 4, 14)))
             outcome = run_job(render_meeting_pack, meeting_id=meeting.id)
             assert outcome.succeeded, outcome.message
             pdf = db.session.scalar(sa.select(MeetingPack.pdf))

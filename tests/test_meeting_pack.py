@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 import time
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
@@ -26,7 +27,7 @@ def seeded(app):
 
 
 def meeting_on(day: str) -> Meeting:
-    return db.session.scalar(sa.select(Meeting).where(Meeting.meeting_date == day))
+    return db.session.scalar(sa.select(Meeting).where(Meeting.meeting_date == date.fromisoformat(day)))
 
 
 def render(meeting: Meeting) -> MeetingPack:

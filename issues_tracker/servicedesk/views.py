@@ -177,6 +177,7 @@ def index():
             "performance/index.html",
             results=results,
             period=period,
+            default_period=performance.default_period(),
             filters=filters,
             as_at=as_at,
             errors=errors,

@@ -1,6 +1,7 @@
 """The service-performance dashboard in real Chromium: months and filters change figures and charts in place."""
 
 import re
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
@@ -51,6 +52,13 @@ def test_changing_the_months_changes_the_figures_and_charts_in_place(page, parti
     page.wait_for_url(re.compile(r"/performance\?from=2025-12&to=2026-03$"))
     expect(case_chart).to_contain_text("Dec 25: Raised 116, Resolved 112")
     assert page.get_by_label("Service", exact=True).input_value() == ""
+    page.go_back()
+    page.wait_for_url(re.compile(r"/performance$"))
+    expect(case_chart).to_contain_text("Oct 25: Raised 231, Resolved 225")
+    # The controls show the default months again, and today for the aged cases.
+    assert page.get_by_label("From", exact=True).input_value() == "2025-10"
+    assert page.get_by_label("To", exact=True).input_value() == "2026-03"
+    assert page.get_by_label("Aged cases as at", exact=True).input_value() != ""
     assert page.problems == []  # no console errors, no Content-Security-Policy violations
 
 
@@ -72,7 +80,7 @@ def test_the_same_address_without_javascript_shows_the_same_figures(chromium, li
                                   "/performance/incidents/INC0139429", "/forum/meetings/{meeting}/pack",
                                   "/forum/meetings/{meeting}"])
 def test_performance_pages_have_no_serious_accessibility_violations(page, staff, seeded, path, monkeypatch):
-    meeting = db.session.scalar(sa.select(Meeting).where(Meeting.meeting_date == "2026-04-14"))
+    meeting = db.session.scalar(sa.select(Meeting).where(Meeting.meeting_date == date(2026, 4, 14)))
     monkeypatch.setattr(jobs, "start_pack_render", lambda app, meeting_id: None)
     pack_service.begin_render(meeting)
     db.session.commit()
