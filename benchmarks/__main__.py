@@ -36,6 +36,10 @@ def parse_args(argv: list[str] | None = None) -> Options:
                         help="how long the browsers poll (default: %(default)s)")
     parser.add_argument("--poll-interval", type=float, default=3,
                         help="seconds between one browser's refreshes (default: %(default)s)")
+    parser.add_argument("--servicedesk-records", type=int, default=200_000,
+                        help="service-desk records behind the dashboard and kpis.csv (default: %(default)s)")
+    parser.add_argument("--import-rows", type=int, default=50_000,
+                        help="rows in the service-desk import (default: %(default)s)")
     parser.add_argument("--sections", default="",
                         help=f"only these sections, comma-separated ({', '.join(SECTION_MODULES)})")
     parser.add_argument("--database-url", default=None,
@@ -46,6 +50,8 @@ def parse_args(argv: list[str] | None = None) -> Options:
     log_sizes = _whole_numbers(parser, "--log-sizes", args.log_sizes)
     if args.requests < 1 or args.warmup < 0 or args.workers < 1 or args.log_rounds < 1:
         parser.error("--requests, --workers and --log-rounds must be positive")
+    if args.servicedesk_records < 1 or args.import_rows < 1:
+        parser.error("--servicedesk-records and --import-rows must be positive")
     if args.poll_browsers < 1 or args.poll_seconds <= 0 or args.poll_interval <= 0:
         parser.error("--poll-browsers, --poll-seconds and --poll-interval must be positive")
     sections = [name.strip() for name in args.sections.split(",") if name.strip()] or None
@@ -57,7 +63,8 @@ def parse_args(argv: list[str] | None = None) -> Options:
     return Options(sizes=sizes, requests=args.requests, warmup=args.warmup, workers=args.workers,
                    random_seed=args.random_seed, database_url=args.database_url, sections=sections,
                    output=args.output, log_sizes=log_sizes, log_rounds=args.log_rounds,
-                   poll_browsers=args.poll_browsers, poll_seconds=args.poll_seconds, poll_interval=args.poll_interval)
+                   poll_browsers=args.poll_browsers, poll_seconds=args.poll_seconds, poll_interval=args.poll_interval,
+                   servicedesk_records=args.servicedesk_records, import_rows=args.import_rows)
 
 
 def _whole_numbers(parser: argparse.ArgumentParser, option: str, text: str) -> list[int]:
@@ -81,6 +88,7 @@ def main(argv: list[str] | None = None) -> int:
                     "log_sizes": options.log_sizes, "log_rounds": options.log_rounds,
                     "poll_browsers": options.poll_browsers, "poll_seconds": options.poll_seconds,
                     "poll_interval": options.poll_interval,
+                    "servicedesk_records": options.servicedesk_records, "import_rows": options.import_rows,
                     "database": "postgresql" if options.database_url else "sqlite"},
         "sections": {},
         "checks": [],

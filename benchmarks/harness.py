@@ -53,6 +53,9 @@ class Options:
     poll_browsers: int = 100
     poll_seconds: float = 30.0
     poll_interval: float = 3.0
+    # Service performance: records behind the dashboard, and rows in the import.
+    servicedesk_records: int = 200_000
+    import_rows: int = 50_000
 
 
 @dataclass(frozen=True)

@@ -131,3 +131,50 @@ DEFAULT_RATING_LABELS = {
     4: "4 = Above Expectations",
     5: "5 = Excellent",
 }
+
+# ---------------------------------------------------------------- service desk
+
+SERVICEDESK_RECORD_TYPES = [("case", "Cases"), ("incident", "Incidents")]
+SERVICEDESK_PRIORITIES = [
+    (1, "P1 – Critical"),
+    (2, "P2 – High"),
+    (3, "P3 – Moderate"),
+    (4, "P4 – Low"),
+    (5, "P5 – Cross-party (no service level)"),
+]
+# Aged cases: whole calendar days open, as the pack's extract buckets them.
+SERVICEDESK_AGE_BUCKETS = [(0, 13), (14, 29), (30, 59), (60, 89), (90, 119), (120, None)]
+
+
+def servicedesk_age_bucket(days: int) -> str:
+    for low, high in SERVICEDESK_AGE_BUCKETS:
+        if days >= low and (high is None or days <= high):
+            return f"{low}+" if high is None else f"{low}-{high}"
+    return "0-13"
+
+
+SERVICEDESK_AGE_BUCKET_LABELS = [f"{low}+" if high is None else f"{low}-{high}" for low, high in SERVICEDESK_AGE_BUCKETS]
+
+# Kind of work, for the trend analysis: a record's category (when the extract has one)
+# is looked at first, then its assignment group; the first rule whose word appears
+# decides. A record neither names is classed by its type: a case as guidance, an
+# incident as technical.
+WORK_KINDS = [("guidance", "Guidance / knowledge"), ("technical", "Technical / operational")]
+WORK_KIND_LABELS = dict(WORK_KINDS)
+WORK_KIND_RULES = [
+    ("guidance", ("query", "queries", "question", "guidance", "advice", "how to", "information", "documentation",
+                  "knowledge", "onboarding", "access request", "service request", "triage", "service desk",
+                  "assurance")),
+    ("technical", ("incident", "fault", "defect", "error", "failure", "outage", "availability", "performance",
+                   "ingestion", "interface", "data prep", "(sdp)", "s&i", "operations", "infrastructure",
+                   "integration", "development", "release", "change", "monitoring", "data integrity")),
+]
+WORK_KIND_SOURCES = [
+    ("category", "Category"),
+    ("assignment group", "Assignment group"),
+    ("record type", "Record type (no category or group matched)"),
+]
+
+PIR_ACTION_STATUSES = [("Open", "Open"), ("In progress", "In progress"), ("Closed", "Closed")]
+PIR_ACTION_STATUS_CODES = [code for code, _ in PIR_ACTION_STATUSES]
+MI_UPDATE_CHANNELS = [("email", "MI email update"), ("circular", "Industry circular update")]

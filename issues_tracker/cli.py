@@ -14,7 +14,12 @@ def register_cli(app: Flask) -> None:
                   help="Add N generated issues, with history, for benchmarks and demos.")
     @click.option("--random-seed", type=int, default=2026, show_default=True,
                   help="Seed for the generator: the same seed gives the same issues.")
-    def seed_command(synthetic: int | None, random_seed: int) -> None:
+    @click.option("--servicedesk", "servicedesk_records", type=click.IntRange(min=1, max=2_000_000), default=None,
+                  help="Add N generated service-desk records (cases and incidents) over the years before now.")
+    @click.option("--servicedesk-years", type=click.IntRange(min=1, max=10), default=3, show_default=True,
+                  help="How many years the generated service-desk records span.")
+    def seed_command(synthetic: int | None, random_seed: int, servicedesk_records: int | None,
+                     servicedesk_years: int) -> None:
         """Load the forum pack's tracker rows, forum dates, actions and feedback poll."""
         from .seeding import DEMO_PASSWORD, seed_all
 
@@ -33,6 +38,16 @@ def register_cli(app: Flask) -> None:
             db.session.commit()
             analyse_tables()
             click.echo(f"Added {made} synthetic issues (random seed {random_seed}).")
+        if servicedesk_records:
+            from .servicedesk.synthetic import analyse_tables as analyse_servicedesk_tables
+            from .servicedesk.synthetic import generate_records
+
+            outcome = generate_records(servicedesk_records, years=servicedesk_years, random_seed=random_seed,
+                                       progress=True)
+            db.session.commit()
+            analyse_servicedesk_tables()
+            years = f"{servicedesk_years} year{'' if servicedesk_years == 1 else 's'}"
+            click.echo(f"Added {outcome.added:,} synthetic service-desk records over {years} (random seed {random_seed}).")
 
     users = click.Group("users", help="Manage accounts.")
     app.cli.add_command(users)
@@ -56,6 +71,10 @@ def register_cli(app: Flask) -> None:
         click.echo(f"Created {user.role} account {user.email} in {user.organisation.name}.")
 
     register_log_cli(app)
+
+    from .servicedesk.cli import register_servicedesk_cli
+
+    register_servicedesk_cli(app)
 
 
 def _week_option(ctx, param, value):

@@ -51,6 +51,25 @@ def _base_url() -> str:
     return value.rstrip("/")
 
 
+# The business calendar of the P2–P4 service-level clocks. Format (every part optional):
+#   BUSINESS_HOURS="days=Mon-Fri; hours=09:00-17:00; timezone=Europe/London; holidays=GB-ENG"
+# days: a range or a comma list of Mon..Sun; hours: HH:MM-HH:MM in the timezone;
+# holidays: a country code with an optional subdivision from the `holidays` package
+# (GB-ENG: England and Wales bank holidays), or "none".
+DEFAULT_BUSINESS_HOURS = "days=Mon-Fri; hours=09:00-17:00; timezone=Europe/London; holidays=GB-ENG"
+
+
+def _business_hours(overrides: dict) -> str:
+    from .servicedesk.clock import BusinessHoursError, parse_business_hours
+
+    text = overrides.get("BUSINESS_HOURS") or os.environ.get("BUSINESS_HOURS", "").strip() or DEFAULT_BUSINESS_HOURS
+    try:
+        parse_business_hours(text)
+    except BusinessHoursError as exc:
+        raise ConfigError(f"BUSINESS_HOURS: {exc}") from None
+    return text
+
+
 def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
     """Build the Flask config mapping from the environment and explicit overrides."""
     overrides = dict(overrides or {})
@@ -98,6 +117,16 @@ def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
         "DEMO_ACCOUNTS": development and not os.environ.get("DATABASE_URL"),
         # Behind a TLS-terminating proxy leave this off and let the proxy redirect.
         "FORCE_HTTPS": _flag("FORCE_HTTPS", False),
+        "BUSINESS_HOURS": _business_hours(overrides),
+        # A service-desk extract may be larger than other uploads; it is streamed to a
+        # temporary file, and the request is refused before reading past this size.
+        "SERVICEDESK_IMPORT_MAX_BYTES": 64 * 1024 * 1024,
+        "SERVICEDESK_IMPORT_MAX_ROWS": 250_000,
+        # Each app worker keeps the dashboard's rendered results while the data behind them is
+        # unchanged (see servicedesk/views.RenderedResults); False renders every request afresh.
+        "PERFORMANCE_CACHE": True,
+        # A meeting pack render still running after this long is taken to have failed.
+        "PACK_RENDER_TIMEOUT": 300,
     }
     config.update(overrides)
     return config

@@ -56,6 +56,7 @@ SECTION_NAV = [
     ("log.index", "Issues log", "/log"),
     ("forum.index", "Forum", "/forum"),
     ("forum.actions", "Actions", "/actions"),
+    ("performance.index", "Performance", "/performance"),
 ]
 
 

@@ -15,6 +15,7 @@ from ..forms.forum import MAX_AGENDA_ITEMS, ActionFilterForm, ActionUpdateForm, 
 from ..htmx import render_page_or_fragment
 from ..models import ForumAction, Meeting
 from ..permissions import staff_required
+from ..servicedesk.views import meeting_performance
 from ..services import forum as forum_service
 from ..services.polls import poll_status
 from ..transaction import ConflictError, commit
@@ -76,6 +77,7 @@ def meeting(meeting_id: int):
     return render_template(
         "forum/meeting.html",
         meeting=meeting,
+        perf=meeting_performance(meeting),
         polls=forum_service.polls_by_meeting(current_user).get(meeting.id, []),
         actions=actions,
         poll_status=poll_status,

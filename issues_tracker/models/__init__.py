@@ -4,6 +4,15 @@ from .forum import AgendaItem, ForumAction, ForumActionUpdate, Meeting
 from .issue import Issue, IssueAction, IssueEvent, IssueMessage, IssueService
 from .log import LogCommentary, PublishedLog
 from .poll import Poll, PollAnswer, PollQuestion, PollResponse
+from .servicedesk import (
+    MajorIncidentUpdate,
+    MeetingPack,
+    PirAction,
+    PirActionUpdate,
+    ServiceDeskImport,
+    ServiceDeskMonth,
+    ServiceDeskRecord,
+)
 from .user import Organisation, User, UserSession
 
 __all__ = [
@@ -16,13 +25,20 @@ __all__ = [
     "IssueMessage",
     "IssueService",
     "LogCommentary",
+    "MajorIncidentUpdate",
     "Meeting",
+    "MeetingPack",
     "Organisation",
+    "PirAction",
+    "PirActionUpdate",
     "Poll",
     "PollAnswer",
     "PollQuestion",
     "PollResponse",
     "PublishedLog",
+    "ServiceDeskImport",
+    "ServiceDeskMonth",
+    "ServiceDeskRecord",
     "User",
     "UserSession",
 ]

@@ -53,6 +53,11 @@
       if (new URL(form.action, window.location.href).pathname !== window.location.pathname) return;
       Array.prototype.forEach.call(form.elements, function (control) {
         if (!control.name || control.type === "submit" || control.type === "button") return;
+        // A control whose default the server chose (e.g. "the last six months") keeps it when the address leaves it out.
+        if (!params.has(control.name) && control.hasAttribute("data-server-default")) {
+          control.value = control.getAttribute("data-server-default");
+          return;
+        }
         var values = params.getAll(control.name);
         if (control.tagName === "SELECT") {
           var index = Array.prototype.findIndex.call(control.options, function (option) {

@@ -1,0 +1,45 @@
+"""flask servicedesk import FILE | remeasure."""
+
+from __future__ import annotations
+
+import os
+
+import click
+from flask import Flask
+
+from ..extensions import db
+
+
+def register_servicedesk_cli(app: Flask) -> None:
+    group = click.Group("servicedesk", help="Service-desk extracts: cases and incidents from ServiceNow.")
+    app.cli.add_command(group)
+
+    @group.command("import")
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False, readable=True))
+    def import_command(file: str) -> None:
+        """Import an extract (.csv or .xlsx): every row is checked first, and nothing is stored unless all are valid.
+
+        Records are matched by Number, so importing a newer extract updates them.
+        """
+        from .jobs import JobContext, run_job, servicedesk_import
+
+        outcome = run_job(servicedesk_import, JobContext(), path=file, filename=os.path.basename(file), source="cli")
+        if not outcome.succeeded:
+            click.echo(outcome.message, err=True)
+            for line in outcome.details:
+                click.echo(line, err=True)
+            raise SystemExit(1)
+        click.echo(outcome.message)
+
+    @group.command("remeasure")
+    def remeasure_command() -> None:
+        """Work out every record's service-level results again, after BUSINESS_HOURS has changed."""
+        from ..services.servicedesk import remeasure_all
+
+        try:
+            count = remeasure_all()
+        except Exception:
+            db.session.rollback()
+            raise
+        db.session.commit()
+        click.echo(f"Measured {count:,} record{'' if count == 1 else 's'} again against the service levels.")

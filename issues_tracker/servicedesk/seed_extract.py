@@ -1,0 +1,520 @@
+"""The seed's service-desk extract: October 2025 – March 2026, as the April 2026 forum pack reports it.
+
+    python -m issues_tracker.servicedesk.seed_extract           # write issues_tracker/seeds/servicedesk-extract.csv
+    python -m issues_tracker.servicedesk.seed_extract --check   # exit 1 if the file differs from what this makes
+
+The extract is generated, deterministically, so that the app computes the pack's own
+figures from it:
+
+- cases raised 231, 163, 116, 128, 138, 136 and resolved 225, 162, 112, 103, 167, 144;
+- incidents raised 68, 73, 109, 66, 66, 70 and resolved 55, 68, 105, 67, 67, 83;
+- mean case response 27, 32, 120, 103, 96 and 11 minutes;
+- 38 cases and 18 incidents open at the end of March (the pack's March figures);
+- the eight cases of the "30+ days" extract, with their numbers, linked incidents,
+  products, descriptions, states, priorities, groups and reasons, opened on the days
+  that make their ages 118, 82, 71, 40, 39, 37, 34 and 33 days on 14 April 2026, and no
+  other case 30 days old or more that day;
+- the three incidents of the major-incident table (INC0143161, INC0142039, INC0139429).
+
+Some cases resolved in October were raised in September (the pack resolves more cases
+than it raises), so the extract starts with that backlog. Everything else (products,
+groups, descriptions, times of day, resolution times) is realistic filler drawn from
+the pack's own words with a fixed random seed. Records are resolved oldest first
+within each month, except the pinned ones above. Times are UK time, as ServiceNow
+exports them; it was exported at 07:30 on 14 April 2026.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import random
+import sys
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+
+from .clock import LONDON
+
+SEED_FILE = Path(__file__).resolve().parent.parent / "seeds" / "servicedesk-extract.csv"
+RANDOM_SEED = 20260414
+EXPORTED_AT = datetime(2026, 4, 14, 7, 30, tzinfo=LONDON)
+BACKLOG_MONTH = 202509
+MONTHS = [202510, 202511, 202512, 202601, 202602, 202603]
+
+CASES_RAISED = [231, 163, 116, 128, 138, 136]
+CASES_RESOLVED = [225, 162, 112, 103, 167, 144]
+CASE_RESPONSE_MINUTES = [27, 32, 120, 103, 96, 11]
+CASE_BACKLOG = 39  # raised in September, resolved in October: 38 open at the end of March
+INCIDENTS_RAISED = [68, 73, 109, 66, 66, 70]
+INCIDENTS_RESOLVED = [55, 68, 105, 67, 67, 83]
+INCIDENT_BACKLOG = 11  # 18 open at the end of March
+
+COLUMNS = [
+    "Number", "Opened", "Priority", "State", "Short description", "Assignment group", "MHHS Product", "Category",
+    "Responded", "Resolved", "Closed", "Incident", "Aged reason", "Aged reason detail", "Major incident",
+    "MI portal banner", "MI email", "Industry circular", "PIR published",
+]
+PRIORITY_LABELS = {1: "1 - Critical", 2: "2 - High", 3: "3 - Moderate", 4: "4 - Low"}
+
+AWAITING = ("Awaiting participant / caller response", "Case paused while awaiting additional information or confirmation.")
+DEPENDENCY = ("Cross-team / external dependency",
+              "Ageing driven by reassignment or dependency on another team or external party.")
+AWAITING_FIX = ("Awaiting fix / release / change", "Linked to product backlog, release timing, or planned change activity.")
+
+TRIAGE = "Elexon - Technical Triage"
+ASSURANCE = "Elexon - Assurance"
+SDP = "Elexon - Smart Data Prep (SDP) - S&I"
+
+
+def _at(y, mo, d, h, mi) -> datetime:
+    return datetime(y, mo, d, h, mi, tzinfo=LONDON).astimezone(UTC)
+
+
+@dataclass
+class Seeded:
+    """A record of the extract; pinned ones are the pack's own rows."""
+
+    number: str
+    record_type: str
+    opened: datetime
+    priority: int
+    product: str
+    description: str
+    group: str
+    state: str = ""
+    category: str = ""
+    responded: datetime | None = None
+    resolved: datetime | None = None
+    closed: datetime | None = None
+    incident: str = ""
+    aged: tuple[str, str] = ("", "")
+    major: bool = False
+    banner: datetime | None = None
+    mi_email: datetime | None = None
+    circular: datetime | None = None
+    pir: date | None = None
+    pinned: bool = False
+    resolve_month: int | None = None  # None: still open at the end of March
+    extra: dict = field(default_factory=dict)
+
+
+# The eight cases of the pack's "Aged Cases Detail 30+ days" extract.
+AGED_CASES = [
+    Seeded("CS0016629", "case", _at(2025, 12, 17, 10, 12), 4, "MHHS Query", "Timings of Migration messages", TRIAGE,
+           state="Open", incident="INC0126133", aged=AWAITING),
+    Seeded("CS0017353", "case", _at(2026, 1, 22, 14, 5), 4, "MHHS Query", "MHHS Loss reads", ASSURANCE,
+           state="Awaiting Info", incident="INC0139151", aged=AWAITING),
+    Seeded("CS0017650", "case", _at(2026, 2, 2, 11, 30), 4, "DIP", "Receipt of IF/PUB002 for secondary MPAN", TRIAGE,
+           state="Resolved", incident="INC0136795", aged=DEPENDENCY, resolved=_at(2026, 3, 20, 15, 0),
+           resolve_month=202603),
+    Seeded("CS0018574", "case", _at(2026, 3, 5, 9, 48), 3, "MHHS Query",
+           "Retrospective Data Service Appointments Settlement Risk", ASSURANCE,
+           state="Awaiting Info", incident="INC0142678", aged=AWAITING),
+    Seeded("CS0018606", "case", _at(2026, 3, 6, 13, 20), 3, "DIP", "IF-014 incorrect energisation status in MDS", TRIAGE,
+           state="Awaiting Info", incident="INC0144508", aged=AWAITING),
+    Seeded("CS0018621", "case", _at(2026, 3, 8, 11, 2), 4, "ISD", "MHHS Query EPG", SDP,
+           state="Resolved", aged=AWAITING_FIX, resolved=_at(2026, 4, 2, 16, 30)),
+    Seeded("CS0018769", "case", _at(2026, 3, 11, 16, 45), 3, "DIP",
+           "PUB-014 Rejections for Unmetered De- energised MPANs -", SDP,
+           state="Awaiting Info", incident="INC0145293", aged=AWAITING),
+    Seeded("CS0018774", "case", _at(2026, 3, 12, 8, 55), 4, "DIP", "Issue with validation of REP-002B", SDP,
+           state="Awaiting Info", incident="INC0145711", aged=AWAITING),
+]
+
+# The pack's major-incident table: P2 incidents of February, one a major incident.
+MAJOR_INCIDENTS = [
+    Seeded("INC0139429", "incident", _at(2026, 2, 6, 9, 40), 2, "MDS", "MPANs excluded from Settlement (SPQI)",
+           "Elexon - Data Integrity", state="Closed", category="Data Issue", responded=_at(2026, 2, 6, 9, 52),
+           resolved=_at(2026, 2, 13, 12, 30), closed=_at(2026, 2, 18, 12, 30), major=True,
+           banner=_at(2026, 2, 6, 9, 58), mi_email=_at(2026, 2, 6, 10, 5), circular=_at(2026, 2, 6, 15, 30),
+           pir=date(2026, 2, 24), resolve_month=202602),
+    Seeded("INC0142039", "incident", _at(2026, 2, 19, 10, 5), 2, "DIP", "Large File Processing", "DIP Operations",
+           state="Closed", category="Fault", responded=_at(2026, 2, 19, 10, 31), resolved=_at(2026, 2, 26, 16, 0),
+           closed=_at(2026, 3, 3, 16, 0), resolve_month=202602),
+    Seeded("INC0143161", "incident", _at(2026, 2, 24, 8, 52), 2, "DIP", "Unavailable", "DIP Operations",
+           state="Closed", category="Fault", responded=_at(2026, 2, 24, 9, 5), resolved=_at(2026, 2, 26, 11, 40),
+           closed=_at(2026, 3, 3, 11, 40), pir=date(2026, 3, 13), resolve_month=202602),
+]
+
+# The incidents the aged cases link to, opened when their numbers say.
+LINKED_INCIDENTS = {
+    "INC0126133": _at(2025, 12, 10, 11, 0),
+    "INC0136795": _at(2026, 2, 2, 14, 10),
+    "INC0139151": _at(2026, 2, 5, 10, 30),
+    "INC0142678": _at(2026, 2, 23, 10, 0),
+    "INC0144508": _at(2026, 3, 2, 12, 0),
+    "INC0145293": _at(2026, 3, 6, 15, 0),
+    "INC0145711": _at(2026, 3, 9, 10, 0),
+}
+
+CASE_PRODUCTS = {"MHHS Query": 30, "DIP": 28, "ISD": 20, "DAH": 8, "MDS": 5, "LSS": 4, "VAS": 3, "Platform": 2}
+# Incidents by service, month by month: ISD's October spike, DIP's December spike, Data
+# Integrity taking over the "Design" incidents from February.
+INCIDENT_SERVICES = {
+    202509: {"DIP": 30, "ISD": 30, "DAH": 20, "MDS": 10, "Design": 10},
+    202510: {"ISD": 40, "DIP": 22, "DAH": 18, "MDS": 8, "Design": 6, "LSS": 3, "VAS": 3},
+    202511: {"DIP": 30, "ISD": 25, "DAH": 22, "MDS": 9, "Design": 7, "LSS": 4, "VAS": 3},
+    202512: {"DIP": 50, "ISD": 18, "DAH": 16, "MDS": 7, "Design": 5, "LSS": 2, "VAS": 2},
+    202601: {"DIP": 32, "ISD": 24, "DAH": 24, "MDS": 9, "Design": 6, "LSS": 3, "VAS": 2},
+    202602: {"DIP": 30, "ISD": 24, "DAH": 24, "MDS": 8, "Data Integrity": 9, "LSS": 3, "VAS": 2},
+    202603: {"DIP": 28, "ISD": 24, "DAH": 26, "MDS": 7, "Data Integrity": 10, "LSS": 3, "VAS": 2},
+}
+DESCRIPTIONS = {
+    "MHHS Query": ["Migration timetable query", "NHH AMR read query", "REP002A/B interpretation", "Settlement run timing query",
+                   "Qualification guidance request", "Market role appointment query", "Data service appointment query"],
+    "DIP": ["DIP certificate renewal", "DIP portal access request", "Flow query: IF-021 routing", "Release note clarification",
+            "Message rejected on schema validation", "ACK not received for PUB-003", "DIP connectivity test failure",
+            "DIP control query", "Large file upload slow"],
+    "ISD": ["ISD API availability", "EPG data interpretation", "Standing data mismatch", "ISD download timeout",
+            "Guidance on market role data", "ISD change notification query"],
+    "DAH": ["Ingestion retry failed", "Schedule change request", "Monitoring alert: late files", "Data correction request",
+            "DAH job stuck in queue"],
+    "MDS": ["MDS API readiness", "Downstream usage query", "REP-002A validation", "Consumption data gap"],
+    "LSS": ["Load shape rollout query", "Historic load shape data request"],
+    "VAS": ["VAS allocation query", "Volume report missing"],
+    "Platform": ["MFA reset", "Endpoint configuration", "TLS certificate expiry"],
+    "Design": ["Design clarification: interface specification", "Design query: message sequence"],
+    "Data Integrity": ["MPAN data mismatch between services", "Duplicate registration detected"],
+}
+CASE_GROUPS = {
+    "MHHS Query": [TRIAGE, TRIAGE, ASSURANCE, "Elexon - Service Desk"],
+    "DIP": [TRIAGE, "DIP Operations", SDP],
+    "ISD": [TRIAGE, SDP, "Elexon - Market Entry"],
+    "DAH": ["DAH Platform Operations", TRIAGE],
+    "MDS": [SDP, TRIAGE],
+    "LSS": [SDP, "Elexon - Market Entry"],
+    "VAS": [SDP, "Elexon - Market Entry"],
+    "Platform": ["Elexon - Service Desk", "Platform Operations"],
+}
+INCIDENT_GROUPS = {
+    "DIP": ["DIP Operations", SDP],
+    "ISD": ["ISD Data Operations", SDP],
+    "DAH": ["DAH Platform Operations"],
+    "MDS": [SDP, "Elexon - Data Integrity"],
+    "LSS": [SDP],
+    "VAS": [SDP],
+    "Design": ["Elexon - Design Authority"],
+    "Data Integrity": ["Elexon - Data Integrity"],
+}
+CASE_CATEGORIES = ["", "", "", "Query", "Query", "Access Request", "Guidance"]
+INCIDENT_CATEGORIES = ["", "", "Fault", "Data Issue", "Performance"]
+OPEN_STATES = ["Open", "In Progress", "Awaiting Info"]
+YOUNG_AGED_REASONS = [AWAITING, AWAITING, DEPENDENCY, AWAITING_FIX, ("", "")]
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def month_bounds(month: int) -> tuple[datetime, datetime]:
+    year, m = divmod(month, 100)
+    start = datetime(year, m, 1, tzinfo=LONDON)
+    end = datetime(year + (m == 12), 1 if m == 12 else m + 1, 1, tzinfo=LONDON)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def local_month(moment: datetime) -> int:
+    local = moment.astimezone(LONDON)
+    return local.year * 100 + local.month
+
+
+def _weighted(rng: random.Random, weights: dict):
+    return rng.choices(list(weights), weights=list(weights.values()))[0]
+
+
+def _opening_time(rng: random.Random, month: int, *, first_day: int = 1) -> datetime:
+    """Mostly working hours on working days, some evenings and weekends; never in the small hours
+    (when a clock change makes a local time ambiguous or missing)."""
+    year, m = divmod(month, 100)
+    days = (month_bounds(month)[1].astimezone(LONDON).date() - date(year, m, 1)).days
+    while True:
+        day = date(year, m, rng.randint(first_day, days))
+        if rng.random() < 0.88:
+            if day.weekday() >= 5:
+                continue
+            minute = rng.randint(8 * 60 + 30, 17 * 60 + 30)
+        else:
+            minute = rng.randint(6 * 60, 22 * 60)
+        return datetime.combine(day, time(minute // 60, minute % 60), tzinfo=LONDON).astimezone(UTC)
+
+
+def _resolution_matrix(records: list[Seeded], backlog: int, raised: list[int], resolved: list[int]) -> dict:
+    """How many of each month's unpinned records resolve in each later month, oldest first (None: still open).
+
+    The pinned records keep their own months; the rest of each month's resolutions go to
+    the oldest unpinned records still open.
+    """
+    pinned = [r for r in records if r.pinned]
+    queue = [(BACKLOG_MONTH, backlog)] + list(zip(MONTHS, raised, strict=True))
+    remaining = {month: count - sum(1 for r in pinned if local_month(r.opened) == month) for month, count in queue}
+    matrix: dict[int, dict[int | None, int]] = {month: {} for month, _ in queue}
+    for month, count in zip(MONTHS, resolved, strict=True):
+        need = count - sum(1 for r in pinned if r.resolve_month == month)
+        for opened, _ in queue:
+            if opened > month or not need:
+                continue
+            take = min(need, remaining[opened])
+            if take:
+                matrix[opened][month] = matrix[opened].get(month, 0) + take
+                remaining[opened] -= take
+                need -= take
+        if need:
+            raise ValueError(f"more records resolved in {month} than were open")
+    for month, count in remaining.items():
+        if count:
+            matrix[month][None] = count
+    return matrix
+
+
+def _assign_resolution_months(records: list[Seeded], matrix: dict[int, dict[int | None, int]]) -> None:
+    """Each month's unpinned records take that month's places, oldest first."""
+    for opened_month, slots in matrix.items():
+        free = sorted((r for r in records if not r.pinned and local_month(r.opened) == opened_month),
+                      key=lambda r: r.opened)
+        order = sorted(k for k in slots if k is not None) + ([None] if None in slots else [])
+        queue = [month for month in order for _ in range(slots[month])]
+        if len(queue) != len(free):
+            raise ValueError(f"{opened_month}: {len(free)} records for {len(queue)} places")
+        for record, month in zip(free, queue, strict=True):
+            record.resolve_month = month
+
+
+def _working_time(rng: random.Random, moment: datetime, earliest: datetime, latest: datetime) -> datetime:
+    """The same moment if it falls in working hours, else the next working morning (or, failing
+    that, the previous working afternoon) within the bounds."""
+    local = moment.astimezone(LONDON)
+    if local.weekday() < 5 and time(8, 30) <= local.time() <= time(18, 0):
+        return moment
+    day = local.date() + timedelta(days=1 if local.time() > time(18, 0) else 0)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    forward = datetime.combine(day, time(9, rng.randint(0, 59)), tzinfo=LONDON).astimezone(UTC)
+    if earliest <= forward <= latest:
+        return forward
+    day = local.date() - timedelta(days=1 if local.time() < time(8, 30) else 0)
+    while day.weekday() >= 5:
+        day -= timedelta(days=1)
+    backward = datetime.combine(day, time(16, rng.randint(0, 59)), tzinfo=LONDON).astimezone(UTC)
+    return backward if earliest <= backward <= latest else moment
+
+
+def _resolution_time(rng: random.Random, record: Seeded) -> datetime:
+    start, end = month_bounds(record.resolve_month)
+    latest = min(end, EXPORTED_AT.astimezone(UTC)) - timedelta(minutes=5)
+    earliest = max(start, record.opened + timedelta(minutes=40))
+    if record.resolve_month == local_month(record.opened):
+        hours = 10 ** rng.uniform(0, 2.1)  # about an hour to five days
+        moment = min(latest, max(earliest, record.opened + timedelta(hours=hours)))
+    else:
+        span = (latest - earliest).total_seconds()
+        moment = earliest + timedelta(seconds=span * rng.random() ** 2.5)
+    return _working_time(rng, moment, earliest, latest)
+
+
+def _fit_response_means(rng: random.Random, members: list[Seeded], mean_minutes: float) -> None:
+    """Responses of a month's records: mostly minutes, a few long ones, summing to the month's mean exactly."""
+    target = round(mean_minutes * 60 * len(members))
+    base = {id(r): rng.randint(60, 15 * 60) for r in members}
+    room = {id(r): ((r.resolved - r.opened).total_seconds() - 60) if r.resolved else 30 * 86400 for r in members}
+    for r in members:
+        base[id(r)] = int(min(base[id(r)], room[id(r)]))
+    excess = target - sum(base.values())
+    if excess < 0:
+        scale = target / sum(base.values())
+        for r in members:
+            base[id(r)] = max(30, int(base[id(r)] * scale))
+    else:
+        candidates = sorted(members, key=lambda r: -room[id(r)])[: max(1, round(len(members) * 0.08))]
+        rng.shuffle(candidates)
+        weights = [rng.uniform(0.5, 2.0) for _ in candidates]
+        for r, weight in zip(candidates, weights, strict=True):
+            extra = int(excess * weight / sum(weights))
+            base[id(r)] += min(extra, int(room[id(r)] - base[id(r)]))
+    # The last seconds go to whichever record has room, so the sum is exact.
+    gap = target - sum(base.values())
+    for r in sorted(members, key=lambda r: -room[id(r)]):
+        if not gap:
+            break
+        step = max(-base[id(r)] + 30, min(gap, int(room[id(r)] - base[id(r)])))
+        base[id(r)] += step
+        gap -= step
+    if gap:
+        raise ValueError("could not fit the response times to the month's mean")
+    for r in members:
+        r.responded = r.opened + timedelta(seconds=base[id(r)])
+
+
+def _numbers(records: list[Seeded], prefix: str, width: int, anchors: dict[str, datetime]) -> None:
+    """Numbers rise with opening time through the pinned ones, as ServiceNow's do."""
+    points = sorted((moment.timestamp(), int(number[len(prefix):])) for number, moment in anchors.items())
+    (t0, n0), (t1, n1) = points[0], points[-1]
+    rate = (n1 - n0) / (t1 - t0)
+
+    def at(moment: datetime) -> float:
+        t = moment.timestamp()
+        if t <= t0:
+            return n0 - (t0 - t) * rate
+        if t >= t1:
+            return n1 + (t - t1) * rate
+        for (ta, na), (tb, nb) in zip(points, points[1:], strict=False):
+            if ta <= t <= tb:
+                return na + (t - ta) * (nb - na) / (tb - ta)
+        raise AssertionError
+
+    ordered = sorted(records, key=lambda r: r.opened)
+    previous = 0
+    for index, record in enumerate(ordered):
+        if record.number:
+            previous = int(record.number[len(prefix):])
+            continue
+        wanted = max(int(at(record.opened)), previous + 1)
+        following = next((int(r.number[len(prefix):]) for r in ordered[index + 1:] if r.number), None)
+        if following is not None and wanted >= following:
+            raise ValueError(f"no number left before {prefix}{following} for a record opened {record.opened}")
+        record.number = f"{prefix}{wanted:0{width}d}"
+        previous = wanted
+
+
+# ---------------------------------------------------------------- the records
+
+
+def _cases(rng: random.Random) -> list[Seeded]:
+    pinned = [Seeded(**{**vars(case), "pinned": True, "extra": {}}) for case in AGED_CASES]
+    records = list(pinned)
+    counts = {BACKLOG_MONTH: CASE_BACKLOG, **dict(zip(MONTHS, CASES_RAISED, strict=True))}
+    for month, count in counts.items():
+        have = sum(1 for r in pinned if local_month(r.opened) == month)
+        for _ in range(count - have):
+            product = _weighted(rng, CASE_PRODUCTS)
+            opened = _opening_time(rng, month, first_day=20 if month == BACKLOG_MONTH else 1)
+            # Keep clear of the pack's cases opened within hours of each other, whose numbers are close.
+            while any(abs((opened - r.opened).total_seconds()) < 6 * 3600 for r in pinned):
+                opened = _opening_time(rng, month, first_day=20 if month == BACKLOG_MONTH else 1)
+            records.append(Seeded(
+                "", "case", opened, rng.choices([2, 3, 4], weights=[5, 40, 55])[0], product,
+                rng.choice(DESCRIPTIONS[product]), rng.choice(CASE_GROUPS[product]), category=rng.choice(CASE_CATEGORIES),
+            ))
+    matrix = _resolution_matrix(records, CASE_BACKLOG, CASES_RAISED, CASES_RESOLVED)
+    _assign_resolution_months(records, matrix)
+    for record in records:
+        if record.pinned:
+            continue
+        if record.resolve_month is not None:
+            record.resolved = _resolution_time(rng, record)
+        elif rng.random() < 0.3:
+            # Some of the cases still open at the end of March were resolved in April, before the export.
+            record.resolve_month = 202604
+            record.resolved = _resolution_time(rng, record)
+            record.resolve_month = None
+    for month, mean in [(BACKLOG_MONTH, 25), *zip(MONTHS, CASE_RESPONSE_MINUTES, strict=True)]:
+        _fit_response_means(rng, [r for r in records if local_month(r.opened) == month], mean)
+    cutoff = date(2026, 3, 16)
+    for record in records:
+        if record.pinned:
+            record.closed = None
+            continue
+        if record.resolved is None:
+            record.state = rng.choice(OPEN_STATES)
+            record.aged = rng.choice(YOUNG_AGED_REASONS)
+            continue
+        closes = record.resolved + timedelta(days=rng.choice([3, 4, 5]))
+        if closes <= EXPORTED_AT.astimezone(UTC):
+            record.state, record.closed = "Closed", closes
+        elif record.opened.astimezone(LONDON).date() < cutoff:
+            # Only the pack's eight cases are 30 days old or more and not closed on 14 April.
+            record.state, record.closed = "Closed", EXPORTED_AT.astimezone(UTC) - timedelta(hours=1)
+        else:
+            record.state = "Resolved"
+    _numbers(records, "CS", 7, {r.number: r.opened for r in pinned})
+    return records
+
+
+def _incidents(rng: random.Random) -> list[Seeded]:
+    pinned = [Seeded(**{**vars(mi), "pinned": True, "extra": {}}) for mi in MAJOR_INCIDENTS]
+    records = list(pinned)
+    linked = []
+    for number, opened in LINKED_INCIDENTS.items():
+        product = "DIP" if number != "INC0126133" else "ISD"
+        linked.append(Seeded(number, "incident", opened, rng.choice([3, 4]), product, rng.choice(DESCRIPTIONS[product]),
+                             rng.choice(INCIDENT_GROUPS[product]), category=rng.choice(INCIDENT_CATEGORIES)))
+    records += linked
+    counts = {BACKLOG_MONTH: INCIDENT_BACKLOG, **dict(zip(MONTHS, INCIDENTS_RAISED, strict=True))}
+    anchors = {r.number: r.opened for r in pinned + linked}
+    for month, count in counts.items():
+        have = sum(1 for r in pinned + linked if local_month(r.opened) == month)
+        for _ in range(count - have):
+            product = _weighted(rng, INCIDENT_SERVICES[month])
+            opened = _opening_time(rng, month, first_day=20 if month == BACKLOG_MONTH else 1)
+            while any(abs((opened - moment).total_seconds()) < 3 * 3600 for moment in anchors.values()):
+                opened = _opening_time(rng, month, first_day=20 if month == BACKLOG_MONTH else 1)
+            records.append(Seeded(
+                "", "incident", opened, rng.choices([3, 4], weights=[55, 45])[0], product,
+                rng.choice(DESCRIPTIONS[product]), rng.choice(INCIDENT_GROUPS[product]),
+                category=rng.choice(INCIDENT_CATEGORIES),
+            ))
+    matrix = _resolution_matrix(records, INCIDENT_BACKLOG, INCIDENTS_RAISED, INCIDENTS_RESOLVED)
+    _assign_resolution_months(records, matrix)
+    for record in records:
+        if not record.pinned and record.resolve_month is not None:
+            record.resolved = _resolution_time(rng, record)
+    for record in records:
+        if record.pinned:
+            continue
+        minutes = rng.choice([rng.randint(3, 30), rng.randint(3, 30), rng.randint(20, 240)])
+        limit = (record.resolved - record.opened).total_seconds() - 60 if record.resolved else 10**9
+        record.responded = record.opened + timedelta(seconds=int(min(minutes * 60, limit)))
+        if record.resolved is None:
+            record.state = rng.choice(["New", "In Progress", "On Hold"])
+        else:
+            closes = record.resolved + timedelta(days=5)
+            if closes <= EXPORTED_AT.astimezone(UTC):
+                record.state, record.closed = "Closed", closes
+            else:
+                record.state = "Resolved"
+    _numbers(records, "INC", 7, anchors)
+    return records
+
+
+def generate() -> list[Seeded]:
+    rng = random.Random(RANDOM_SEED)
+    cases = _cases(rng)
+    incidents = _incidents(rng)
+    return sorted(cases, key=lambda r: r.number) + sorted(incidents, key=lambda r: r.number)
+
+
+def _moment(value: datetime | None) -> str:
+    return value.astimezone(LONDON).strftime("%Y-%m-%d %H:%M:%S") if value else ""
+
+
+def extract_csv() -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for r in generate():
+        writer.writerow([
+            r.number, _moment(r.opened), PRIORITY_LABELS[r.priority], r.state, r.description, r.group, r.product,
+            r.category, _moment(r.responded), _moment(r.resolved), _moment(r.closed), r.incident, r.aged[0], r.aged[1],
+            "Y" if r.major else "N", _moment(r.banner), _moment(r.mi_email), _moment(r.circular),
+            r.pir.isoformat() if r.pir else "",
+        ])
+    return buffer.getvalue()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m issues_tracker.servicedesk.seed_extract",
+                                     description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="compare with the file in seeds/ instead of writing it")
+    args = parser.parse_args(argv)
+    text = extract_csv()
+    if args.check:
+        same = SEED_FILE.exists() and SEED_FILE.read_text(encoding="utf-8") == text
+        print(f"{SEED_FILE.name} {'matches' if same else 'DIFFERS from'} what the generator makes.")
+        return 0 if same else 1
+    SEED_FILE.write_text(text, encoding="utf-8")
+    print(f"Wrote {SEED_FILE} ({text.count(chr(10)) - 1} records).")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

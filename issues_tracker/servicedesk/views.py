@@ -1,0 +1,549 @@
+"""Service performance pages: the KPI dashboard and its CSVs, the extract import, major
+incidents and their PIR actions, and each forum meeting's pack."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from markupsafe import Markup
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from ..extensions import csrf, db
+from ..forms.servicedesk import (
+    CommunicationsForm,
+    EmptyForm,
+    MiUpdateForm,
+    PirActionForm,
+    PirActionUpdateForm,
+    ServiceDeskImportForm,
+)
+from ..htmx import wants_fragment
+from ..models import Meeting, PirAction, ServiceDeskRecord
+from ..permissions import staff_required
+from ..services import meeting_pack as pack_service
+from ..services import performance
+from ..services import servicedesk as servicedesk_service
+from ..templating import LONDON, url_with
+from . import jobs
+from .clock import SERVICE_LEVEL_TABLE, month_label, month_text
+
+bp = Blueprint("performance", __name__)
+
+DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+PRIORITY_ARG = re.compile(r"^[Pp]?([1-5])$")
+# How soon after a failed render the pack may be tried again by opening it.
+RETRY_FAILED_AFTER_SECONDS = 60
+
+
+# ---------------------------------------------------------------- the dashboard's query string
+
+
+def parse_day(text: str, label: str) -> date:
+    text = (text or "").strip()
+    try:
+        if not DAY.match(text):
+            raise ValueError
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise performance.PeriodError(f"{label} must be a date written YYYY-MM-DD, e.g. 2026-04-14.") from None
+    if not 2000 <= day.year <= 2100:
+        raise performance.PeriodError(f"{label} must be between 2000 and 2100.")
+    return day
+
+
+def parse_view(args, services: list[str]) -> tuple[performance.Period, performance.Filters, date, dict[str, str]]:
+    """The month range, filters and "as at" day from the address; bad values are reported and ignored."""
+    errors: dict[str, str] = {}
+    try:
+        period = performance.period_from(args.get("from"), args.get("to"))
+    except performance.PeriodError as exc:
+        errors["period"] = str(exc)
+        period = performance.default_period()
+    service = (args.get("service") or "").strip()
+    if service and service not in services:
+        errors["service"] = f"No service-desk record names the service “{service[:60]}”, so that filter was ignored."
+        service = ""
+    priority = None
+    if args.get("priority"):
+        match = PRIORITY_ARG.match(args["priority"].strip())
+        if match:
+            priority = int(match.group(1))
+        else:
+            errors["priority"] = "Priority must be P1 to P5, so that filter was ignored."
+    as_at = performance.london_today()
+    if args.get("as_at"):
+        try:
+            as_at = parse_day(args["as_at"], "As at")
+        except performance.PeriodError as exc:
+            errors["as_at"] = str(exc)
+    return period, performance.Filters(service=service, priority=priority), as_at, errors
+
+
+def _clean_args(period: performance.Period, filters: performance.Filters, as_at: date, args) -> dict:
+    chosen = {}
+    if args.get("from") or args.get("to"):
+        chosen.update(period.args)
+    chosen.update({k: v for k, v in filters.args.items() if v})
+    if args.get("as_at") and as_at != performance.london_today():
+        chosen["as_at"] = as_at.isoformat()
+    return chosen
+
+
+class RenderedResults:
+    """The dashboard's results, rendered, for as long as the data they show is unchanged.
+
+    The figures change when an extract is imported or staff record something about a
+    major incident, a few times a day; every signed-in person reads them far more often.
+    Entries are keyed by the data's version (performance.data_version), the address's
+    choices, the "as at" day, whether the reader is staff (who see times) and the minute
+    (statuses such as "missing" move with the clock). Each worker keeps its own few.
+    """
+
+    def __init__(self, size: int = 64):
+        self.size = size
+        self.entries: OrderedDict[tuple, tuple[str, list[str], list[int]]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple):
+        with self.lock:
+            found = self.entries.get(key)
+            if found is not None:
+                self.entries.move_to_end(key)
+            return found
+
+    def put(self, key: tuple, value) -> None:
+        with self.lock:
+            self.entries[key] = value
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+
+
+def _cache() -> RenderedResults | None:
+    if not current_app.config.get("PERFORMANCE_CACHE", True):
+        return None
+    return current_app.extensions.setdefault("performance_results", RenderedResults())
+
+
+def _filter_choices(version: tuple) -> tuple[list[str], list[int]]:
+    cache = _cache()
+    key = ("choices", version, performance.london_today())
+    found = cache.get(key) if cache else None
+    if found is None:
+        found = performance.filter_choices()
+        if cache:
+            cache.put(key, found)
+    return found
+
+
+@bp.get("/performance")
+@login_required
+def index():
+    version = performance.data_version()
+    services, months = _filter_choices(version)
+    period, filters, as_at, errors = parse_view(request.args, services)
+    months = sorted(set(months) | set(period.months))
+    args = _clean_args(period, filters, as_at, request.args)
+    cache = _cache() if not errors else None
+    key = (version, period, filters, as_at, current_user.is_staff, int(time.time() // 60))
+    results = cache.get(key) if cache else None
+    if results is None:
+        data = performance.dashboard(period, filters, as_at)
+        results = Markup(render_template(  # noqa: S704 (a template's own autoescaped output)
+            "performance/_results.html",
+            d=data,
+            errors=errors,
+            service_levels=SERVICE_LEVEL_TABLE,
+            month_label=month_label,
+            last_importer=performance.importer_name(data.last_import) if current_user.is_staff else "",
+        ))
+        if cache:
+            cache.put(key, results)
+    if wants_fragment():
+        response = make_response(results)
+    else:
+        response = make_response(render_template(
+            "performance/index.html",
+            results=results,
+            period=period,
+            default_period=performance.default_period(),
+            filters=filters,
+            as_at=as_at,
+            errors=errors,
+            services=services,
+            month_choices=[(month_text(m), month_label(m, "%b %Y")) for m in reversed(months)],
+        ))
+    response.headers["Vary"] = "HX-Request"
+    if errors:
+        response.status_code = 400
+    if wants_fragment():
+        response.headers["HX-Push-Url"] = url_with("performance.index", args)
+    return response
+
+
+# ---------------------------------------------------------------- the CSVs
+
+
+def _csv_response(rows: list[list], filename: str) -> Response:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerows(rows)
+    return Response(buffer.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def _number(value: float | None, places: int) -> str:
+    return "" if value is None else f"{value:.{places}f}"
+
+
+def _safe_text(value: str) -> str:
+    """Stop spreadsheet programs from running text as a formula."""
+    if value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+KPI_COLUMNS = ["month", "record_type", "priority", "raised", "resolved", "churn", "open_at_month_end",
+               "mean_response_minutes", "mean_resolution_hours", "response_within_sla_pct", "resolution_within_sla_pct"]
+AGED_COLUMNS = ["number", "incident", "product", "short_description", "opened", "age_days", "age_bucket", "state",
+                "priority", "assignment_group", "aged_reason"]
+
+
+def _optional_service(args) -> str:
+    service = (args.get("service") or "").strip()
+    if service and service not in performance.filter_choices()[0]:
+        abort(400, description=f"No service-desk record names the service “{service[:60]}”.")
+    return service
+
+
+@bp.get("/performance/kpis.csv")
+@login_required
+def kpis_csv():
+    try:
+        period = performance.period_from(request.args.get("from"), request.args.get("to"))
+    except performance.PeriodError as exc:
+        abort(400, description=str(exc))
+    service = _optional_service(request.args)
+    rows = [KPI_COLUMNS]
+    for f in performance.kpi_csv_rows(period, performance.Filters(service=service)):
+        rows.append([
+            month_text(f.month), f.record_type, f.priority, f.raised, f.resolved, f.churn, f.open_at_month_end,
+            _number(f.mean_response_minutes, 1), _number(f.mean_resolution_hours, 2),
+            _number(f.response_within_sla_pct, 1), _number(f.resolution_within_sla_pct, 1),
+        ])
+    return _csv_response(rows, f"kpis-{month_text(period.first)}-to-{month_text(period.last)}.csv")
+
+
+@bp.get("/performance/aged.csv")
+@login_required
+def aged_csv():
+    try:
+        as_at = parse_day(request.args["as_at"], "as_at") if request.args.get("as_at") else performance.london_today()
+    except performance.PeriodError as exc:
+        abort(400, description=str(exc))
+    service = _optional_service(request.args)
+    rows = [AGED_COLUMNS]
+    for case in performance.aged_cases(as_at, performance.Filters(service=service)):
+        rows.append([
+            case.number, case.incident, _safe_text(case.product), _safe_text(case.short_description),
+            case.opened_at.astimezone(LONDON).strftime("%Y-%m-%d %H:%M"), case.age_days, case.age_bucket,
+            _safe_text(case.state), case.priority_code, _safe_text(case.assignment_group), _safe_text(case.aged_reason),
+        ])
+    return _csv_response(rows, f"aged-cases-{as_at.isoformat()}.csv")
+
+
+# ---------------------------------------------------------------- importing an extract
+
+
+def _upload_folder() -> Path:
+    folder = Path(current_app.instance_path) / "servicedesk-uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _import_page(form, outcome: jobs.JobOutcome | None = None, status: int = 200, problem: str = ""):
+    return render_template("performance/import.html", form=form, outcome=outcome, problem=problem), status
+
+
+@bp.route("/performance/import", methods=["GET", "POST"])
+@csrf.exempt  # the form checks its CSRF token itself, after the upload's own size limit is set
+@staff_required
+def import_extract():
+    limit = current_app.config["SERVICEDESK_IMPORT_MAX_BYTES"]
+    if request.method == "POST":
+        # An extract may be larger than other uploads. The request is refused from its
+        # Content-Length before the body is read; the file part streams to a temporary file.
+        request.max_content_length = limit + 64 * 1024
+        try:
+            request.files  # noqa: B018 (parses the body)
+        except RequestEntityTooLarge:
+            form = ServiceDeskImportForm(formdata=None)
+            return _import_page(form, status=413, problem=f"The file is larger than {jobs.file_size(limit)}, "
+                                "the most an extract may be. Export fewer records at a time.")
+    form = ServiceDeskImportForm()
+    if not form.validate_on_submit():
+        return _import_page(form, status=422 if request.method == "POST" else 200)
+    upload = form.file.data
+    filename = os.path.basename(upload.filename or "extract")
+    suffix = ".xlsx" if filename.lower().endswith(".xlsx") else ".csv"
+    path = _upload_folder() / f"{uuid.uuid4().hex}{suffix}"
+    upload.save(str(path))
+    try:
+        outcome = jobs.run_job(jobs.servicedesk_import, path=str(path), filename=filename, user_id=current_user.id)
+    finally:
+        path.unlink(missing_ok=True)
+    if outcome.succeeded:
+        flash(outcome.message, "success")
+        return redirect(url_for("performance.index"), code=303)
+    return _import_page(ServiceDeskImportForm(formdata=None), outcome, 422)
+
+
+# ---------------------------------------------------------------- major incidents
+
+
+def get_incident(number: str) -> ServiceDeskRecord:
+    """A P1/P2 or major incident by its number, or 404."""
+    record = servicedesk_service.get_record(number)
+    if record is None or not record.mi_review:
+        abort(404)
+    return record
+
+
+def _to_utc(value: datetime | None) -> datetime | None:
+    return None if value is None else value.replace(tzinfo=LONDON).astimezone(UTC)
+
+
+def _to_london(value: datetime | None) -> datetime | None:
+    return None if value is None else value.astimezone(LONDON).replace(tzinfo=None, second=0, microsecond=0)
+
+
+def _incident_page(record: ServiceDeskRecord, *, status: int = 200, communications=None, update_form=None,
+                   action_form=None, action_forms=None, problem: str = ""):
+    staff = current_user.is_staff
+    if staff:
+        communications = communications or CommunicationsForm(data={
+            "portal_banner": _to_london(record.mi_portal_banner_at),
+            "mi_email": _to_london(record.mi_email_at),
+            "industry_circular": _to_london(record.industry_circular_at),
+            "pir_published": record.pir_published_on,
+        })
+        update_form = update_form or MiUpdateForm()
+        action_form = action_form or PirActionForm()
+        action_forms = action_forms or {}
+        for action in record.pir_actions:
+            action_forms.setdefault(action.id, PirActionUpdateForm(
+                prefix=f"a{action.id}", data={"status": action.status, "owner_name": action.owner_name,
+                                              "due_date": action.due_date}))
+    return render_template(
+        "performance/incident.html",
+        record=record,
+        review=performance.review_incident(record),
+        communications=communications if staff else None,
+        update_form=update_form if staff else None,
+        action_form=action_form if staff else None,
+        action_forms=action_forms if staff else {},
+        delete_form=EmptyForm() if staff else None,
+        problem=problem,
+        pir_due=performance.pir_due(record),
+    ), status
+
+
+@bp.get("/performance/incidents/<number>")
+@login_required
+def incident(number: str):
+    return _incident_page(get_incident(number))
+
+
+@bp.post("/performance/incidents/<number>/communications")
+@staff_required
+def record_communications(number: str):
+    record = get_incident(number)
+    form = CommunicationsForm()
+    if form.validate_on_submit():
+        try:
+            changed = servicedesk_service.record_communications(
+                record, portal_banner=_to_utc(form.portal_banner.data), mi_email=_to_utc(form.mi_email.data),
+                industry_circular=_to_utc(form.industry_circular.data), pir_published=form.pir_published.data,
+                user=current_user,
+            )
+        except servicedesk_service.ServiceDeskError as exc:
+            db.session.rollback()
+            form.form_errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(f"Saved for {record.number}: {', '.join(changed)}." if changed else "Nothing changed, so nothing was saved.",
+                  "success" if changed else "info")
+            return redirect(url_for("performance.incident", number=record.number), code=303)
+    return _incident_page(record, status=422, communications=form)
+
+
+@bp.post("/performance/incidents/<number>/updates")
+@staff_required
+def add_update(number: str):
+    record = get_incident(number)
+    form = MiUpdateForm()
+    if form.validate_on_submit():
+        try:
+            servicedesk_service.add_mi_update(record, form.channel.data, _to_utc(form.sent_at.data), current_user)
+        except servicedesk_service.ServiceDeskError as exc:
+            db.session.rollback()
+            form.form_errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash("Update recorded.", "success")
+            return redirect(url_for("performance.incident", number=record.number, _anchor="communications"), code=303)
+    return _incident_page(record, status=422, update_form=form)
+
+
+@bp.post("/performance/incidents/<number>/updates/<int:update_id>/delete")
+@staff_required
+def delete_update(number: str, update_id: int):
+    record = get_incident(number)
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        servicedesk_service.remove_mi_update(record, update_id, current_user)
+    except LookupError:
+        abort(404)
+    db.session.commit()
+    flash("Update removed.", "success")
+    return redirect(url_for("performance.incident", number=record.number, _anchor="communications"), code=303)
+
+
+@bp.post("/performance/incidents/<number>/actions")
+@staff_required
+def add_action(number: str):
+    record = get_incident(number)
+    form = PirActionForm()
+    if form.validate_on_submit():
+        try:
+            action = servicedesk_service.add_pir_action(
+                record, description=form.description.data, owner_name=form.owner_name.data,
+                due_date=form.due_date.data, user=current_user,
+            )
+        except servicedesk_service.ServiceDeskError as exc:
+            db.session.rollback()
+            form.form_errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash("PIR action added.", "success")
+            return redirect(url_for("performance.incident", number=record.number, _anchor=f"pir-action-{action.id}"),
+                            code=303)
+    return _incident_page(record, status=422, action_form=form)
+
+
+@bp.post("/performance/pir-actions/<int:action_id>")
+@staff_required
+def update_action(action_id: int):
+    action = db.session.get(PirAction, action_id)
+    if action is None:
+        abort(404)
+    record = action.record
+    form = PirActionUpdateForm(prefix=f"a{action.id}")
+    if form.validate_on_submit():
+        try:
+            update = servicedesk_service.update_pir_action(
+                action, status=form.status.data, owner_name=form.owner_name.data, due_date=form.due_date.data,
+                note=form.note.data or "", user=current_user,
+            )
+        except servicedesk_service.ServiceDeskError as exc:
+            db.session.rollback()
+            form.form_errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash("PIR action updated." if update else "Nothing changed, so nothing was saved.",
+                  "success" if update else "info")
+            return redirect(url_for("performance.incident", number=record.number, _anchor=f"pir-action-{action.id}"),
+                            code=303)
+    return _incident_page(record, status=422, action_forms={action.id: form})
+
+
+# ---------------------------------------------------------------- the meeting pack
+
+
+def get_meeting(meeting_id: int) -> Meeting:
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None:
+        abort(404)
+    return meeting
+
+
+def _pack_response(meeting: Meeting, pack) -> Response:
+    response = make_response(pack.pdf)
+    response.mimetype = "application/pdf"
+    response.headers["Content-Disposition"] = (
+        f'inline; filename="service-management-forum-pack-{meeting.meeting_date.isoformat()}.pdf"'
+    )
+    response.set_etag(pack.sha256)
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response.make_conditional(request)
+
+
+def _progress_page(meeting: Meeting, pack, status: int = 202):
+    template = "performance/_pack_progress.html" if wants_fragment() else "performance/pack_progress.html"
+    response = make_response(render_template(template, meeting=meeting, pack=pack), status)
+    response.headers["Vary"] = "HX-Request"
+    return response
+
+
+@bp.get("/forum/meetings/<int:meeting_id>/pack.pdf")
+@login_required
+def meeting_pack_pdf(meeting_id: int):
+    """The stored pack while its figures are unchanged; otherwise a render starts and its progress is shown."""
+    meeting = get_meeting(meeting_id)
+    pack = pack_service.get_pack(meeting)
+    digest = pack_service.contents_digest(pack_service.pack_contents(meeting))
+    if pack is not None and pack.rendered_at is not None and pack.contents_digest == digest:
+        return _pack_response(meeting, pack)
+    timeout = current_app.config["PACK_RENDER_TIMEOUT"]
+    recently_failed = (
+        pack is not None and pack.state == "failed" and pack.finished_at is not None
+        and (datetime.now(UTC) - pack.finished_at).total_seconds() < RETRY_FAILED_AFTER_SECONDS
+    )
+    if not jobs.render_in_progress(pack, timeout) and not recently_failed:
+        pack = pack_service.begin_render(meeting)
+        db.session.commit()
+        jobs.start_pack_render(current_app._get_current_object(), meeting.id)
+    return _progress_page(meeting, pack)
+
+
+@bp.get("/forum/meetings/<int:meeting_id>/pack")
+@login_required
+def meeting_pack_status(meeting_id: int):
+    """How the pack's render is going (htmx polls this); when it is ready, the browser is sent to the PDF."""
+    meeting = get_meeting(meeting_id)
+    pack = pack_service.get_pack(meeting)
+    if pack is None:
+        return redirect(url_for("performance.meeting_pack_pdf", meeting_id=meeting.id), code=303)
+    response = _progress_page(meeting, pack, 200)
+    if pack.state == "ready" and wants_fragment():
+        response.headers["HX-Redirect"] = url_for("performance.meeting_pack_pdf", meeting_id=meeting.id)
+    return response
+
+
+def meeting_performance(meeting: Meeting) -> dict:
+    """What a meeting page shows of the months before it (forum/meeting.html includes it)."""
+    period = performance.months_before(meeting.meeting_date)
+    figures = performance.monthly_figures(period)
+    return {"period": period, "figures": figures, "months": period.months, "month_label": month_label,
+            "has_records": performance.latest_data_month() is not None}
+
+
+# ---------------------------------------------------------------- how figures read
+
+bp.add_app_template_filter(performance.minutes_text, "mins")
+bp.add_app_template_filter(performance.hours_minutes_text, "hours_minutes")
+bp.add_app_template_filter(performance.percent_text, "pct")
+bp.add_app_template_filter(performance.signed_text, "signed")

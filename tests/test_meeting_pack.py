@@ -1,0 +1,176 @@
+"""A forum meeting's pack: on its page, and as a PDF rendered outside the web request, stored and served."""
+
+from __future__ import annotations
+
+import io
+import re
+import time
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+from pypdf import PdfReader
+
+from issues_tracker.extensions import db
+from issues_tracker.models import Meeting, MeetingPack, Poll
+from issues_tracker.seeding import seed_all
+from issues_tracker.servicedesk import jobs
+from issues_tracker.services import meeting_pack as pack_service
+from issues_tracker.services import polls as poll_service
+from tests.servicedesk_builders import import_rows, record
+from tests.test_log_pdf import outline_titles, pdf_text
+
+
+@pytest.fixture
+def seeded(app):
+    seed_all()
+    db.session.commit()
+
+
+def meeting_on(day: str) -> Meeting:
+    return db.session.scalar(sa.select(Meeting).where(Meeting.meeting_date == date.fromisoformat(day)))
+
+
+def render(meeting: Meeting) -> MeetingPack:
+    """Run the render job as the queue would, with a context that records its progress."""
+    seen = []
+    outcome = jobs.run_job(jobs.render_meeting_pack, jobs.JobContext(lambda p, m: seen.append(p)), meeting_id=meeting.id)
+    assert outcome.succeeded, outcome.message
+    assert seen == sorted(seen) and seen[-1] == 95
+    db.session.expire_all()
+    return pack_service.get_pack(meeting)
+
+
+def test_the_april_pack_has_every_section_with_the_packs_figures(seeded, participant, staff):
+    april = meeting_on("2026-04-14")
+    pack = render(april)
+    assert pack.state == "ready" and pack.pdf[:5] == b"%PDF-"
+    reader, pages = pdf_text(pack.pdf)
+    text = " ".join(pages)
+    assert len(pages) >= 6 and all(re.search(rf"Page {i + 1} of {len(pages)}", p) for i, p in enumerate(pages))
+    for heading in ("Agenda", "Reporting and KPIs", "Incident management", "Major incident review", "Aged cases",
+                    "Trend analysis", "Actions", "Poll feedback", "Dates for your diary"):
+        assert heading in text, heading
+    assert {"Reporting and KPIs", "Major incident review", "Aged cases", "Trend analysis"} <= set(outline_titles(reader))
+    assert "Reporting and KPIs / Major Incidents Sam Young" in text  # the agenda
+    assert "Raised 231 163 116 128 138 136" in text
+    assert "Resolved 225 162 112 103 167 144" in text
+    assert "Mean response 27m 32m 120m 103m 96m 11m" in text
+    assert "Raised 68 73 109 66 66 70" in text and "Resolved 55 68 105 67 67 83" in text
+    for number in ("INC0143161", "INC0142039", "INC0139429", "CS0016629", "CS0018774"):
+        assert number in text
+    assert "SMF-14" in text and "Sam Young" in text  # the actions log
+    assert "12 May 2026" in text and "8 December 2026" in text  # dates for the diary
+    assert "aged cases as at 14 April 2026" in text
+    # The charts are drawn in the PDF as in the page: their axis labels are text.
+    assert text.count("Oct 25") >= 5
+
+
+def test_the_pack_prints_the_previous_meetings_poll_anonymously(seeded, participant, staff):
+    april_poll = db.session.scalar(sa.select(Poll))
+    questions = april_poll.questions
+    poll_service.record_response(april_poll, participant, {
+        questions[0].id: "Partially", questions[1].id: "More on aged cases, please", questions[2].id: "Yes"})
+    pack = render(meeting_on("2026-05-12"))
+    text = " ".join(pdf_text(pack.pdf)[1])
+    assert "Poll feedback from April" in text and "1 response" in text
+    assert "Anonymous User 1: More on aged cases, please" in text
+    assert participant.name not in text and participant.email not in text
+    # May's months are November to April; aged cases as at May's meeting or today.
+    assert "Service performance for Nov 2025 – Apr 2026" in text
+
+
+def test_a_stored_pack_is_served_while_its_figures_are_unchanged(seeded, browser, participant, monkeypatch):
+    april = meeting_on("2026-04-14")
+    pack = render(april)
+    monkeypatch.setattr(jobs, "start_pack_render", lambda *a: pytest.fail("no render should start"))
+    browser.login(participant)
+    response = browser.get(f"/forum/meetings/{april.id}/pack.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.data == pack.pdf and response.headers["ETag"] == f'"{pack.sha256}"'
+    assert "service-management-forum-pack-2026-04-14.pdf" in response.headers["Content-Disposition"]
+    assert browser.get(f"/forum/meetings/{april.id}/pack.pdf",
+                       headers={"If-None-Match": f'"{pack.sha256}"'}).status_code == 304
+
+
+def test_changed_figures_start_a_new_render_and_show_its_progress(seeded, browser, participant, monkeypatch):
+    april = meeting_on("2026-04-14")
+    render(april)
+    started = []
+    monkeypatch.setattr(jobs, "start_pack_render", lambda app, meeting_id: started.append(meeting_id))
+    import_rows([record("CS0099999", "2026-03-20 10:00", state="Open", product="DIP")])
+    browser.login(participant)
+    response = browser.get(f"/forum/meetings/{april.id}/pack.pdf")
+    assert response.status_code == 202 and started == [april.id]
+    html = response.get_data(as_text=True)
+    assert "Preparing the pack for 14 April 2026" in html and 'hx-trigger="load delay:1s"' in html
+    # Asking again while it renders starts nothing more.
+    assert browser.get(f"/forum/meetings/{april.id}/pack.pdf").status_code == 202 and started == [april.id]
+    fragment = browser.get(f"/forum/meetings/{april.id}/pack", headers={"HX-Request": "true"})
+    assert fragment.status_code == 200 and "<html" not in fragment.get_data(as_text=True)
+    assert "HX-Redirect" not in fragment.headers
+
+
+def test_the_pack_renders_in_another_process_and_the_browser_is_sent_to_it(seeded, browser, participant):
+    april = meeting_on("2026-04-14")
+    browser.login(participant)
+    response = browser.get(f"/forum/meetings/{april.id}/pack.pdf")
+    assert response.status_code == 202
+    deadline = time.monotonic() + 120
+    while True:
+        fragment = browser.get(f"/forum/meetings/{april.id}/pack", headers={"HX-Request": "true"})
+        if "HX-Redirect" in fragment.headers:
+            break
+        assert time.monotonic() < deadline, fragment.get_data(as_text=True)
+        time.sleep(0.5)
+    assert fragment.headers["HX-Redirect"] == f"/forum/meetings/{april.id}/pack.pdf"
+    response = browser.get(fragment.headers["HX-Redirect"])
+    assert response.status_code == 200 and response.data[:5] == b"%PDF-"
+    assert "Raised 231 163 116 128 138 136" in " ".join(pdf_text(response.data)[1])
+
+
+def test_a_failed_render_is_shown_and_not_retried_at_once(seeded, browser, participant, monkeypatch):
+    april = meeting_on("2026-04-14")
+    monkeypatch.setattr(pack_service, "render_pack_pdf", lambda contents: 1 / 0)
+    outcome = jobs.run_job(jobs.render_meeting_pack, meeting_id=april.id)
+    assert not outcome.succeeded and "nothing was changed" in outcome.message
+    pack = pack_service.begin_render(april)
+    db.session.commit()
+    jobs._record_pack_failure(april.id, outcome.message)
+    started = []
+    monkeypatch.setattr(jobs, "start_pack_render", lambda app, meeting_id: started.append(meeting_id))
+    browser.login(participant)
+    response = browser.get(f"/forum/meetings/{april.id}/pack.pdf")
+    assert response.status_code == 202 and started == []
+    assert "The job stopped unexpectedly" in response.get_data(as_text=True)
+    assert pack.id
+
+
+def test_an_unknown_meeting_has_no_pack(browser, participant):
+    browser.login(participant)
+    assert browser.get("/forum/meetings/999999/pack.pdf").status_code == 404
+    assert browser.get("/forum/meetings/999999/pack").status_code == 404
+
+
+def test_the_meeting_page_shows_the_months_before_it(seeded, browser, participant):
+    april = meeting_on("2026-04-14")
+    browser.login(participant)
+    html = browser.get(f"/forum/meetings/{april.id}").get_data(as_text=True)
+    flat = " ".join(html.split())
+    assert "Service performance, Oct 2025 – Mar 2026" in flat
+    assert '<th scope="row">Cases raised</th><td>231</td><td>163</td><td>116</td><td>128</td><td>138</td><td>136</td>' in flat
+    assert f'href="/forum/meetings/{april.id}/pack.pdf"' in html
+    assert 'href="/performance?from=2025-10&amp;to=2026-03"' in html
+
+
+def test_the_pack_names_no_caller(seeded, app, tmp_path, runner):
+    path = tmp_path / "x.csv"
+    path.write_bytes(
+        b"Number,Opened,Priority,State,Short description,Assignment group,Product,Responded,Resolved,Closed,Caller\r\n"
+        b"CS0000555,2026-02-02 09:00,4 - Low,Open,Loss reads,Elexon - Assurance,DIP,,,,Jane Caller\r\n"
+    )
+    assert runner.invoke(args=["servicedesk", "import", str(path)]).exit_code == 0
+    pack = render(meeting_on("2026-04-14"))
+    text = " ".join(pdf_text(pack.pdf)[1])
+    assert "CS0000555" in text and "Jane Caller" not in text
+    assert PdfReader(io.BytesIO(pack.pdf)).metadata.title.startswith("Service Management Forum – April")
