@@ -85,3 +85,12 @@ def register_log_cli(app: Flask) -> None:
             db.session.rollback()
             raise click.ClickException(str(exc)) from None
         click.echo(outcome.message)
+
+
+def main() -> None:
+    """`issues-tracker ...`: the same commands as `flask --app issues_tracker ...`."""
+    from flask.cli import FlaskGroup
+
+    from . import create_app
+
+    FlaskGroup(name="issues-tracker", create_app=lambda: create_app(), help="Industry Issues Tracker and Service Forum.").main()
