@@ -2,6 +2,7 @@
 
 from .forum import AgendaItem, ForumAction, ForumActionUpdate, Meeting
 from .issue import Issue, IssueAction, IssueEvent, IssueMessage, IssueService
+from .job import Job, Upload
 from .log import LogCommentary, PublishedLog
 from .poll import Poll, PollAnswer, PollQuestion, PollResponse
 from .user import Organisation, User
@@ -15,6 +16,7 @@ __all__ = [
     "IssueEvent",
     "IssueMessage",
     "IssueService",
+    "Job",
     "LogCommentary",
     "Meeting",
     "Organisation",
@@ -23,5 +25,6 @@ __all__ = [
     "PollQuestion",
     "PollResponse",
     "PublishedLog",
+    "Upload",
     "User",
 ]
