@@ -70,6 +70,8 @@ def configure_logging(app: Flask) -> None:
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(app.config["LOG_LEVEL"])
+    # WeasyPrint narrates every rendering step at INFO; its warnings still come through.
+    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
     _handler_installed = True
 
 
