@@ -30,8 +30,10 @@ def parse_args(argv: list[str] | None = None) -> Options:
                         help="open issues in the Monday log render, comma-separated (default: %(default)s)")
     parser.add_argument("--log-rounds", type=int, default=3,
                         help="log and bare-table renders per size; medians count (default: %(default)s)")
-    parser.add_argument("--poll-browsers", type=int, default=100,
+    parser.add_argument("--poll-browsers", type=int, default=300,
                         help="browsers polling the poll results (default: %(default)s)")
+    parser.add_argument("--poll-servers", type=int, default=2,
+                        help="app servers the poll's browsers are spread over (default: %(default)s)")
     parser.add_argument("--poll-seconds", type=float, default=30,
                         help="how long the browsers poll (default: %(default)s)")
     parser.add_argument("--poll-interval", type=float, default=3,
@@ -46,8 +48,8 @@ def parse_args(argv: list[str] | None = None) -> Options:
     log_sizes = _whole_numbers(parser, "--log-sizes", args.log_sizes)
     if args.requests < 1 or args.warmup < 0 or args.workers < 1 or args.log_rounds < 1:
         parser.error("--requests, --workers and --log-rounds must be positive")
-    if args.poll_browsers < 1 or args.poll_seconds <= 0 or args.poll_interval <= 0:
-        parser.error("--poll-browsers, --poll-seconds and --poll-interval must be positive")
+    if args.poll_browsers < 1 or args.poll_servers < 1 or args.poll_seconds <= 0 or args.poll_interval <= 0:
+        parser.error("--poll-browsers, --poll-servers, --poll-seconds and --poll-interval must be positive")
     sections = [name.strip() for name in args.sections.split(",") if name.strip()] or None
     unknown = set(sections or ()) - set(SECTION_MODULES)
     if unknown:
@@ -57,7 +59,8 @@ def parse_args(argv: list[str] | None = None) -> Options:
     return Options(sizes=sizes, requests=args.requests, warmup=args.warmup, workers=args.workers,
                    random_seed=args.random_seed, database_url=args.database_url, sections=sections,
                    output=args.output, log_sizes=log_sizes, log_rounds=args.log_rounds,
-                   poll_browsers=args.poll_browsers, poll_seconds=args.poll_seconds, poll_interval=args.poll_interval)
+                   poll_browsers=args.poll_browsers, poll_servers=args.poll_servers, poll_seconds=args.poll_seconds,
+                   poll_interval=args.poll_interval)
 
 
 def _whole_numbers(parser: argparse.ArgumentParser, option: str, text: str) -> list[int]:
@@ -79,7 +82,8 @@ def main(argv: list[str] | None = None) -> int:
         "options": {"sizes": options.sizes, "requests": options.requests, "warmup": options.warmup,
                     "workers": options.workers, "random_seed": options.random_seed,
                     "log_sizes": options.log_sizes, "log_rounds": options.log_rounds,
-                    "poll_browsers": options.poll_browsers, "poll_seconds": options.poll_seconds,
+                    "poll_browsers": options.poll_browsers, "poll_servers": options.poll_servers,
+                    "poll_seconds": options.poll_seconds,
                     "poll_interval": options.poll_interval,
                     "database": "postgresql" if options.database_url else "sqlite"},
         "sections": {},
