@@ -1,7 +1,7 @@
 """python -m benchmarks [--sizes 1000,10000] [--requests N] [--log-sizes 50,200] [--poll-seconds 60]: measure, report.
 
 Builds fresh SQLite databases through the migrations, loads synthetic issues, and runs
-each registered section (see registry.py). The targets are those in BENCHMARKS.md.
+each registered section (see registry.py). The targets are those in docs/performance.md.
 """
 
 from __future__ import annotations
@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     report["seconds"] = round(time.perf_counter() - started, 1)
     report["checks"] = [{"section": name, **vars(check)} for name, check in all_checks]
 
-    print("\n== Targets (BENCHMARKS.md)")
+    print("\n== Targets (docs/performance.md)")
     for _, check in all_checks:
         verdict = {True: "met", False: "MISSED", None: "not measured"}[check.met]
         print(f"{verdict:13} {check.name}: {check.figure} (target {check.target})")

@@ -18,7 +18,7 @@ HX-Request and, like a real browser's cache, If-None-Match. Meanwhile some of th
 answer the poll (one response a second by default), so the results keep changing
 and the fragment is re-rendered, as during a meeting. /healthz is timed alongside
 as the floor. Reports p50/p95/p99 per kind of request and the ratio to the floor;
-the target (BENCHMARKS.md) is p95 ≤ 50 ms for the results refresh, sustained.
+the target (docs/performance.md) is p95 ≤ 50 ms for the results refresh, sustained.
 """
 
 from __future__ import annotations
