@@ -1,7 +1,7 @@
 """python -m benchmarks [--sizes 1000,10000] [--requests N] [--log-sizes 50,200] [--poll-seconds 60]: measure, report.
 
 Builds fresh SQLite databases through the migrations, loads synthetic issues, and runs
-each registered section (see registry.py). The targets are those in BENCHMARKS.md.
+each registered section (see registry.py). The targets are those in docs/performance.md.
 """
 
 from __future__ import annotations
@@ -30,8 +30,10 @@ def parse_args(argv: list[str] | None = None) -> Options:
                         help="open issues in the Monday log render, comma-separated (default: %(default)s)")
     parser.add_argument("--log-rounds", type=int, default=3,
                         help="log and bare-table renders per size; medians count (default: %(default)s)")
-    parser.add_argument("--poll-browsers", type=int, default=100,
+    parser.add_argument("--poll-browsers", type=int, default=300,
                         help="browsers polling the poll results (default: %(default)s)")
+    parser.add_argument("--poll-servers", type=int, default=2,
+                        help="app servers the poll's browsers are spread over (default: %(default)s)")
     parser.add_argument("--poll-seconds", type=float, default=30,
                         help="how long the browsers poll (default: %(default)s)")
     parser.add_argument("--poll-interval", type=float, default=3,
@@ -52,8 +54,8 @@ def parse_args(argv: list[str] | None = None) -> Options:
         parser.error("--requests, --workers and --log-rounds must be positive")
     if args.servicedesk_records < 1 or args.import_rows < 1:
         parser.error("--servicedesk-records and --import-rows must be positive")
-    if args.poll_browsers < 1 or args.poll_seconds <= 0 or args.poll_interval <= 0:
-        parser.error("--poll-browsers, --poll-seconds and --poll-interval must be positive")
+    if args.poll_browsers < 1 or args.poll_servers < 1 or args.poll_seconds <= 0 or args.poll_interval <= 0:
+        parser.error("--poll-browsers, --poll-servers, --poll-seconds and --poll-interval must be positive")
     sections = [name.strip() for name in args.sections.split(",") if name.strip()] or None
     unknown = set(sections or ()) - set(SECTION_MODULES)
     if unknown:
@@ -63,7 +65,8 @@ def parse_args(argv: list[str] | None = None) -> Options:
     return Options(sizes=sizes, requests=args.requests, warmup=args.warmup, workers=args.workers,
                    random_seed=args.random_seed, database_url=args.database_url, sections=sections,
                    output=args.output, log_sizes=log_sizes, log_rounds=args.log_rounds,
-                   poll_browsers=args.poll_browsers, poll_seconds=args.poll_seconds, poll_interval=args.poll_interval,
+                   poll_browsers=args.poll_browsers, poll_servers=args.poll_servers, poll_seconds=args.poll_seconds,
+                   poll_interval=args.poll_interval,
                    servicedesk_records=args.servicedesk_records, import_rows=args.import_rows)
 
 
@@ -86,7 +89,8 @@ def main(argv: list[str] | None = None) -> int:
         "options": {"sizes": options.sizes, "requests": options.requests, "warmup": options.warmup,
                     "workers": options.workers, "random_seed": options.random_seed,
                     "log_sizes": options.log_sizes, "log_rounds": options.log_rounds,
-                    "poll_browsers": options.poll_browsers, "poll_seconds": options.poll_seconds,
+                    "poll_browsers": options.poll_browsers, "poll_servers": options.poll_servers,
+                    "poll_seconds": options.poll_seconds,
                     "poll_interval": options.poll_interval,
                     "servicedesk_records": options.servicedesk_records, "import_rows": options.import_rows,
                     "database": "postgresql" if options.database_url else "sqlite"},
@@ -108,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     report["seconds"] = round(time.perf_counter() - started, 1)
     report["checks"] = [{"section": name, **vars(check)} for name, check in all_checks]
 
-    print("\n== Targets (BENCHMARKS.md)")
+    print("\n== Targets (docs/performance.md)")
     for _, check in all_checks:
         verdict = {True: "met", False: "MISSED", None: "not measured"}[check.met]
         print(f"{verdict:13} {check.name}: {check.figure} (target {check.target})")

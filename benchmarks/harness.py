@@ -20,7 +20,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -50,7 +50,8 @@ class Options:
     log_sizes: list[int] = field(default_factory=lambda: [50, 200, 1000])
     log_rounds: int = 3
     # The poll results refresh: simulated browsers, how long they poll, and how often.
-    poll_browsers: int = 100
+    poll_browsers: int = 300
+    poll_servers: int = 2
     poll_seconds: float = 30.0
     poll_interval: float = 3.0
     # Service performance: records behind the dashboard, and rows in the import.
@@ -125,6 +126,12 @@ class RunContext:
         """gunicorn serving the dataset; config overrides go to create_app (e.g. RATELIMIT_ENABLED)."""
         with gunicorn(dataset, self.options.workers, config) as base_url:
             yield base_url
+
+    @contextmanager
+    def servers(self, dataset: Dataset, count: int, config: dict | None = None) -> Iterator[list[str]]:
+        """`count` gunicorn servers (each with the run's --workers) on the same database, as behind a load balancer."""
+        with ExitStack() as stack:
+            yield [stack.enter_context(gunicorn(dataset, self.options.workers, config)) for _ in range(count)]
 
     def timed(self, client, endpoints: dict[str, Endpoint]) -> dict[str, dict]:
         samples = time_requests(client, endpoints, self.options.requests, self.options.warmup)

@@ -18,7 +18,7 @@ uses, the SVG code), so the figures are the render alone. The two kinds alternat
 several rounds and the medians count: the machine is shared, and the ratio is the
 figure that matters. Peak memory is the render process's peak resident set size (VmHWM). On its
 own it prints a table and writes the figures as JSON to benchmarks/results/log_render.json.
-Targets (BENCHMARKS.md): log ≤ 1.2 × the bare table; peak ≤ 400 MB at 200 issues and
+Targets (docs/performance.md): log ≤ 1.2 × the bare table; peak ≤ 400 MB at 200 issues and
 ≤ 800 MB at 1,000.
 """
 
@@ -319,7 +319,7 @@ def table_lines(rows: list[dict]) -> list[str]:
 
 
 def checks(rows: list[dict]) -> list[Check]:
-    """The BENCHMARKS.md targets for the log; a size with a target that was not run shows as not measured."""
+    """The targets (docs/performance.md) for the log; a size with a target that was not run shows as not measured."""
     by_size = {row["open_issues"]: row for row in rows}
     found = []
     for size, peak_limit in TARGET_PEAK_MB.items():

@@ -1,22 +1,24 @@
 """Poll results under a live meeting: N browsers polling the results fragment every 3 s.
 
-This is the "poll_refresh" section of ``python -m benchmarks``: gunicorn on the run's
-smallest dataset (the pack's seeds include the open feedback poll), sign-in rate limits
-off, 100 browsers for 30 s unless --poll-browsers / --poll-seconds / --poll-interval say
-otherwise. It also runs on its own against a server you start on the same database
-(sign-in rate limits off: it signs in N accounts from one address), e.g.
+This is the "poll_refresh" section of ``python -m benchmarks``: two gunicorn servers on the
+run's smallest dataset (the pack's seeds include the open feedback poll), sign-in rate
+limits off, 300 browsers spread over the servers for 30 s unless --poll-browsers /
+--poll-servers / --poll-seconds / --poll-interval say otherwise. It also runs on its own
+against servers you start on the same database (sign-in rate limits off: it signs in N
+accounts from one address), e.g.
 
     export DATABASE_URL=sqlite:////tmp/bench.sqlite SECRET_KEY=bench-secret
     flask --app issues_tracker db upgrade && flask --app issues_tracker seed
     gunicorn --workers 2 --bind 127.0.0.1:5078 'issues_tracker:create_app({"RATELIMIT_ENABLED": False})' &
-    PYTHONPATH=. python benchmarks/poll_results.py --base http://127.0.0.1:5078 --browsers 100 --seconds 60
+    gunicorn --workers 2 --bind 127.0.0.1:5079 'issues_tracker:create_app({"RATELIMIT_ENABLED": False})' &
+    PYTHONPATH=. python benchmarks/poll_results.py --base http://127.0.0.1:5078,http://127.0.0.1:5079 --browsers 300
 
 Each simulated browser signs in, then asks for /polls/<id>/results every 3 s with
 HX-Request and, like a real browser's cache, If-None-Match. Meanwhile some of them
 answer the poll (one response a second by default), so the results keep changing
 and the fragment is re-rendered, as during a meeting. /healthz is timed alongside
 as the floor. Reports p50/p95/p99 per kind of request and the ratio to the floor;
-the target (BENCHMARKS.md) is p95 ≤ 50 ms for the results refresh, sustained.
+the target (docs/performance.md) is p95 ≤ 50 ms for the results refresh, sustained.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ CSRF_FIELD = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[
 
 @dataclass(frozen=True)
 class Load:
-    browsers: int = 100
+    browsers: int = 300
     seconds: float = 30.0
     interval: float = 3.0
     answers_per_second: float = 1.0
@@ -149,9 +151,9 @@ def poll_form(browser: Browser, poll_id: int) -> tuple[dict[str, list[str]], lis
     return choice_values, text_names
 
 
-def run_load(base: str, poll_id: int, emails: list[str], load: Load) -> tuple[dict[str, list[float]], list[str]]:
-    """Sign the browsers in, then poll for load.seconds. Seconds per request, by kind; and the errors."""
-    browsers = [Browser(base) for _ in emails]
+def run_load(bases: list[str], poll_id: int, emails: list[str], load: Load) -> tuple[dict[str, list[float]], list[str]]:
+    """Sign the browsers in (browser i on server i mod n), then poll for load.seconds. Seconds per request, by kind; errors."""
+    browsers = [Browser(bases[i % len(bases)]) for i in range(len(emails))]
     for browser, email in zip(browsers, emails, strict=True):
         browser.login(email)
     choice_values, text_names = poll_form(browsers[0], poll_id)
@@ -208,7 +210,7 @@ def run_load(base: str, poll_id: int, emails: list[str], load: Load) -> tuple[di
                 record("answer", elapsed)
             time.sleep(1 / load.answers_per_second)
 
-    def floor() -> None:
+    def floor(base: str) -> None:
         probe = Browser(base)
         while time.monotonic() < stop_at:
             try:
@@ -222,7 +224,7 @@ def run_load(base: str, poll_id: int, emails: list[str], load: Load) -> tuple[di
     threads = [threading.Thread(target=poller, args=(b, load.offset(i))) for i, b in enumerate(browsers)]
     if load.answers_per_second > 0:
         threads.append(threading.Thread(target=answerer))
-    threads.append(threading.Thread(target=floor))
+    threads.extend(threading.Thread(target=floor, args=(base,)) for base in bases)
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -290,19 +292,22 @@ def checks(result: dict) -> list[Check]:
 
 @register("poll_refresh", "Poll results refresh")
 def section(ctx) -> SectionResult:
-    """gunicorn (the run's --workers) on the smallest dataset; the issues do not matter here, the open poll does."""
+    """--poll-servers gunicorn servers (each with the run's --workers) on the smallest dataset, the browsers spread
+    over them as a load balancer would; the issues do not matter here, the open poll does."""
     load = Load(browsers=ctx.options.poll_browsers, seconds=ctx.options.poll_seconds, interval=ctx.options.poll_interval)
+    servers = ctx.options.poll_servers
     dataset = ctx.dataset(min(ctx.options.sizes))
     emails, poll_id = ensure_accounts(dataset.app(), load.browsers)
-    ctx.progress(f"\n{load.browsers} browsers polling poll {poll_id} every {load.interval:g} s "
-                 f"for {load.seconds:g} s (gunicorn, {ctx.options.workers} workers)")
-    with ctx.server(dataset, config={"RATELIMIT_ENABLED": False}) as base_url:
-        timings, errors = run_load(base_url, poll_id, emails, load)
+    ctx.progress(f"\n{load.browsers} browsers polling poll {poll_id} every {load.interval:g} s for {load.seconds:g} s "
+                 f"({servers} gunicorn servers, {ctx.options.workers} workers each)")
+    with ctx.servers(dataset, servers, config={"RATELIMIT_ENABLED": False}) as bases:
+        timings, errors = run_load(bases, poll_id, emails, load)
     result = summary(timings, errors, load)
-    result.update(issues=dataset.size, workers=ctx.options.workers, poll_id=poll_id)
+    result.update(issues=dataset.size, servers=servers, workers=ctx.options.workers, poll_id=poll_id)
     lines = [
-        f"HTTP, gunicorn {ctx.options.workers} workers; {load.browsers} signed-in browsers, each refreshing every "
-        f"{load.interval:g} s for {load.seconds:g} s with If-None-Match; {load.answers_per_second:g} answer/s",
+        f"HTTP, {servers} gunicorn servers with {ctx.options.workers} workers each on one database; {load.browsers} "
+        f"signed-in browsers spread over them, each refreshing every {load.interval:g} s for {load.seconds:g} s "
+        f"with If-None-Match; {load.answers_per_second:g} answer/s",
         *table_lines(result),
     ]
     return SectionResult(data=result, table=lines, checks=checks(result))
@@ -312,8 +317,8 @@ def main(argv=None) -> int:
     from issues_tracker import create_app
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--base", default="http://127.0.0.1:5078")
-    parser.add_argument("--browsers", type=int, default=100)
+    parser.add_argument("--base", default="http://127.0.0.1:5078", help="server address(es), comma-separated")
+    parser.add_argument("--browsers", type=int, default=300)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--interval", type=float, default=3.0)
     parser.add_argument("--answers-per-second", type=float, default=1.0)
@@ -324,7 +329,7 @@ def main(argv=None) -> int:
 
     emails, poll_id = ensure_accounts(create_app(), load.browsers)  # the database from DATABASE_URL
     print(f"{load.browsers} browsers; poll {poll_id}; polling every {load.interval:g}s for {load.seconds:g}s")
-    timings, errors = run_load(args.base, poll_id, emails, load)
+    timings, errors = run_load([base.strip() for base in args.base.split(",") if base.strip()], poll_id, emails, load)
     result = summary(timings, errors, load)
     print("\n".join(table_lines(result)))
     for check in checks(result):

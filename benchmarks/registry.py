@@ -1,7 +1,7 @@
 """The benchmark's sections, and how a new one joins.
 
 A section measures one part of the product and reports figures and checks against
-the targets in BENCHMARKS.md. ``python -m benchmarks`` imports the modules listed in
+the targets in docs/performance.md. ``python -m benchmarks`` imports the modules listed in
 SECTION_MODULES, in that order; each module registers its section with ``@register``:
 
     from .registry import Check, SectionResult, register
@@ -40,7 +40,7 @@ SECTION_MODULES: dict[str, str] = {
 
 @dataclass
 class Check:
-    """One target from BENCHMARKS.md: the figure measured and whether it is met (None: not measured)."""
+    """One target from docs/performance.md: the figure measured and whether it is met (None: not measured)."""
 
     name: str
     figure: str

@@ -20,7 +20,7 @@ ROLES = ("participant", "staff")
 PAGES = ("healthz", "list", "fragment", "deep page", "detail")
 FLOOR = "healthz"
 
-# BENCHMARKS.md, for the tracker: (size, page, statistic, limit in ms).
+# The targets in docs/performance.md, for the tracker: (size, page, statistic, limit in ms).
 LATENCY_TARGETS = [
     (10_000, "list", "p95_ms", 30.0),
     (10_000, "fragment", "p95_ms", 25.0),

@@ -10,6 +10,7 @@ from werkzeug.routing import IntegerConverter
 
 from . import config as config_module
 from .extensions import csrf, db, htmx_ext, limiter, login_manager, migrate, talisman
+from .logs import configure_logging, init_request_ids
 
 CONTENT_SECURITY_POLICY = {
     "default-src": "'self'",
@@ -52,6 +53,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.url_map.converters["int"] = DatabaseIdConverter
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(config_module.from_environment(app.instance_path, config))
+    configure_logging(app)
+    init_request_ids(app)
     if app.config["TRUSTED_PROXY_COUNT"]:
         # Behind a proxy, the client's address (for sign-in limits) and scheme come from its headers.
         hops = app.config["TRUSTED_PROXY_COUNT"]
@@ -89,6 +92,10 @@ def create_app(config: dict | None = None) -> Flask:
 
     for blueprint in (main_bp, auth_bp, issues_bp, admin_bp, log_bp, forum_bp, polls_bp, performance_bp):
         app.register_blueprint(blueprint)
+
+    from . import jobs
+
+    jobs.init_app(app)
 
     from .errors import register_error_handlers
     from .templating import register_template_helpers

@@ -1,4 +1,4 @@
-"""Command-line interface: seed, users, log."""
+"""Command-line interface: seed, users, log, backup (the worker is in jobs/cli.py)."""
 
 from __future__ import annotations
 
@@ -71,6 +71,37 @@ def register_cli(app: Flask) -> None:
         click.echo(f"Created {user.role} account {user.email} in {user.organisation.name}.")
 
     register_log_cli(app)
+    register_backup_cli(app)
+
+
+def register_backup_cli(app: Flask) -> None:
+    backup = click.Group("backup", help="Back up and restore the database (issues, forum, jobs and published logs).")
+    app.cli.add_command(backup)
+
+    @backup.command("create")
+    @click.argument("path", type=click.Path(dir_okay=False, writable=True))
+    def create_command(path):
+        """Write a backup of the database to PATH (pg_dump's custom format, or a SQLite file)."""
+        from .backup import BackupError, create_backup
+
+        try:
+            written = create_backup(path)
+        except BackupError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"Backed up the database to {written} ({written.stat().st_size / 1024:.0f} kB).")
+
+    @backup.command("restore")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+    @click.confirmation_option(prompt="This replaces everything in the configured database. Continue?")
+    def restore_command(path):
+        """Replace the database's contents with the backup at PATH."""
+        from .backup import BackupError, restore_backup
+
+        try:
+            restore_backup(path)
+        except BackupError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"Restored the database from {path}. Run `flask db upgrade` if the backup is older than this release.")
 
     from .servicedesk.cli import register_servicedesk_cli
 
@@ -109,3 +140,24 @@ def register_log_cli(app: Flask) -> None:
             db.session.rollback()
             raise click.ClickException(str(exc)) from None
         click.echo(outcome.message)
+
+    @log.command("export")
+    @click.argument("folder", type=click.Path(file_okay=False))
+    def export_command(folder):
+        """Write every published log as a PDF file into FOLDER, with SHA256SUMS."""
+        from .backup import BackupError, export_published_logs
+
+        try:
+            written = export_published_logs(folder)
+        except BackupError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"Wrote {len(written)} published log{'' if len(written) == 1 else 's'} and SHA256SUMS to {folder}.")
+
+
+def main() -> None:
+    """`issues-tracker ...`: the same commands as `flask --app issues_tracker ...`."""
+    from flask.cli import FlaskGroup
+
+    from . import create_app
+
+    FlaskGroup(name="issues-tracker", create_app=lambda: create_app(), help="Industry Issues Tracker and Service Forum.").main()

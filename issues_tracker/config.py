@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from urllib.parse import urlsplit
 
@@ -87,6 +88,11 @@ def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
         secret = secrets.token_hex(32)
 
     redis_url = os.environ.get("REDIS_URL") or None
+    # One Redis may serve several sites: their queues and rate limits are kept apart by name.
+    namespace = re.sub(r"[^A-Za-z0-9_]", "", os.environ.get("REDIS_NAMESPACE", "") or "issues_tracker")
+    log_format = (os.environ.get("LOG_FORMAT") or ("text" if development else "json")).strip().lower()
+    if log_format not in ("json", "text"):
+        raise ConfigError(f"LOG_FORMAT must be json or text, not {log_format!r}.")
     config = {
         "SECRET_KEY": secret,
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
@@ -95,6 +101,23 @@ def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
         # Links in calendar files, email and feeds are built from this, never from request headers.
         "BASE_URL": _base_url(),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_KEY_PREFIX": namespace,
+        "REDIS_NAMESPACE": namespace,
+        # Background jobs: Redis when REDIS_URL is set (every app server and worker shares it);
+        # otherwise a SQLite file in the instance folder, for everything on one machine. Tests
+        # get a queue in memory unless they ask for another.
+        "QUEUE_BACKEND": "redis" if redis_url else ("memory" if testing else "sqlite"),
+        "QUEUE_SQLITE_PATH": os.environ.get("QUEUE_SQLITE_PATH") or os.path.join(instance_path, "job-queue.sqlite"),
+        # A running job's worker reports every few seconds; one silent for this long has stopped.
+        "JOB_HEARTBEAT_SECONDS": 10,
+        "JOB_STALE_AFTER_SECONDS": 120,
+        # A queued job whose message has not been picked up after this long is sent again.
+        "JOB_RESEND_AFTER_SECONDS": 300,
+        # Finished jobs and stored files (uploads, draft PDFs) are cleared after this many days.
+        "JOB_KEEP_DAYS": 90,
+        "UPLOAD_KEEP_DAYS": 7,
+        "LOG_FORMAT": log_format,
+        "LOG_LEVEL": (os.environ.get("LOG_LEVEL") or "INFO").strip().upper(),
         "RATELIMIT_HEADERS_ENABLED": True,
         # Sign-in attempts: per client address (generous, as a whole company may share
         # one address) and per address and account together (tight, against guessing one

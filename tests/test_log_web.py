@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-import time
 from datetime import timedelta
 
 import pytest
@@ -13,7 +12,8 @@ import sqlalchemy as sa
 from pypdf import PdfReader
 
 from issues_tracker.extensions import db
-from issues_tracker.models import LogCommentary, PublishedLog
+from issues_tracker.jobs import run_queued_jobs
+from issues_tracker.models import Job, LogCommentary, PublishedLog
 from issues_tracker.services import log as log_service
 from tests.helpers import make_issue
 
@@ -32,39 +32,24 @@ def published(participant, staff, week):
     return log
 
 
-def wait_for_log(week, revision=1, seconds=120) -> PublishedLog:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        db.session.rollback()  # see rows committed by the rendering process
-        log = db.session.scalar(
-            sa.select(PublishedLog).where(PublishedLog.week_commencing == week, PublishedLog.revision == revision)
-        )
-        if log is not None:
-            return log
-        time.sleep(0.5)
-    raise AssertionError(f"revision {revision} of {week} was not published within {seconds} s")
+def stored_log(week, revision=1) -> PublishedLog | None:
+    return db.session.scalar(
+        sa.select(PublishedLog).where(PublishedLog.week_commencing == week, PublishedLog.revision == revision)
+    )
 
 
-def poll(browser, url, still, seconds=120) -> str:
-    """Follow an htmx progress panel until it no longer says `still`."""
-    deadline = time.monotonic() + seconds
-    panel = still
-    while still in panel:
-        assert time.monotonic() < deadline, f"{url} still says {still!r} after {seconds} s"
-        time.sleep(0.3)
-        panel = browser.get(url, headers={"HX-Request": "true"}).get_data(as_text=True)
-    return panel
+def panel_of(browser, url) -> str:
+    return browser.get(url, headers={"HX-Request": "true"}).get_data(as_text=True)
 
 
 # ---------------------------------------------------------------- who may do what
 
 STAFF_ONLY = [
     ("post", "/log/preview"),
-    ("get", "/log/preview/" + "0" * 32),
+    ("get", "/log/preview/1"),
     ("get", "/log/commentary/{week}"),
     ("post", "/log/commentary/{week}"),
     ("post", "/log/publish"),
-    ("get", "/log/publish/" + "0" * 32),
 ]
 SIGNED_IN = [("get", "/log"), ("get", "/log/latest.pdf"), ("get", "/log/{week}.pdf")]
 
@@ -210,28 +195,48 @@ def test_too_long_commentary_is_refused_with_the_input_kept(browser, staff, week
 # ---------------------------------------------------------------- publishing from the browser
 
 
-def test_staff_publish_from_the_page_renders_in_another_process(browser, staff, participant, week):
+def test_staff_publish_from_the_page_runs_as_a_background_job(browser, staff, participant, week):
     make_issue(participant, publish_by=staff, summary="Visibility of message processing status")
     browser.login(staff)
     response = browser.post("/log/publish", {"week": week.isoformat()}, htmx=True)
     panel = response.get_data(as_text=True)
     assert response.status_code == 202
-    assert "Rendering the log" in panel and "<html" not in panel
+    assert "Publishing the log: waiting for a worker" in panel and "<html" not in panel
     assert re.search(r"<button type=\"submit\" disabled>", panel)
-    status_url = re.search(r'hx-get="(/log/publish/[0-9a-f]{32})"', panel).group(1)
+    status_url = re.search(r'hx-get="(/jobs/\d+\?then=reload)"', panel).group(1)
+    assert stored_log(week) is None  # nothing is rendered in the request
 
-    log = wait_for_log(week)
+    assert run_queued_jobs() == 1
+    log = stored_log(week)
     assert log.published_by_id == staff.id and log.revision == 1
-    panel = poll(browser, status_url, "Rendering the log")
-    assert "Published the industry issues log" in panel
-    assert f"/log/{week.isoformat()}.pdf?revision=1" in panel
-    # The finished job reloads the page so the summary and the archive show the new log.
     finished = browser.get(status_url, headers={"HX-Request": "true"})
+    panel = finished.get_data(as_text=True)
+    assert "Published the industry issues log" in panel
+    assert f"/log/{week.isoformat()}.pdf?revision=1" in panel and "Download revision 1" in panel
+    assert "hx-get" not in panel  # finished: no more polling
+    # The finished job reloads the page so the summary and the archive show the new log.
     assert finished.headers["HX-Refresh"] == "true"
-    assert "Published the industry issues log" in browser.get("/log").get_data(as_text=True)
+    page = browser.get("/log").get_data(as_text=True)
+    assert "Published the industry issues log" in page and 'disabled>' not in page
 
     again = browser.post("/log/publish", {"week": week.isoformat()}, htmx=True)
     assert again.status_code == 200 and "already published" in again.get_data(as_text=True)
+    assert run_queued_jobs() == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PublishedLog)) == 1
+
+
+def test_a_second_publish_while_one_is_queued_follows_the_first(browser, staff, make_user, week):
+    other = make_user("staff", org="Elexon", name="Other Staff")
+    browser.login(staff)
+    first = browser.post("/log/publish", {"week": week.isoformat()}, htmx=True).get_data(as_text=True)
+    job_id = re.search(r'id="job-(\d+)"', first).group(1)
+    browser.logout()
+    browser.login(other)
+    page = browser.get("/log").get_data(as_text=True)
+    assert f'id="job-{job_id}"' in page and "Rendering…" in page  # every member of staff sees it under way
+    second = browser.post("/log/publish", {"week": week.isoformat()}, htmx=True).get_data(as_text=True)
+    assert f'id="job-{job_id}"' in second
+    assert run_queued_jobs() == 1
     assert db.session.scalar(sa.select(sa.func.count()).select_from(PublishedLog)) == 1
 
 
@@ -239,10 +244,15 @@ def test_staff_publish_a_revision_without_javascript(browser, staff, published, 
     browser.login(staff)
     response = browser.post("/log/publish", {"week": week.isoformat(), "revise": "y", "reason": "Wrong owner shown"})
     assert response.status_code == 303
-    revised = wait_for_log(week, revision=2)
+    job_page = response.headers["Location"]
+    assert re.fullmatch(r"/jobs/\d+", job_page)
+    page = browser.get(job_page).get_data(as_text=True)
+    assert "<html" in page and "waiting for a worker" in page and "Check again" in page
+    run_queued_jobs()
+    revised = stored_log(week, revision=2)
     assert revised.reason == "Wrong owner shown"
-    db.session.rollback()
-    first = db.session.scalar(sa.select(PublishedLog).where(PublishedLog.revision == 1))
+    assert "Published revision 2" in browser.get(job_page).get_data(as_text=True)
+    first = stored_log(week, revision=1)
     assert first.sha256 == published.sha256 and hashlib.sha256(first.pdf).hexdigest() == published.sha256
 
 
@@ -268,25 +278,24 @@ def test_publish_requests_that_cannot_be_done_are_refused_clearly(browser, staff
     assert db.session.scalar(sa.select(sa.func.count()).select_from(PublishedLog)) == 1
 
 
-def test_staff_preview_renders_a_draft_in_another_process_without_publishing(browser, staff, participant, week):
+def test_staff_preview_renders_a_draft_in_the_background_without_publishing(browser, staff, participant, week):
     issue = make_issue(participant, publish_by=staff)
     browser.login(staff)
     response = browser.post("/log/preview", {"week": week.isoformat()}, htmx=True)
     panel = response.get_data(as_text=True)
-    assert response.status_code == 202 and "Rendering the draft" in panel
+    assert response.status_code == 202 and "Rendering the draft log: waiting for a worker" in panel
     assert re.search(r'<button type="submit" class="secondary" disabled>', panel)
-    url = re.search(r'hx-get="(/log/preview/[0-9a-f]{32})"', panel).group(1)
+    url = re.search(r'hx-get="(/log/preview/\d+)"', panel).group(1)
 
-    panel = poll(browser, url, "Rendering the draft")
-    assert "Open the draft (PDF)" in panel
+    run_queued_jobs()
+    panel = panel_of(browser, url)
+    assert "Open the draft (PDF)" in panel and '<button type="submit" class="secondary">Preview the draft' in panel
     pdf = browser.get(url)
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     assert pdf.headers["Cache-Control"] == "private, no-store"
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
     assert "DRAFT" in text and issue.reference in text
     assert db.session.scalar(sa.select(sa.func.count()).select_from(PublishedLog)) == 0
-    # Progress of a preview is not the progress of a publication.
-    assert browser.get(url.replace("/preview/", "/publish/")).status_code == 404
 
 
 def test_preview_without_javascript_shows_progress_then_the_pdf(browser, staff, week):
@@ -294,14 +303,10 @@ def test_preview_without_javascript_shows_progress_then_the_pdf(browser, staff, 
     response = browser.post("/log/preview", {"week": week.isoformat()})
     assert response.status_code == 303
     url = response.headers["Location"]
-    deadline = time.monotonic() + 120
     page = browser.get(url)
-    while page.mimetype != "application/pdf":
-        assert time.monotonic() < deadline
-        assert "Draft preview" in page.get_data(as_text=True) and "Check again" in page.get_data(as_text=True)
-        time.sleep(0.3)
-        page = browser.get(url)
-    assert page.data.startswith(b"%PDF")
+    assert "Draft preview" in page.get_data(as_text=True) and "Check again" in page.get_data(as_text=True)
+    run_queued_jobs()
+    assert browser.get(url).data.startswith(b"%PDF")
 
 
 def test_preview_of_a_week_that_is_not_a_monday_is_refused(browser, staff, week):
@@ -309,9 +314,13 @@ def test_preview_of_a_week_that_is_not_a_monday_is_refused(browser, staff, week)
     response = browser.post("/log/preview", {"week": (week + timedelta(days=2)).isoformat()}, htmx=True)
     assert response.status_code == 422
     assert "is a Wednesday" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Job)) == 0
 
 
-def test_unknown_progress_is_not_found(browser, staff):
+def test_unknown_progress_is_not_found(browser, staff, week):
     browser.login(staff)
-    for url in ("/log/publish/" + "f" * 32, "/log/publish/not-a-job", "/log/preview/" + "f" * 32, "/log/preview/../x"):
-        assert browser.get(url).status_code == 404
+    browser.post("/log/publish", {"week": week.isoformat()}, htmx=True)
+    publish_job = db.session.scalar(sa.select(Job.id))
+    for url in ("/log/preview/999999", "/log/preview/not-a-job", "/log/preview/../x", "/jobs/999999",
+                "/jobs/99999999999", f"/log/preview/{publish_job}"):
+        assert browser.get(url).status_code == 404, url

@@ -1,10 +1,12 @@
 import io
+import re
 
 import sqlalchemy as sa
 from openpyxl import Workbook
 
 from issues_tracker.extensions import db
-from issues_tracker.models import Issue, IssueEvent
+from issues_tracker.jobs import run_queued_jobs
+from issues_tracker.models import Issue, IssueEvent, Job
 
 HEADER = [
     "Issue ID",
@@ -75,6 +77,15 @@ def upload(browser, name, content):
     return browser.post("/issues/import", {"file": (io.BytesIO(content), name)}, content_type="multipart/form-data")
 
 
+def import_file(browser, name, content) -> str:
+    """Upload as staff do, let the worker run, and return the import page with its outcome."""
+    response = upload(browser, name, content)
+    assert response.status_code == 303, response.get_data(as_text=True)[:500]
+    assert re.fullmatch(r"/issues/import/\d+", response.headers["Location"])
+    run_queued_jobs()
+    return browser.get(response.headers["Location"]).get_data(as_text=True)
+
+
 def issues():
     return db.session.scalars(sa.select(Issue).order_by(Issue.source_ref)).all()
 
@@ -83,7 +94,13 @@ def test_staff_import_the_excel_tracker(browser, staff, outsider):
     browser.login(staff)
     response = upload(browser, "tracker.xlsx", xlsx([HEADER, ROW_1, ROW_6]))
     assert response.status_code == 303
-    assert "2 new, 0 updated" in browser.get("/issues").get_data(as_text=True)
+    page = browser.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Import of tracker.xlsx" in page and "Importing the tracker: waiting for a worker" in page
+    assert issues() == []  # nothing is stored in the request
+    run_queued_jobs()
+    page = browser.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Imported the tracker from tracker.xlsx: 2 new, 0 updated, 0 unchanged." in page
+    assert '<a href="/issues">See the issues</a>' in page
     first, sixth = issues()
     assert first.summary == "Message schema validation failures" and first.triage_state == "published"
     assert first.status == "Known behaviour" and first.next_run_resolves == "Yes"
@@ -95,18 +112,15 @@ def test_staff_import_the_excel_tracker(browser, staff, outsider):
 
 def test_reimporting_updates_and_journals_changes(browser, staff):
     browser.login(staff)
-    upload(browser, "tracker.csv", "\n".join(",".join(f'"{c}"' for c in r) for r in [HEADER, ROW_1]).encode())
+    import_file(browser, "tracker.csv", "\n".join(",".join(f'"{c}"' for c in r) for r in [HEADER, ROW_1]).encode())
     changed = list(ROW_1)
     changed[9] = "Resolved"
-    response = upload(browser, "tracker.xlsx", xlsx([HEADER, changed]))
-    assert response.status_code == 303
+    assert "0 new, 1 updated" in import_file(browser, "tracker.xlsx", xlsx([HEADER, changed]))
     (issue,) = issues()
     assert issue.status == "Resolved" and issue.resolved_at is not None
     change = db.session.scalar(sa.select(IssueEvent).where(IssueEvent.field == "status", IssueEvent.new_value == "Resolved"))
     assert change.old_value == "Known behaviour" and change.user_id == staff.id
-    again = upload(browser, "tracker.xlsx", xlsx([HEADER, changed]))
-    assert again.status_code == 303
-    assert "0 new, 0 updated, 1 unchanged" in browser.get("/issues").get_data(as_text=True)
+    assert "0 new, 0 updated, 1 unchanged" in import_file(browser, "tracker.xlsx", xlsx([HEADER, changed]))
 
 
 def test_a_bad_row_imports_nothing_and_says_which(browser, staff):
@@ -114,28 +128,51 @@ def test_a_bad_row_imports_nothing_and_says_which(browser, staff):
     bad = list(ROW_6)
     bad[2] = "Teleport"
     bad[5] = "loads"
-    response = upload(browser, "tracker.xlsx", xlsx([HEADER, ROW_1, bad, ROW_1]))
-    text = response.get_data(as_text=True)
-    assert response.status_code == 422
-    assert "Nothing was imported" in text
+    text = import_file(browser, "tracker.xlsx", xlsx([HEADER, ROW_1, bad, ROW_1]))
+    assert 'role="alert"' in text and "Importing the tracker did not complete. Nothing was imported" in text
     assert "Row 3 (Issue ID 6): Service “Teleport” is not one of" in text
     assert "Row 4: Issue ID 1 appears more than once." in text
     assert issues() == []
 
 
-def test_unreadable_files_are_refused(browser, staff):
+def test_unreadable_files_are_refused_with_the_reason(browser, staff):
     browser.login(staff)
     for name, content, message in (
         ("tracker.xlsx", b"not a zip", "not a readable Excel workbook"),
-        ("tracker.pdf", b"%PDF", "Upload an Excel workbook"),
         ("tracker.csv", b"Summary,Other\nx,y", "“Issue ID” and “Issue Summary” are required"),
         ("tracker.csv", b"\xff\xfe\x00bad", "not UTF-8"),
+    ):
+        page = import_file(browser, name, content)
+        assert 'role="alert"' in page and message in page, (name, message)
+    for name, content, message in (
+        ("tracker.pdf", b"%PDF", "Upload an Excel workbook"),
         ("tracker.csv", b"", "The file is empty"),
     ):
         response = upload(browser, name, content)
         assert response.status_code == 422, name
         assert message in response.get_data(as_text=True), (name, message)
     assert issues() == []
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Job)) == 3
+
+
+def test_the_same_file_uploaded_twice_is_imported_once(browser, staff):
+    browser.login(staff)
+    content = xlsx([HEADER, ROW_1, ROW_6])
+    first = upload(browser, "tracker.xlsx", content).headers["Location"]
+    second = upload(browser, "copy of tracker.xlsx", content).headers["Location"]
+    assert first == second  # the second follows the import already queued
+    assert run_queued_jobs() == 1
+    assert len(issues()) == 2
+
+
+def test_participants_cannot_see_an_import(browser, staff, participant):
+    browser.login(staff)
+    location = upload(browser, "tracker.xlsx", xlsx([HEADER, ROW_1])).headers["Location"]
+    job_id = location.rsplit("/", 1)[1]
+    browser.logout()
+    browser.login(participant)
+    assert browser.get(location).status_code == 403
+    assert browser.get(f"/jobs/{job_id}").status_code == 404
 
 
 def test_participants_cannot_import(browser, participant):
@@ -156,9 +193,8 @@ def test_damaged_files_get_a_message_not_an_error(browser, staff):
             target.writestr(item, b"<not-xml" if item.filename.endswith("sheet1.xml") else content)
     huge_cell = ",".join(HEADER) + "\n" + ",".join(['"' + "x" * 200_000 + '"'] + ROW_1[1:])
     for name, content in (("tracker.xlsx", damaged.getvalue()), ("tracker.csv", huge_cell.encode())):
-        response = upload(browser, name, content)
-        assert response.status_code == 422, name
-        assert "could not be read" in response.get_data(as_text=True) or "not a readable" in response.get_data(as_text=True)
+        page = import_file(browser, name, content)
+        assert 'role="alert"' in page and ("could not be read" in page or "not a readable" in page), name
     assert issues() == []
 
 
@@ -166,5 +202,5 @@ def test_control_characters_are_removed_on_import(browser, staff):
     browser.login(staff)
     row = list(ROW_1)
     row[1] = "Pasted\x00 from\x0b Word"
-    assert upload(browser, "tracker.csv", "\n".join(",".join(r) for r in [HEADER, row]).encode()).status_code == 303
+    import_file(browser, "tracker.csv", "\n".join(",".join(r) for r in [HEADER, row]).encode())
     assert issues()[0].summary == "Pasted from Word"

@@ -5,18 +5,21 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
+import sqlalchemy as sa
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ..extensions import db
 from ..forms.base import version_number
 from ..forms.log import CommentaryForm, PreviewForm, PublishForm
 from ..htmx import wants_fragment
-from ..models import PublishedLog
+from ..jobs import enqueue
+from ..models import Job, PublishedLog
+from ..models.job import ACTIVE_STATES, DONE
 from ..permissions import staff_required
 from ..services import log as log_service
 from ..transaction import ConflictError, commit
-from . import bp, jobs
+from . import bp, jobs  # noqa: F401  (registers the log's jobs)
 
 REVISION = re.compile(r"^[1-9]\d{0,3}$")
 
@@ -59,7 +62,7 @@ def _preview_form(week: date) -> PreviewForm:
     return form
 
 
-def _index_context(publish_form: PublishForm | None = None, job: jobs.RenderJob | None = None) -> dict:
+def _index_context(publish_form: PublishForm | None = None, job: Job | None = None, notice: str = "") -> dict:
     week = log_service.current_week()
     context = {
         "week": week,
@@ -71,11 +74,19 @@ def _index_context(publish_form: PublishForm | None = None, job: jobs.RenderJob 
             commentary=log_service.get_commentary(week),
             this_week_log=log_service.latest_revision(week),
             publish_form=publish_form or _publish_form(week),
-            job=job,
+            job=job or _active_job("log_publish"),
+            notice=notice,
             preview_form=_preview_form(week),
-            preview_job=None,
+            preview_job=_active_job("log_preview"),
         )
     return context
+
+
+def _active_job(kind: str) -> Job | None:
+    """A publication or preview under way, so the page shows its progress to every member of staff."""
+    return db.session.scalar(
+        sa.select(Job).where(Job.kind == kind, Job.state.in_(ACTIVE_STATES)).order_by(Job.id.desc()).limit(1)
+    )
 
 
 @bp.get("/log")
@@ -107,7 +118,7 @@ def week_pdf(week: str):
     return _pdf_response(log, immutable=revision_arg is not None)
 
 
-def _render_preview_panel(form: PreviewForm, job: jobs.RenderJob | None, status: int = 200):
+def _render_preview_panel(form: PreviewForm, job: Job | None, status: int = 200):
     if wants_fragment():
         html = render_template("log/_preview_panel.html", preview_form=form, preview_job=job)
     else:
@@ -120,29 +131,32 @@ def _render_preview_panel(form: PreviewForm, job: jobs.RenderJob | None, status:
 @bp.post("/log/preview")
 @staff_required
 def start_preview():
-    """Render the current draft in a separate process; the panel polls until it is ready."""
+    """Queue a render of the current draft; the panel follows the job until it is ready."""
     form = PreviewForm()
     if not form.validate_on_submit():
         return _render_preview_panel(form, None, 422)
-    job = jobs.start_preview(current_app._get_current_object(), form.week_date)
+    job = enqueue("log_preview", key=form.week_date.isoformat(), user=current_user, week=form.week_date.isoformat())
+    db.session.commit()
     if not wants_fragment():
         return redirect(url_for("log.preview", job_id=job.id), code=303)
     return _render_preview_panel(_preview_form(form.week_date), job, 202)
 
 
-@bp.get("/log/preview/<job_id>")
+@bp.get("/log/preview/<int:job_id>")
 @staff_required
-def preview(job_id: str):
-    """The draft's PDF once rendered; before that (and to htmx polls) the progress."""
-    app = current_app._get_current_object()
-    job = jobs.read_job(app, job_id, "preview")
-    if job is None:
+def preview(job_id: int):
+    """The draft's PDF once rendered; before that (and to htmx requests) the progress."""
+    job = db.session.get(Job, job_id)
+    if job is None or job.kind != "log_preview":
         abort(404)
-    if job.state != "ready" or wants_fragment():
-        return _render_preview_panel(_preview_form(job.week_date), job)
-    response = make_response(jobs.preview_pdf(app, job))
+    week = date.fromisoformat(job.params["week"])
+    if job.state != DONE or wants_fragment():
+        return _render_preview_panel(_preview_form(week), job)
+    if job.output is None:
+        abort(404, description="This draft is no longer kept; preview the log again.")
+    response = make_response(job.output.data)
     response.mimetype = "application/pdf"
-    response.headers["Content-Disposition"] = f'inline; filename="industry-issues-log-{job.week}-draft.pdf"'
+    response.headers["Content-Disposition"] = f'inline; filename="{job.output.filename}"'
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
@@ -183,11 +197,12 @@ def commentary(week: str):
     ), status
 
 
-def _render_panel(form: PublishForm, job: jobs.RenderJob | None, status: int = 200):
+def _render_panel(form: PublishForm, job: Job | None, status: int = 200, notice: str = ""):
     if wants_fragment():
-        response = make_response(render_template("log/_publish_panel.html", publish_form=form, job=job), status)
+        html = render_template("log/_publish_panel.html", publish_form=form, job=job, notice=notice)
     else:
-        response = make_response(render_template("log/index.html", **_index_context(form, job)), status)
+        html = render_template("log/index.html", **_index_context(form, job, notice))
+    response = make_response(html, status)
     response.headers["Vary"] = "HX-Request"
     return response
 
@@ -209,28 +224,16 @@ def publish():
         if not wants_fragment():
             flash(message, "info")
             return redirect(url_for("log.index"), code=303)
-        job = jobs.RenderJob(id="", kind="publish", week=week.isoformat(), revise=False, state="unchanged",
-                             started_at=0, message=message, revision=existing.revision)
-        return _render_panel(_publish_form(week), job)
-    job = jobs.start_publish(
-        current_app._get_current_object(), week, user_id=current_user.id, revise=revise, reason=reason
-    )
+        return _render_panel(_publish_form(week), None, notice=message)
+    requested = {"week": week.isoformat(), "revise": revise, "reason": reason}
+    job = enqueue("log_publish", key=week.isoformat(), user=current_user, **requested)
+    db.session.commit()
+    notice = ""
+    if job.params != requested:
+        notice = (f"A publication of the week commencing {week:%d %b %Y} is already under way; "
+                  "when it is done, publish a revision if it still needs correcting.")
     if not wants_fragment():
-        flash(f"Publishing the log for the week commencing {week.strftime('%d %b %Y')}: it appears in the list "
-              "below when it has rendered (usually within a minute). Reload to check.", "info")
-        return redirect(url_for("log.index"), code=303)
-    return _render_panel(_publish_form(week), job, 202)
-
-
-@bp.get("/log/publish/<job_id>")
-@staff_required
-def publish_status(job_id: str):
-    job = jobs.read_job(current_app._get_current_object(), job_id, "publish")
-    if job is None:
-        abort(404)
-    response = _render_panel(_publish_form(job.week_date), job)
-    if job.state == "published" and wants_fragment():
-        # Summary, archive and panel all change: reload the page, with the outcome as a message.
-        flash(job.message, "success")
-        response.headers["HX-Refresh"] = "true"
-    return response
+        if notice:
+            flash(notice, "info")
+        return redirect(url_for("jobs.show", job_id=job.id), code=303)
+    return _render_panel(_publish_form(week), job, 202, notice)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -10,24 +11,34 @@ from flask_login import current_user, login_required
 
 from .. import choices
 from ..extensions import db, limiter
-from ..models import Issue, Meeting, Poll, PublishedLog
+from ..jobs import get_queue
+from ..models import Issue, Job, Meeting, Poll, PublishedLog
 from ..models.base import utcnow
+from ..models.job import QUEUED
 from ..permissions import visible_issues_clause
 from ..services.issues import open_issue_counts
 from ..templating import LONDON
 
 bp = Blueprint("main", __name__)
+logger = logging.getLogger(__name__)
 
 
 @bp.get("/healthz")
 @limiter.exempt
 def healthz():
+    """200 while the database answers. The queue is reported but does not fail the web check:
+    pages still work without it, and jobs queued meanwhile are sent when it is back."""
     try:
-        db.session.execute(sa.text("SELECT 1"))
+        waiting = db.session.scalar(sa.select(sa.func.count()).select_from(Job).where(Job.state == QUEUED))
     except Exception:  # any database failure means unhealthy
         db.session.rollback()
         return jsonify(status="unavailable"), 503
-    return jsonify(status="ok")
+    try:
+        queue = {"status": "ok", "messages": get_queue(current_app._get_current_object()).waiting()}
+    except Exception:
+        logger.warning("The job queue does not answer", exc_info=True)
+        queue = {"status": "unavailable"}
+    return jsonify(status="ok", queue=queue, jobs_waiting=waiting)
 
 
 @bp.get("/favicon.ico")

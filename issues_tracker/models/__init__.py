@@ -2,6 +2,7 @@
 
 from .forum import AgendaItem, ForumAction, ForumActionUpdate, Meeting
 from .issue import Issue, IssueAction, IssueEvent, IssueMessage, IssueService
+from .job import Job, Upload
 from .log import LogCommentary, PublishedLog
 from .poll import Poll, PollAnswer, PollQuestion, PollResponse
 from .servicedesk import (
@@ -24,6 +25,7 @@ __all__ = [
     "IssueEvent",
     "IssueMessage",
     "IssueService",
+    "Job",
     "LogCommentary",
     "MajorIncidentUpdate",
     "Meeting",
@@ -39,6 +41,7 @@ __all__ = [
     "ServiceDeskImport",
     "ServiceDeskMonth",
     "ServiceDeskRecord",
+    "Upload",
     "User",
     "UserSession",
 ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -202,9 +203,15 @@ def parse_row(raw: dict[str, str]) -> dict:
     return data
 
 
-def import_tracker(filename: str, content: bytes, user: User) -> ImportResult:
+def import_tracker(
+    filename: str, content: bytes, user: User, *, progress: Callable[[int, str], None] | None = None
+) -> ImportResult:
+    """Check every row, then store them all; `progress(percent, message)` hears how far it is."""
+    report = progress or (lambda percent, message: None)
     result = ImportResult()
+    report(5, "Reading the file")
     rows = read_table(filename, content)
+    report(15, f"Checking {len(rows)} row{'' if len(rows) == 1 else 's'}")
     parsed: list[tuple[str, dict]] = []
     seen: set[str] = set()
     for number, raw in enumerate(rows, start=2):
@@ -223,11 +230,16 @@ def import_tracker(filename: str, content: bytes, user: User) -> ImportResult:
     if result.errors:
         return result
 
+    report(30, "Storing the issues")
     existing = {
         issue.source_ref: issue
         for issue in db.session.scalars(sa.select(Issue).where(Issue.source_ref.in_([ref for ref, _ in parsed])))
     }
-    for number, (source_ref, data) in enumerate(parsed, start=2):
+    step = max(1, len(parsed) // 20)
+    for done, (source_ref, data) in enumerate(parsed):
+        if done and done % step == 0:
+            report(30 + 65 * done // len(parsed), f"Storing the issues: {done} of {len(parsed)}")
+        number = done + 2
         try:
             _store_row(existing.get(source_ref), source_ref, data, user, result)
         except SQLAlchemyError as exc:

@@ -42,6 +42,25 @@ def live_server(app):
     thread.join(timeout=5)
 
 
+@pytest.fixture
+def background_worker(app):
+    """A worker beside the live server: runs queued jobs as they come, as `flask worker` does."""
+    from issues_tracker.jobs import run_queued_jobs
+
+    stop = threading.Event()
+
+    def work():
+        with app.app_context():
+            while not stop.wait(0.2):
+                run_queued_jobs()
+
+    thread = threading.Thread(target=work, daemon=True)
+    thread.start()
+    yield
+    stop.set()
+    thread.join(timeout=60)
+
+
 class Problems(list):
     """Console errors, uncaught exceptions and CSP violations seen on a page."""
 

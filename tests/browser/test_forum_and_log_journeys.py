@@ -53,7 +53,8 @@ def test_vote_and_see_the_results_change_live(chromium, live_server, page, parti
     assert page.problems == []
 
 
-def test_staff_publish_the_log_and_a_participant_downloads_it(chromium, live_server, page, staff, participant, seeded):
+def test_staff_publish_the_log_and_a_participant_downloads_it(chromium, live_server, background_worker, page, staff, participant,
+                                                              seeded):
     sign_in(page, staff)
     page.get_by_role("link", name="Issues log").click()
     page.get_by_role("button", name="Publish the log").click()

@@ -107,3 +107,21 @@ def test_main_pages_have_no_serious_accessibility_violations(page, staff, seeded
     page.goto(path)
     assert axe_violations(page) == []
     assert page.problems == []
+
+
+def test_staff_import_the_tracker_and_watch_it_finish_without_reloading(page, staff, tmp_path, background_worker):
+    sheet = tmp_path / "tracker.csv"
+    sheet.write_text("Issue ID,Issue Summary,Service / System\nB-1,Imported while the page watched,DIP\n")
+    sign_in(page, staff)
+    page.goto("/issues/import")
+    page.get_by_label("Tracker spreadsheet").set_input_files(str(sheet))
+    page.get_by_role("button", name="Import").click()
+    page.wait_for_url(re.compile(r"/issues/import/\d+$"))
+    page.evaluate("window.__sameDocument = true")
+    # The progress panel asks the server for its next state until the job is done.
+    page.wait_for_selector("text=Imported the tracker from tracker.csv: 1 new", timeout=30_000)
+    assert page.evaluate("window.__sameDocument") is True
+    assert axe_violations(page) == []
+    page.get_by_role("link", name="See the issues").click()
+    assert "Imported while the page watched" in page.inner_text("#results")
+    assert page.problems == []

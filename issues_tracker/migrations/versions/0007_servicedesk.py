@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0007_servicedesk'
-down_revision = '0005_hardening'
+down_revision = '0006_jobs'
 branch_labels = None
 depends_on = None
 

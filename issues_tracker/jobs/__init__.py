@@ -1,0 +1,222 @@
+"""Background jobs: slow work (rendering the log, imports, email) off the web request.
+
+    from issues_tracker.jobs import job, enqueue, JobFailed
+
+    @job("tracker_import", retries=1, title="Importing the tracker")
+    def tracker_import(ctx, upload_id: int) -> str:
+        ctx.progress(40, "Checking rows")
+        ...                                   # services add and flush
+        return "Imported 120 issues."         # the result the starter sees
+        # raise JobFailed("Row 12: ...")      # failed with that reason; nothing stored
+
+    job_row = enqueue("tracker_import", key=sha256_hex, user=current_user, upload_id=7)
+    db.session.commit()                       # the message goes to the queue after this
+
+The `job` row lives in the application database, so every app server shows its
+state; the queue (Huey on Redis, or a SQLite file on the embedded default) only
+carries its id to a worker (`flask --app issues_tracker worker`). The runner
+commits the job's work together with its "done" state once the function returns,
+and rolls everything back when it raises. A job of the same kind and key that is
+queued or running is returned instead of a second one: the database's unique index
+on (kind, key) among active jobs decides, whichever server asks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import mimetypes
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import current_app, has_app_context
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from ..extensions import db
+from ..logs import current_request_id
+from ..models.base import utcnow
+from ..models.job import ACTIVE_PREDICATE, ACTIVE_STATES, DONE, FAILED, QUEUED, RUNNING, Job, Upload
+from .queue import get_queue
+
+__all__ = [
+    "DONE",
+    "FAILED",
+    "JOB_KINDS",
+    "QUEUED",
+    "RUNNING",
+    "Job",
+    "JobFailed",
+    "Upload",
+    "enqueue",
+    "get_queue",
+    "job",
+    "run_queued_jobs",
+    "store_upload",
+]
+
+PENDING_SEND = "jobs_to_send"
+
+
+class JobFailed(Exception):
+    """A job cannot be done, for a reason its starter should read; it is not retried."""
+
+
+@dataclass(frozen=True)
+class JobKind:
+    name: str
+    function: Callable[..., str]
+    retries: int = 0
+    retry_delay: float = 5.0
+    title: str = ""
+
+
+JOB_KINDS: dict[str, JobKind] = {}
+
+
+def job(kind: str, *, retries: int = 0, retry_delay: float = 5.0, title: str | None = None):
+    """Register a job function `(ctx, **params) -> result message` under `kind`.
+
+    `retries`: how many more times an unexpected error (not JobFailed) is retried; give
+    more than 0 only where running the job again is safe. Waits between attempts double
+    from `retry_delay` seconds. `title` names the work in the progress panel.
+    """
+    if retries < 0:
+        raise ValueError("retries cannot be negative")
+
+    def decorator(function):
+        existing = JOB_KINDS.get(kind)
+        if existing is not None and existing.function.__qualname__ != function.__qualname__:
+            raise ValueError(f"Job kind {kind!r} is registered twice")
+        JOB_KINDS[kind] = JobKind(
+            kind, function, retries, retry_delay, title or kind.replace("_", " ").capitalize()
+        )
+        return function
+
+    return decorator
+
+
+def _active_job(kind: str, key: str) -> Job | None:
+    return db.session.scalar(
+        sa.select(Job).where(Job.kind == kind, Job.key == key, Job.state.in_(ACTIVE_STATES)).limit(1)
+    )
+
+
+def enqueue(kind: str, *, key: str, user=None, **params) -> Job:
+    """Add a job in the current transaction; its message goes to the queue after commit.
+
+    If a job of this kind and key is queued or running, that one is returned instead.
+    """
+    if kind not in JOB_KINDS:
+        raise ValueError(f"Unknown job kind {kind!r}")
+    key = str(key)
+    if not key or len(key) > 200:
+        raise ValueError("A job key is 1 to 200 characters")
+    json.dumps(params)  # parameters travel as JSON: refuse anything else now, not in the worker
+    user_id = getattr(user, "id", None) if user is not None and getattr(user, "is_authenticated", True) else None
+    values = {
+        "kind": kind, "key": key, "params": params, "state": QUEUED, "progress": 0, "progress_message": "",
+        "result_message": "", "result_url": "", "result_label": "", "failure_reason": "", "attempts": 0,
+        "user_id": user_id, "request_id": current_request_id(), "created_at": utcnow(),
+    }
+    dialect = db.session.get_bind().dialect.name
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
+    active = sa.text(ACTIVE_PREDICATE)
+    for _attempt in range(3):
+        # Insert unless an active job of this kind and key exists (the partial unique index decides).
+        statement = (
+            insert(Job).values(**values)
+            .on_conflict_do_nothing(index_elements=["kind", "key"], index_where=active)
+            .returning(Job.id)
+        )
+        new_id = db.session.execute(statement).scalar()
+        if new_id is not None:
+            db.session.info.setdefault(PENDING_SEND, []).append(new_id)
+            return db.session.get(Job, new_id)
+        existing = _active_job(kind, key)
+        if existing is not None:
+            return existing
+        # It finished between the two statements: try again.
+    raise RuntimeError(f"Could not queue a {kind} job for {key!r}")
+
+
+def store_upload(file, filename: str | None = None, user=None) -> Upload:
+    """Keep an uploaded file (a werkzeug FileStorage, a file object or bytes) in the database.
+
+    Added and flushed in the current transaction (the caller commits), so a worker on
+    another machine can read it: `upload.open()` gives a binary file object.
+    """
+    if isinstance(file, bytes | bytearray | memoryview):
+        data = bytes(file)
+    else:
+        data = file.read()
+        filename = filename or getattr(file, "filename", None)
+    name = os.path.basename((filename or "upload").replace("\\", "/"))[:255] or "upload"
+    content_type = getattr(file, "mimetype", None) or mimetypes.guess_type(name)[0] or "application/octet-stream"
+    upload = Upload(
+        filename=name,
+        content_type=content_type[:120],
+        size_bytes=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        data=data,
+        uploaded_by_id=getattr(user, "id", None) if user is not None else None,
+        created_at=utcnow(),
+    )
+    db.session.add(upload)
+    db.session.flush()
+    return upload
+
+
+def run_queued_jobs(limit: int | None = None) -> int:
+    """Run the jobs waiting now, one after another, and return how many ran.
+
+    What `flask --app issues_tracker worker --burst` does; tests call it (inside an app
+    context) where a worker would run. Each job runs in its own app context and
+    session, as in the worker.
+    """
+    from .runner import run_burst
+
+    ran = run_burst(current_app._get_current_object(), limit)
+    session = db.session
+    if not (session.new or session.dirty or session.deleted):
+        session.expire_all()  # the caller's objects show what the jobs stored
+    return ran
+
+
+# ---------------------------------------------------------------- sending after commit
+
+
+@sa.event.listens_for(Session, "after_commit")
+def _send_after_commit(session: Session) -> None:
+    job_ids = session.info.pop(PENDING_SEND, None)
+    if job_ids and has_app_context():
+        from .runner import send_jobs
+
+        send_jobs(current_app._get_current_object(), job_ids)
+
+
+@sa.event.listens_for(Session, "after_soft_rollback")
+def _forget_after_rollback(session: Session, previous_transaction) -> None:
+    if previous_transaction.parent is None:  # the whole transaction, and its new jobs, are gone
+        session.info.pop(PENDING_SEND, None)
+
+
+# ---------------------------------------------------------------- the app
+
+
+def job_title(job_row: Job) -> str:
+    kind = JOB_KINDS.get(job_row.kind)
+    return kind.title if kind else job_row.kind.replace("_", " ").capitalize()
+
+
+def init_app(app) -> None:
+    """The progress route, the template helpers and `flask worker`."""
+    from .cli import register_worker_cli
+    from .runner import live_progress
+    from .views import bp
+
+    app.register_blueprint(bp)
+    app.jinja_env.globals.update(job_live=live_progress, job_title=job_title)
+    register_worker_cli(app)

@@ -1,0 +1,28 @@
+"""`flask --app issues_tracker worker [--burst]`: runs the background jobs."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+
+
+def register_worker_cli(app: Flask) -> None:
+    @app.cli.command("worker")
+    @click.option("--burst", is_flag=True, help="Run the jobs waiting now, then exit.")
+    @click.option("--threads", type=click.IntRange(1, 32), default=1, show_default=True,
+                  help="Jobs run at once by this worker.")
+    def worker_command(burst: bool, threads: int) -> None:
+        """Run background jobs (publishing the log, previews, imports) as they are queued."""
+        from . import run_queued_jobs
+        from .queue import get_queue
+        from .runner import sweep_jobs
+
+        queue = get_queue(current_app._get_current_object())
+        if burst:
+            ran = run_queued_jobs()
+            click.echo(f"Ran {ran} job{'' if ran == 1 else 's'}; none is waiting.")
+            return
+        sweep_jobs()  # jobs left queued or abandoned while no worker ran
+        click.echo(f"Worker running jobs from the {queue.backend} queue with {threads} thread"
+                   f"{'' if threads == 1 else 's'}; Ctrl+C stops it.")
+        queue.consumer(threads).run()

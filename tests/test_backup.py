@@ -1,0 +1,77 @@
+"""Backups: what deploy.md tells an operator to run, restored into an empty database."""
+
+from __future__ import annotations
+
+import hashlib
+
+import sqlalchemy as sa
+
+from issues_tracker import create_app
+from issues_tracker.extensions import db
+from issues_tracker.services import log as log_service
+from tests.conftest import SECRET, Browser, IsolatedClient
+from tests.helpers import make_issue
+
+
+def empty_database(database_url: str, tmp_path) -> str:
+    """A new, empty database of the same kind as the suite's."""
+    if database_url.startswith("sqlite"):
+        return f"sqlite:///{tmp_path / 'restored.sqlite'}"
+    url = sa.engine.make_url(database_url)
+    restored = url.set(database=f"{url.database}_restored")
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{restored.database}" WITH (FORCE)'))
+        conn.execute(sa.text(f'CREATE DATABASE "{restored.database}"'))
+    engine.dispose()
+    return restored.render_as_string(hide_password=False)
+
+
+def test_a_backup_restores_issues_accounts_and_published_logs_byte_for_byte(
+    app, runner, participant, staff, database_url, tmp_path
+):
+    make_issue(participant, publish_by=staff, summary="Kept through a restore")
+    week = log_service.current_week()
+    published = log_service.publish_log(week, user=staff).log
+    db.session.commit()
+    schema_version = db.session.scalar(sa.text("SELECT version_num FROM alembic_version"))
+    backup_file = tmp_path / "backups" / "site.backup"
+    result = runner.invoke(args=["backup", "create", str(backup_file)])
+    assert result.exit_code == 0, result.output
+    assert "Backed up the database" in result.output and backup_file.stat().st_size > published.size_bytes
+
+    restored_app = create_app({"TESTING": True, "SECRET_KEY": SECRET, "RATELIMIT_ENABLED": False,
+                               "SQLALCHEMY_DATABASE_URI": empty_database(database_url, tmp_path)})
+    restored_app.test_client_class = IsolatedClient
+    with restored_app.app_context():
+        restore = restored_app.test_cli_runner()
+        refused = restore.invoke(args=["backup", "restore", str(backup_file)], input="n\n")
+        assert refused.exit_code != 0 and "replaces everything" in refused.output
+        result = restore.invoke(args=["backup", "restore", str(backup_file), "--yes"])
+        assert result.exit_code == 0, result.output
+
+        browser = Browser(restored_app.test_client())
+        browser.login(participant)  # accounts and their passwords came back
+        pdf = browser.get(f"/log/{week.isoformat()}.pdf")
+        assert pdf.status_code == 200 and hashlib.sha256(pdf.data).hexdigest() == published.sha256
+        assert "Kept through a restore" in browser.get("/issues").get_data(as_text=True)
+        assert db.session.scalar(sa.text("SELECT version_num FROM alembic_version")) == schema_version
+
+        exported = restore.invoke(args=["log", "export", str(tmp_path / "logs")])
+        assert exported.exit_code == 0 and "Wrote 1 published log" in exported.output
+        name = f"industry-issues-log-{week.isoformat()}.pdf"
+        assert (tmp_path / "logs" / "SHA256SUMS").read_text() == f"{published.sha256}  {name}\n"
+        assert hashlib.sha256((tmp_path / "logs" / name).read_bytes()).hexdigest() == published.sha256
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_restoring_something_that_is_not_a_backup_changes_nothing(app, runner, staff, tmp_path):
+    staff_id, email = staff.id, staff.email
+    bogus = tmp_path / "notes.txt"
+    bogus.write_text("not a database")
+    result = runner.invoke(args=["backup", "restore", str(bogus), "--yes"])
+    assert result.exit_code != 0
+    assert "not a SQLite backup" in result.output or "pg_restore failed" in result.output
+    db.session.remove()
+    assert db.session.get(type(staff), staff_id).email == email
