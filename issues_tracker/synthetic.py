@@ -28,6 +28,7 @@ from werkzeug.security import generate_password_hash
 from .extensions import db
 from .models import Issue, IssueAction, IssueEvent, IssueMessage, IssueService, User
 from .models.base import UTCDateTime, utcnow
+from .search import index_issues
 from .seeding import SERVICE_PROVIDER
 from .services.accounts import get_or_create_organisation
 
@@ -271,7 +272,9 @@ def generate(n: int, *, random_seed: int = 2026, progress: bool = False, now: da
         # and the visibility map that lets counts use index-only scans. (SQLite keeps no
         # statistics unless asked, and a production SQLite file has none, so neither here.)
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.execute(sa.text("VACUUM ANALYZE issue, issue_event, issue_action, issue_service, issue_message"))
+            connection.execute(
+                sa.text("VACUUM ANALYZE issue, issue_event, issue_action, issue_service, issue_message, issue_search")
+            )
     return made
 
 
@@ -560,6 +563,8 @@ def _insert(stories: list[dict]) -> None:
             _copy(model.__table__, rows)
         else:
             db.session.execute(sa.insert(model.__table__), rows)
+    # Bulk rows bypass the ORM's flush, so the batch is indexed here, in the same transaction.
+    index_issues(db.session.connection(), ids)
 
 
 def _copy(table: sa.Table, rows: list[dict]) -> None:
