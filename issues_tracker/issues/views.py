@@ -63,18 +63,47 @@ def parse_filters() -> tuple[IssueFilterForm, issue_service.IssueQuery, int, boo
         values[name] = field.data or ""
     if not current_user.is_staff:
         values.pop("triage", None)
+    # Open issues by default; "all" asks for every status.
+    values["status"] = {"": "open", "all": ""}.get(values.get("status", ""), values.get("status", ""))
     page = form.page.data if not form.page.errors and form.page.data else 1
     query = issue_service.IssueQuery(**{k: str(v) for k, v in values.items()})
-    if not query.sort:
-        query.sort = "updated"
+    if not query.sort or (query.sort == "relevance" and query.search is None):
+        query.sort = default_sort(query)
     return form, query, page, valid
 
 
+def default_sort(query: issue_service.IssueQuery) -> str:
+    return "relevance" if query.search is not None else "updated"
+
+
 def current_args(query: issue_service.IssueQuery) -> dict:
+    """The query string that reproduces the view: only what differs from the defaults."""
     args = {k: v for k, v in vars(query).items() if v}
-    if args.get("sort") == "updated":
+    if query.status == "open":
+        args.pop("status")
+    elif not query.status:
+        args["status"] = "all"
+    if args.get("sort") == default_sort(query):
         args.pop("sort")
     return args
+
+
+def active_filters(form: IssueFilterForm, query: issue_service.IssueQuery) -> list[tuple[str, str, str]]:
+    """Each filter in use as (name, value, link without it), for the chips above the results."""
+    args = current_args(query)
+    chips = []
+    if query.q:
+        chips.append(("Search", f"“{query.q}”", url_with("issues.index", args, q=None, sort=None)))
+    for name in IssueFilterForm.FILTER_FIELDS[1:]:
+        value = getattr(query, name)
+        if not value:
+            continue
+        field = getattr(form, name)
+        label = dict((str(code), text) for code, text in field.choices).get(value, value)
+        # Taking a status chip away shows every status; the default (open) is only a default.
+        remove = url_with("issues.index", args, **{name: "all" if name == "status" else None})
+        chips.append((field.label.text if name not in ("stale", "org") else "Show", label, remove))
+    return chips
 
 
 @bp.get("/issues")
@@ -86,9 +115,15 @@ def index():
     total = issue_service.count_issues(query, current_user, stale_after_days=stale_days)
     pages = max(1, math.ceil(total / per_page))
     page = min(page, pages)
-    rows = issue_service.issues_page(
-        query, current_user, page=page, per_page=per_page, total=total, stale_after_days=stale_days
-    )
+    excerpts: dict[int, str] = {}
+    if query.ranked:
+        rows, excerpts = issue_service.ranked_page(
+            query, current_user, page=page, per_page=per_page, total=total, stale_after_days=stale_days
+        )
+    else:
+        rows = issue_service.issues_page(
+            query, current_user, page=page, per_page=per_page, total=total, stale_after_days=stale_days
+        )
     response = render_page_or_fragment(
         "issues/index.html",
         "issues/_results.html",
@@ -100,6 +135,11 @@ def index():
         per_page=per_page,
         args=current_args(query),
         stale_days=stale_days,
+        search=query.search,
+        excerpts=excerpts,
+        capped=query.search is not None and total >= issue_service.search_queries.COUNT_CAP,
+        chips=active_filters(form, query),
+        status_all=query.status == "",
     )
     if not valid:
         response.status_code = 400
