@@ -197,6 +197,13 @@ class TriageForm(AppForm):
             raise ValidationError("Say why the issue is rejected; the submitter will see it.")
 
 
+class DuplicateForm(AppForm):
+    """Staff reject a submission as a duplicate of a published issue."""
+
+    original = IntegerField("Original issue", validators=[InputRequired("Choose the issue this one duplicates.")])
+    submit = SubmitField("Reject as a duplicate")
+
+
 class IssueActionForm(AppForm):
     description = TextAreaField(
         "Action", filters=STRIP, validators=[DataRequired("Describe the action."), Length(max=2_000)]

@@ -12,6 +12,7 @@ from werkzeug.datastructures import MultiDict
 from ..extensions import db
 from ..forms.issues import (
     ActionStatusForm,
+    DuplicateForm,
     IssueActionForm,
     IssueFilterForm,
     IssueForm,
@@ -192,7 +193,25 @@ def new():
         )
         return redirect(url_for("issues.detail", issue_id=issue.id), code=303)
     status = 422 if request.method == "POST" else 200
-    return render_template("issues/new.html", form=form), status
+    # Without JavaScript the similar issues still show once the form comes back with its messages.
+    similar, similar_search = issue_service.similar_issues(form.summary.data or "", form.description.data or "")
+    return render_template("issues/new.html", form=form, similar=similar, similar_search=similar_search), status
+
+
+SIMILAR_TEXT_LIMIT = 2_000
+
+
+@bp.get("/issues/similar")
+@login_required
+def similar():
+    """Up to five published issues like the summary (and description) being typed: an htmx fragment."""
+    summary = request.args.get("summary", "")[:SIMILAR_TEXT_LIMIT]
+    description = request.args.get("description", "")[:SIMILAR_TEXT_LIMIT]
+    issues, search = issue_service.similar_issues(summary, description)
+    response = render_page_or_fragment(
+        "issues/similar.html", "issues/_similar.html", similar=issues, similar_search=search, summary=summary
+    )
+    return response
 
 
 @bp.get("/issues/<int:issue_id>")
@@ -204,6 +223,10 @@ def detail(issue_id: int):
 def _detail_page(issue: Issue, *, triage_form=None, action_form=None, status: int = 200):
     """The issue page; staff see its forms, a submitted one with its messages."""
     staff = current_user.is_staff
+    similar, similar_search = [], None
+    if staff and issue.triage_state == "pending":
+        # Staff triaging a submission see what it may duplicate.
+        similar, similar_search = issue_service.similar_issues(issue.summary, issue.description, exclude_id=issue.id)
     return render_template(
         "issues/detail.html",
         issue=issue,
@@ -211,6 +234,8 @@ def _detail_page(issue: Issue, *, triage_form=None, action_form=None, status: in
         triage_form=(triage_form or TriageForm(formdata=None)) if staff else None,
         action_form=(action_form or IssueActionForm(formdata=None)) if staff else None,
         status_form=ActionStatusForm(formdata=None) if staff else None,
+        similar=similar,
+        similar_search=similar_search,
     ), status
 
 
@@ -274,6 +299,27 @@ def triage(issue_id: int):
         else f"{issue.reference} rejected; the submitter's organisation can see why.",
         "success",
     )
+    return redirect(url_for("issues.detail", issue_id=issue.id), code=303)
+
+
+@bp.post("/issues/<int:issue_id>/duplicate")
+@staff_required
+def reject_duplicate(issue_id: int):
+    issue = get_issue(issue_id)
+    form = DuplicateForm()
+    if not form.validate_on_submit():
+        abort(400, description="Choose the published issue this one duplicates.")
+    original = db.session.get(Issue, form.original.data)
+    if original is None:
+        abort(400, description="That issue does not exist; choose one of the similar issues listed.")
+    try:
+        issue_service.reject_as_duplicate(issue, original, current_user)
+    except issue_service.TriageError as exc:
+        db.session.rollback()
+        abort(409, description=str(exc))
+    db.session.commit()
+    flash(f"{issue.reference} rejected as a duplicate of {original.reference}; the submitter's organisation can see it.",
+          "success")
     return redirect(url_for("issues.detail", issue_id=issue.id), code=303)
 
 

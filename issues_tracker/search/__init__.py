@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from .documents import RELATED_TEXTS, RelatedText, build_document
 from .index import follow_changes, index_issues, rebuild_index
-from .queries import COUNT_CAP, WINDOW, Facets, count_matches, matching_ids, ranked_hits, visibility
-from .text import SearchText, excerpt, highlight, parse_search, similar_terms
+from .queries import COUNT_CAP, WINDOW, Facets, count_matches, matching_ids, published_only, ranked_hits, visibility
+from .text import SearchText, excerpt, highlight, parse_search, similar_search
 
 __all__ = [
     "COUNT_CAP",
@@ -28,8 +28,9 @@ __all__ = [
     "index_issues",
     "matching_ids",
     "parse_search",
+    "published_only",
     "ranked_hits",
     "rebuild_index",
-    "similar_terms",
+    "similar_search",
     "visibility",
 ]

@@ -24,6 +24,8 @@ from .text import SearchText
 
 WINDOW = 1_000
 COUNT_CAP = 1_000
+# Similar issues while typing rank the newest matches of "any of the words" (nearly everything).
+SIMILAR_WINDOW = 1_000
 
 # SQLite bm25 column weights: refs, codes, summary, names, body, facets, excerpt (lower score ranks first).
 BM25_WEIGHTS = (10.0, 8.0, 5.0, 2.0, 1.0, 0.0, 0.0)
@@ -164,8 +166,9 @@ def _matches_select(m: Match, facets: Facets, *columns, exclude_id: int | None =
     return stmt
 
 
-def count_matches(session, search: SearchText, facets: Facets, *, cap: int = COUNT_CAP) -> int:
-    """How many issues match, counting no further than cap."""
+def count_matches(session, search: SearchText, facets: Facets, *, cap: int | None = None) -> int:
+    """How many issues match, counting no further than cap (COUNT_CAP)."""
+    cap = cap or COUNT_CAP
     m = match(session, search, facets)
     limited = _matches_select(m, facets, m.key).limit(cap).subquery()
     return session.scalar(sa.select(sa.func.count()).select_from(limited))

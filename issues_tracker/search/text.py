@@ -96,19 +96,21 @@ STOPWORDS = frozenset(
 )
 
 
-def similar_terms(*texts: str, limit: int = 10) -> list[str]:
-    """The distinctive stems of a new issue's text, in order of appearance, first text first."""
-    stems: list[str] = []
-    for text in texts:
-        for word in words(text):
-            if word in STOPWORDS or len(word) < 2:
-                continue
-            root = stem(word)
-            if root not in stems:
-                stems.append(root)
-            if len(stems) >= limit:
-                return stems
-    return stems
+def similar_search(summary: str, description: str = "") -> tuple[SearchText, SearchText]:
+    """For a new issue's text: (its summary's distinctive words, all of them) and
+    (those words and the description's first ones, any of them), as two searches."""
+    summary_terms = [term for term in parse_search(summary).terms if term.word not in STOPWORDS]
+    terms = list(summary_terms)
+    seen = {term.stem for term in terms}
+    for word in words(description)[:60]:
+        if len(terms) >= MAX_TERMS:
+            break
+        root = stem(word)
+        if word in STOPWORDS or len(word) < 3 or root in seen:
+            continue
+        seen.add(root)
+        terms.append(Term(word, root, prefix=False))
+    return SearchText(tuple(summary_terms)), SearchText(tuple(terms))
 
 
 # ------------------------------------------------------------------ highlighting

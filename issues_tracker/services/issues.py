@@ -19,7 +19,7 @@ from ..models.base import utcnow
 from ..permissions import visible_issues_clause
 from ..search import documents as search_documents
 from ..search import queries as search_queries
-from ..search.text import SearchText, parse_search
+from ..search.text import SearchText, parse_search, similar_search
 
 # The fields a participant gives when submitting, and staff may edit later.
 SUBMITTED_FIELDS = (
@@ -264,6 +264,58 @@ def set_action_status(action: IssueAction, user: User, status: str, *, now: date
     action.updated_at = now
     action.issue.last_update_at = now
     db.session.commit()
+
+
+def reject_as_duplicate(issue: Issue, original: Issue, user: User, *, now: datetime | None = None) -> None:
+    """Reject a submission because it repeats a published issue, and link it to that issue."""
+    now = now or utcnow()
+    if issue.triage_state != "pending":
+        raise TriageError(f"{issue.reference} is not awaiting triage, so it cannot be rejected as a duplicate.")
+    if original.id == issue.id or original.triage_state != "published":
+        raise TriageError("An issue can only duplicate another issue that is published to the industry view.")
+    issue.triage_state = "rejected"
+    issue.duplicate_of = original
+    issue.rejection_reason = f"Duplicate of {original.reference}: {original.summary}"
+    issue.last_update_at = now
+    db.session.add(
+        IssueEvent(
+            issue_id=issue.id, user_id=user.id, created_at=now, kind="triage", field="triage_state",
+            old_value="pending", new_value="rejected", note=f"Rejected as a duplicate of {original.reference}",
+        )
+    )
+    db.session.flush()
+
+
+SIMILAR_LIMIT = 5
+
+
+def similar_issues(
+    summary: str, description: str = "", *, exclude_id: int | None = None, limit: int = SIMILAR_LIMIT
+) -> tuple[list[Issue], SearchText | None]:
+    """Published issues most like a new issue's summary (and description), best first, with the
+    search to highlight them by. Issues with every distinctive word of the summary come first,
+    then those sharing the most of the words."""
+    strict, loose = similar_search(summary, description)
+    if not loose:
+        return [], None
+    facets = search_queries.published_only()
+    ids: list[int] = []
+    for search, any_term in ((strict, False), (loose, True)):
+        if not search or len(ids) >= limit:
+            continue
+        hits = search_queries.ranked_hits(
+            db.session, search, facets, limit=limit, any_term=any_term, exclude_id=exclude_id,
+            window=search_queries.SIMILAR_WINDOW,
+        )
+        ids += [row.id for row in db.session.execute(sa.select(hits.c.id, hits.c.score).order_by(hits.c.score, hits.c.id.desc()))
+                if row.id not in ids]
+    ids = ids[:limit]
+    if not ids:
+        return [], loose
+    issues = {issue.id: issue for issue in db.session.scalars(
+        sa.select(Issue).where(Issue.id.in_(ids)).options(so.selectinload(Issue.service_links))
+    )}
+    return [issues[issue_id] for issue_id in ids if issue_id in issues], loose
 
 
 # ---------------------------------------------------------------- querying
