@@ -24,6 +24,9 @@ PAGES = {
     "list, page 2": ("/issues?page=2", {}),
     "fragment": ("/issues?service=DIP&status=open", {"HX-Request": "true"}),
     "sorted fragment": ("/issues?sort=severity&next_run=Unknown", {"HX-Request": "true"}),
+    "search": ("/issues?q=schema+valid&status=all", {"HX-Request": "true"}),
+    "search, by update": ("/issues?q=schema&sort=updated", {}),
+    "similar issues": ("/issues/similar?summary=Schema+validation+failures", {"HX-Request": "true"}),
 }
 
 
