@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import sqlalchemy as sa
@@ -79,7 +80,7 @@ def default_sort(query: issue_service.IssueQuery) -> str:
 
 def current_args(query: issue_service.IssueQuery) -> dict:
     """The query string that reproduces the view: only what differs from the defaults."""
-    args = {k: v for k, v in vars(query).items() if v}
+    args = {f.name: getattr(query, f.name) for f in dataclasses.fields(query) if getattr(query, f.name)}
     if query.status == "open":
         args.pop("status")
     elif not query.status:

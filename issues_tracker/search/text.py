@@ -115,9 +115,6 @@ def similar_search(summary: str, description: str = "") -> tuple[SearchText, Sea
 
 # ------------------------------------------------------------------ highlighting
 
-SPLIT = re.compile(r"([^\W_]+)")
-
-
 def _matches(word: str, search: SearchText) -> bool:
     folded = fold(word)
     for term in search.terms:
@@ -134,12 +131,16 @@ def highlight(text: str, search: SearchText | None) -> Markup:
         return Markup("")
     if not search:
         return escape(text)
-    parts = []
-    for index, part in enumerate(SPLIT.split(text)):
-        if index % 2 and _matches(part, search):
-            parts.append(Markup("<mark>%s</mark>") % part)
-        else:
-            parts.append(escape(part))
+    parts: list[str] = []
+    last = 0
+    for match in WORD.finditer(text):
+        if _matches(match.group(), search):
+            parts.append(escape(text[last:match.start()]))
+            parts.append(Markup("<mark>") + escape(match.group()) + Markup("</mark>"))
+            last = match.end()
+    if not parts:
+        return escape(text)
+    parts.append(escape(text[last:]))
     return Markup("").join(parts)
 
 

@@ -6,6 +6,7 @@ journalled the same way whoever makes it.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -364,7 +365,7 @@ class IssueQuery:
     org: str = ""  # "mine": raised by the signed-in person's organisation
     sort: str = "updated"
 
-    @property
+    @functools.cached_property
     def search(self) -> SearchText | None:
         """The words searched for, or None without a search."""
         return parse_search(self.q) if self.q and self.q.strip() else None
