@@ -32,6 +32,7 @@ from typing import Any
 # (python -m benchmarks.log_render, benchmarks/poll_results.py against a server you start).
 SECTION_MODULES: dict[str, str] = {
     "tracker": "benchmarks.tracker",
+    "search": "benchmarks.search",
     "log_render": "benchmarks.log_render",
     "poll_refresh": "benchmarks.poll_results",
     "servicedesk": "benchmarks.servicedesk",

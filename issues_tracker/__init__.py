@@ -81,6 +81,9 @@ def create_app(config: dict | None = None) -> Flask:
     )
 
     from . import models  # noqa: F401  (registers the tables)
+    from .search import follow_changes
+
+    follow_changes()  # the search index changes in the same transaction as the issues it holds
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp
     from .forum import bp as forum_bp

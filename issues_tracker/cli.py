@@ -72,6 +72,24 @@ def register_cli(app: Flask) -> None:
 
     register_log_cli(app)
     register_backup_cli(app)
+    register_search_cli(app)
+
+
+def register_search_cli(app: Flask) -> None:
+    search = click.Group("search", help="The full-text search index of issues.")
+    app.cli.add_command(search)
+
+    @search.command("rebuild")
+    def rebuild_command():
+        """Index every issue again (the index otherwise follows each change by itself)."""
+        from tqdm import tqdm
+
+        from .search import rebuild_index
+
+        with tqdm(unit="issue", desc="Indexing issues", leave=True) as bar:
+            indexed = rebuild_index(db.session.connection(), progress=bar.update)
+        db.session.commit()
+        click.echo(f"Search index rebuilt: {indexed} issue{'' if indexed == 1 else 's'} indexed.")
 
 
 def register_backup_cli(app: Flask) -> None:

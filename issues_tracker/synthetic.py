@@ -29,6 +29,7 @@ from werkzeug.security import generate_password_hash
 from .extensions import db
 from .models import Issue, IssueAction, IssueEvent, IssueMessage, IssueService, User
 from .models.base import UTCDateTime, utcnow
+from .search import index_issues
 from .seeding import SERVICE_PROVIDER
 from .services.accounts import get_or_create_organisation
 
@@ -276,7 +277,9 @@ def analyse_tables() -> None:
     unless asked, and a production SQLite file has none, so neither here.)"""
     if db.engine.dialect.name == "postgresql":
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.execute(sa.text("VACUUM ANALYZE issue, issue_event, issue_action, issue_service, issue_message"))
+            connection.execute(
+                sa.text("VACUUM ANALYZE issue, issue_event, issue_action, issue_service, issue_message, issue_search")
+            )
 
 
 def _lifecycle_kinds(n: int, rng: random.Random) -> list[str]:
@@ -564,6 +567,8 @@ def _insert(stories: list[dict]) -> None:
             _copy(model.__table__, rows)
         else:
             db.session.execute(sa.insert(model.__table__), rows)
+    # Bulk rows bypass the ORM's flush, so the batch is indexed here, in the same transaction.
+    index_issues(db.session.connection(), ids)
 
 
 def _copy(table: sa.Table, rows: list[dict]) -> None:

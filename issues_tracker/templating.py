@@ -10,6 +10,7 @@ from flask import Flask, request, url_for
 
 from . import choices
 from .models.base import utcnow
+from .search.text import excerpt, highlight
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -66,6 +67,8 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["london"] = london
     app.jinja_env.filters["short_date"] = short_date
     app.jinja_env.filters["days_ago"] = days_ago
+    app.jinja_env.filters["highlight"] = highlight  # search matches in <mark>, the rest escaped
+    app.jinja_env.filters["excerpt"] = excerpt
     app.jinja_env.globals["url_with"] = url_with
     app.jinja_env.globals["choices"] = choices
     app.jinja_env.globals["htmx_asset"] = "vendor/htmx-2.0.11.min.js"

@@ -82,6 +82,7 @@ def _empty_all_tables() -> None:
     else:
         for table in tables:
             db.session.execute(table.delete())
+        db.session.execute(sa.text("DELETE FROM issue_search"))
     db.session.commit()
 
 

@@ -103,3 +103,10 @@ def test_poll_fields_named_with_odd_digits_are_not_taken_for_questions(browser, 
         f"q{questions[0].id}": "Yes", f"q{questions[1].id}": "4", "q²": "x", "q١": "y",
     })
     assert response.status_code == 303
+
+
+@pytest.mark.parametrize("number", ["a%00b", "INC%000001", "%F0%9D%9F%99", "x" * 300])
+def test_an_incident_number_that_cannot_be_one_is_not_found(browser, staff, number):
+    browser.login(staff)
+    assert browser.get(f"/performance/incidents/{number}").status_code == 404
+    assert browser.post(f"/performance/incidents/{number}/actions", {"description": "x"}).status_code == 404

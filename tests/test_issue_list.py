@@ -43,10 +43,19 @@ def rows(html: str) -> int:
 
 def test_participant_sees_the_packs_fifteen_tracker_rows(browser, participant, seeded):
     browser.login(participant)
-    page = browser.get("/issues").get_data(as_text=True)
+    page = browser.get("/issues?status=all").get_data(as_text=True)
     assert "<strong>15</strong> issues" in page
     for summary in PACK_SUMMARIES:
         assert summary in page.replace("&amp;", "&"), summary
+
+
+def test_the_list_shows_open_issues_unless_asked_for_all(browser, participant, seeded):
+    browser.login(participant)
+    page = browser.get("/issues").get_data(as_text=True)
+    assert "<strong>12</strong> issues" in page
+    assert "MFA access issues" not in page  # resolved
+    assert "Current status: Open (not resolved)" in page  # shown as a removable filter
+    assert 'href="/issues?status=all"' in page
 
 
 def test_filter_by_service_matches_issues_with_several_services(browser, participant, seeded):
@@ -64,16 +73,17 @@ def test_filter_by_service_matches_issues_with_several_services(browser, partici
         ("status=Resolved", 3),
         ("status=open", 12),
         ("status=closed", 3),
-        ("resolution_status=Complete", 3),
-        ("next_run=No", 7),
-        ("impact=Confirmed", 8),
+        ("resolution_status=Complete&status=all", 3),
+        ("next_run=No&status=all", 7),
+        ("impact=Confirmed&status=all", 8),
         ("service=DIP&status=open", 5),
         ("q=schema", 2),
         ("q=IIT-0003", 1),
         ("q=reconciliation logic", 1),
         ("q=SCHEMA&service=Platform", 1),
         ("q=%25", 0),
-        ("owner=none", 15),
+        ("owner=none&status=all", 15),
+        ("owner=none", 12),
     ],
 )
 def test_filters(browser, participant, seeded, query, expected):
@@ -135,21 +145,21 @@ def test_sorting_by_age_and_severity(browser, participant, staff, seeded):
 def test_pagination(app, browser, participant, seeded):
     app.config["ISSUES_PER_PAGE"] = 4
     browser.login(participant)
-    first = browser.get("/issues?sort=id").get_data(as_text=True)
+    first = browser.get("/issues?sort=id&status=all").get_data(as_text=True)
     assert "page 1 of 4" in first
     assert "Next →" in first and "Previous" not in first
-    last = browser.get("/issues?sort=id&page=4").get_data(as_text=True)
+    last = browser.get("/issues?sort=id&status=all&page=4").get_data(as_text=True)
     assert "Onboarding queries" in last and "Message schema validation failures" not in last
-    beyond = browser.get("/issues?sort=id&page=99")
+    beyond = browser.get("/issues?sort=id&status=all&page=99")
     assert beyond.status_code == 200 and "page 4 of 4" in beyond.get_data(as_text=True)
 
 
 def test_empty_state_says_what_to_do(browser, participant):
     browser.login(participant)
     text = browser.get("/issues").get_data(as_text=True)
-    assert "There are no industry issues yet." in text
+    assert "There are no open industry issues." in text and "See resolved and closed issues" in text
     text = browser.get("/issues?q=nothing-matches").get_data(as_text=True)
-    assert "No issues match these filters." in text and "Clear the filters" in text
+    assert "No issues match these filters." in text and "Look in every status" in text and "clear the filters" in text
 
 
 def test_stale_issues_are_flagged(browser, participant, staff):

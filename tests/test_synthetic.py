@@ -144,7 +144,7 @@ def test_generated_issues_show_on_the_list_and_with_their_timeline(app, browser,
     generate(60, random_seed=2, now=NOW)
     db.session.commit()
     browser.login(staff)
-    page = browser.get("/issues?service=DIP").get_data(as_text=True)
+    page = browser.get("/issues?service=DIP&status=all").get_data(as_text=True)
     assert "match these filters" in page and "IIT-" in page
     closed = db.session.scalar(sa.select(Issue).where(SYNTHETIC, Issue.status == "Closed", Issue.triage_state == "published"))
     detail = browser.get(f"/issues/{closed.id}")

@@ -216,6 +216,13 @@ class TriageForm(AppForm):
             raise ValidationError("Say why the issue is rejected; the submitter will see it.")
 
 
+class DuplicateForm(AppForm):
+    """Staff reject a submission as a duplicate of a published issue."""
+
+    original = IntegerField("Original issue", validators=[InputRequired("Choose the issue this one duplicates.")])
+    submit = SubmitField("Reject as a duplicate")
+
+
 class IssueActionForm(AppForm):
     description = TextAreaField(
         "Action", filters=STRIP, validators=[DataRequired("Describe the action."), Length(max=2_000)]
@@ -261,11 +268,13 @@ class IssueFilterForm(AppForm):
     service = SelectField(
         "Service", choices=_with_any(choices.SERVICES), filters=canonical(choices.SERVICES), validators=[Optional()]
     )
+    # Open issues unless the person asks for others ("all" is any status).
     status = SelectField(
         "Current status",
-        filters=canonical([("open", ""), ("closed", "")] + choices.STATUSES),
-        choices=[("", "Any"), ("open", "Open (not resolved)"), ("closed", "Resolved or closed")]
+        filters=canonical([("open", ""), ("all", ""), ("closed", "")] + choices.STATUSES),
+        choices=[("open", "Open (not resolved)"), ("all", "Any status"), ("closed", "Resolved or closed")]
         + [(code, text) for code, text in choices.STATUSES],
+        default="open",
         validators=[Optional()],
     )
     resolution_status = SelectField(
@@ -288,7 +297,16 @@ class IssueFilterForm(AppForm):
     stale = SelectField(
         "Stale", choices=[("", "Any"), ("1", "Stale only (no update for 14+ days)")], validators=[Optional()]
     )
-    sort = SelectField("Sort by", choices=choices.SORTS, default="updated", validators=[Optional()])
+    org = SelectField(
+        "Raised by", choices=[("", "Any organisation"), ("mine", "My organisation")], validators=[Optional()]
+    )
+    # Without a choice: relevance when searching, otherwise the latest update first.
+    sort = SelectField(
+        "Sort by", choices=[("", "Best match when searching, else last update"), ("relevance", "Best match")] + choices.SORTS,
+        default="", validators=[Optional()]
+    )
     page = IntegerField("Page", default=1, validators=[Optional(), NumberRange(min=1, max=100_000)])
 
-    FILTER_FIELDS = ("q", "service", "status", "resolution_status", "impact", "next_run", "severity", "owner", "triage", "stale")
+    FILTER_FIELDS = (
+        "q", "service", "status", "resolution_status", "impact", "next_run", "severity", "owner", "triage", "stale", "org",
+    )

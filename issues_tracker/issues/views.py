@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import secrets
 
@@ -13,6 +14,7 @@ from werkzeug.datastructures import MultiDict
 from ..extensions import db
 from ..forms.issues import (
     ActionStatusForm,
+    DuplicateForm,
     IssueActionForm,
     IssueFilterForm,
     IssueForm,
@@ -64,18 +66,47 @@ def parse_filters() -> tuple[IssueFilterForm, issue_service.IssueQuery, int, boo
         values[name] = field.data or ""
     if not current_user.is_staff:
         values.pop("triage", None)
+    # Open issues by default; "all" asks for every status.
+    values["status"] = {"": "open", "all": ""}.get(values.get("status", ""), values.get("status", ""))
     page = form.page.data if not form.page.errors and form.page.data else 1
     query = issue_service.IssueQuery(**{k: str(v).strip() for k, v in values.items()})
-    if not query.sort:
-        query.sort = "updated"
+    if not query.sort or (query.sort == "relevance" and query.search is None):
+        query.sort = default_sort(query)
     return form, query, page, valid
 
 
+def default_sort(query: issue_service.IssueQuery) -> str:
+    return "relevance" if query.search is not None else "updated"
+
+
 def current_args(query: issue_service.IssueQuery) -> dict:
-    args = {k: v for k, v in vars(query).items() if v}
-    if args.get("sort") == "updated":
+    """The query string that reproduces the view: only what differs from the defaults."""
+    args = {f.name: getattr(query, f.name) for f in dataclasses.fields(query) if getattr(query, f.name)}
+    if query.status == "open":
+        args.pop("status")
+    elif not query.status:
+        args["status"] = "all"
+    if args.get("sort") == default_sort(query):
         args.pop("sort")
     return args
+
+
+def active_filters(form: IssueFilterForm, query: issue_service.IssueQuery) -> list[tuple[str, str, str]]:
+    """Each filter in use as (name, value, link without it), for the chips above the results."""
+    args = current_args(query)
+    chips = []
+    if query.q:
+        chips.append(("Search", f"“{query.q}”", url_with("issues.index", args, q=None, sort=None)))
+    for name in IssueFilterForm.FILTER_FIELDS[1:]:
+        value = getattr(query, name)
+        if not value:
+            continue
+        field = getattr(form, name)
+        label = dict((str(code), text) for code, text in field.choices).get(value, value)
+        # Taking a status chip away shows every status; the default (open) is only a default.
+        remove = url_with("issues.index", args, **{name: "all" if name == "status" else None})
+        chips.append((field.label.text if name not in ("stale", "org") else "Show", label, remove))
+    return chips
 
 
 @bp.get("/issues")
@@ -87,9 +118,15 @@ def index():
     total = issue_service.count_issues(query, current_user, stale_after_days=stale_days)
     pages = max(1, math.ceil(total / per_page))
     page = min(page, pages)
-    rows = issue_service.issues_page(
-        query, current_user, page=page, per_page=per_page, total=total, stale_after_days=stale_days
-    )
+    excerpts: dict[int, str] = {}
+    if query.ranked:
+        rows, excerpts = issue_service.ranked_page(
+            query, current_user, page=page, per_page=per_page, total=total, stale_after_days=stale_days
+        )
+    else:
+        rows = issue_service.issues_page(
+            query, current_user, page=page, per_page=per_page, total=total, stale_after_days=stale_days
+        )
     response = render_page_or_fragment(
         "issues/index.html",
         "issues/_results.html",
@@ -101,6 +138,11 @@ def index():
         per_page=per_page,
         args=current_args(query),
         stale_days=stale_days,
+        search=query.search,
+        excerpts=excerpts,
+        capped=query.search is not None and total >= issue_service.search_queries.COUNT_CAP,
+        chips=active_filters(form, query),
+        status_all=query.status == "",
     )
     if not valid:
         response.status_code = 400
@@ -169,7 +211,25 @@ def new():
         )
         return redirect(url_for("issues.detail", issue_id=issue.id), code=303)
     status = 422 if request.method == "POST" else 200
-    return render_template("issues/new.html", form=form), status
+    # Without JavaScript the similar issues still show once the form comes back with its messages.
+    similar, similar_search = issue_service.similar_issues(form.summary.data or "", form.description.data or "")
+    return render_template("issues/new.html", form=form, similar=similar, similar_search=similar_search), status
+
+
+SIMILAR_TEXT_LIMIT = 2_000
+
+
+@bp.get("/issues/similar")
+@login_required
+def similar():
+    """Up to five published issues like the summary (and description) being typed: an htmx fragment."""
+    summary = request.args.get("summary", "")[:SIMILAR_TEXT_LIMIT]
+    description = request.args.get("description", "")[:SIMILAR_TEXT_LIMIT]
+    issues, search = issue_service.similar_issues(summary, description)
+    response = render_page_or_fragment(
+        "issues/similar.html", "issues/_similar.html", similar=issues, similar_search=search, summary=summary
+    )
+    return response
 
 
 def _already_submitted(issue: Issue):
@@ -189,6 +249,10 @@ CONFLICT_MESSAGE = "Someone else changed this issue at the same moment, so your 
 def _detail_page(issue: Issue, *, triage_form=None, action_form=None, status_form=None, status: int = 200):
     """The issue page; staff see its forms, a submitted one with its messages."""
     staff = current_user.is_staff
+    similar, similar_search = [], None
+    if staff and issue.triage_state == "pending":
+        # Staff triaging a submission see what it may duplicate.
+        similar, similar_search = issue_service.similar_issues(issue.summary, issue.description, exclude_id=issue.id)
     return render_template(
         "issues/detail.html",
         issue=issue,
@@ -196,6 +260,8 @@ def _detail_page(issue: Issue, *, triage_form=None, action_form=None, status_for
         triage_form=(triage_form or TriageForm(formdata=None)) if staff else None,
         action_form=(action_form or IssueActionForm(formdata=None)) if staff else None,
         status_form=(status_form or ActionStatusForm(formdata=None)) if staff else None,
+        similar=similar,
+        similar_search=similar_search,
     ), status
 
 
@@ -272,6 +338,30 @@ def triage(issue_id: int):
         else f"{issue.reference} rejected; the submitter's organisation can see why.",
         "success",
     )
+    return redirect(url_for("issues.detail", issue_id=issue.id), code=303)
+
+
+@bp.post("/issues/<int:issue_id>/duplicate")
+@staff_required
+def reject_duplicate(issue_id: int):
+    issue = get_issue(issue_id)
+    form = DuplicateForm()
+    if not form.validate_on_submit():
+        abort(400, description="Choose the published issue this one duplicates.")
+    original = db.session.get(Issue, form.original.data)
+    if original is None:
+        abort(400, description="That issue does not exist; choose one of the similar issues listed.")
+    try:
+        issue_service.reject_as_duplicate(issue, original, current_user)
+        commit()
+    except issue_service.TriageError as exc:
+        db.session.rollback()
+        abort(409, description=str(exc))
+    except ConflictError:
+        db.session.rollback()
+        abort(409, description=CONFLICT_MESSAGE + " Nothing was changed; look at the issue again and decide.")
+    flash(f"{issue.reference} rejected as a duplicate of {original.reference}; the submitter's organisation can see it.",
+          "success")
     return redirect(url_for("issues.detail", issue_id=issue.id), code=303)
 
 

@@ -99,6 +99,8 @@ class Issue(db.Model):
     # pending: seen by its organisation and staff; published: the industry view.
     triage_state: so.Mapped[str] = so.mapped_column(sa.String(20), default="pending")
     rejection_reason: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    # A submission rejected as a duplicate names the issue it repeats.
+    duplicate_of_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("issue.id", ondelete="SET NULL"))
 
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     last_update_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
@@ -111,6 +113,7 @@ class Issue(db.Model):
     owner: so.Mapped[User | None] = so.relationship(foreign_keys=[owner_id])
     submitted_by: so.Mapped[User | None] = so.relationship(foreign_keys=[submitted_by_id])
     organisation: so.Mapped[Organisation] = so.relationship()
+    duplicate_of: so.Mapped[Issue | None] = so.relationship(remote_side=[id], foreign_keys=[duplicate_of_id])
 
     service_links: so.Mapped[list[IssueService]] = so.relationship(
         cascade="all, delete-orphan", order_by=IssueService.service

@@ -7,6 +7,7 @@ caller commits once (see issues_tracker.transaction).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -19,6 +20,9 @@ from ..forms.fields import ascii_int
 from ..models import Issue, IssueAction, IssueEvent, IssueMessage, IssueService, User
 from ..models.base import utcnow
 from ..permissions import visible_issues_clause
+from ..search import documents as search_documents
+from ..search import queries as search_queries
+from ..search.text import SearchText, parse_search, similar_search
 from ..transaction import ConflictError, flush
 
 # The fields a participant gives when submitting, and staff may edit later.
@@ -234,7 +238,9 @@ class TriageError(ValueError):
     """A triage decision that does not fit the issue's current state."""
 
 
-def triage_issue(issue: Issue, user: User, decision: str, reason: str = "", *, now: datetime | None = None) -> None:
+def triage_issue(
+    issue: Issue, user: User, decision: str, reason: str = "", *, note: str = "", now: datetime | None = None
+) -> None:
     """Publish or reject a pending submission; a rejected one may still be published later.
 
     A rejected submission is closed (it no longer counts as open); publishing it later
@@ -253,13 +259,13 @@ def triage_issue(issue: Issue, user: User, decision: str, reason: str = "", *, n
         issue.rejection_reason = ""
         if issue.status == "New" or old_state == "rejected":
             automatic.append(_set_status(issue, user, now, "Under investigation", "Published to the industry view"))
-        note = "Published to the industry view"
+        note = note or "Published to the industry view"
     elif decision == "reject":
         issue.triage_state = "rejected"
         issue.rejection_reason = reason
         if issue.status not in choices.CLOSED_STATUSES:
             automatic.append(_set_status(issue, user, now, "Closed", "Closed because the submission was rejected"))
-        note = f"Rejected: {reason}"
+        note = note or f"Rejected: {reason}"
     else:
         raise ValueError(f"unknown triage decision {decision!r}")
     issue.last_update_at = now
@@ -320,6 +326,49 @@ def set_action_status(action: IssueAction, user: User, status: str, *, now: date
     flush()
 
 
+def reject_as_duplicate(issue: Issue, original: Issue, user: User, *, now: datetime | None = None) -> None:
+    """Reject a submission because it repeats a published issue, and link it to that issue."""
+    if issue.triage_state != "pending":
+        raise TriageError(f"{issue.reference} is not awaiting triage, so it cannot be rejected as a duplicate.")
+    if original.id == issue.id or original.triage_state != "published":
+        raise TriageError("An issue can only duplicate another issue that is published to the industry view.")
+    issue.duplicate_of = original
+    triage_issue(issue, user, "reject", f"Duplicate of {original.reference}: {original.summary}",
+                 note=f"Rejected as a duplicate of {original.reference}", now=now)
+
+
+SIMILAR_LIMIT = 5
+
+
+def similar_issues(
+    summary: str, description: str = "", *, exclude_id: int | None = None, limit: int = SIMILAR_LIMIT
+) -> tuple[list[Issue], SearchText | None]:
+    """Published issues most like a new issue's summary (and description), best first, with the
+    search to highlight them by. Issues with every distinctive word of the summary come first,
+    then those sharing the most of the words."""
+    strict, loose = similar_search(summary, description)
+    if not loose:
+        return [], None
+    facets = search_queries.published_only()
+    ids: list[int] = []
+    for search, any_term in ((strict, False), (loose, True)):
+        if not search or len(ids) >= limit:
+            continue
+        hits = search_queries.ranked_hits(
+            db.session, search, facets, limit=limit, any_term=any_term, exclude_id=exclude_id,
+            window=search_queries.SIMILAR_WINDOW,
+        )
+        ids += [row.id for row in db.session.execute(sa.select(hits.c.id, hits.c.score).order_by(hits.c.score, hits.c.id.desc()))
+                if row.id not in ids]
+    ids = ids[:limit]
+    if not ids:
+        return [], loose
+    issues = {issue.id: issue for issue in db.session.scalars(
+        sa.select(Issue).where(Issue.id.in_(ids)).options(so.selectinload(Issue.service_links))
+    )}
+    return [issues[issue_id] for issue_id in ids if issue_id in issues], loose
+
+
 # ---------------------------------------------------------------- querying
 
 
@@ -363,7 +412,17 @@ class IssueQuery:
     owner: str = ""
     triage: str = ""
     stale: str = ""
+    org: str = ""  # "mine": raised by the signed-in person's organisation
     sort: str = "updated"
+
+    @functools.cached_property
+    def search(self) -> SearchText | None:
+        """The words searched for, or None without a search."""
+        return parse_search(self.q) if self.q and self.q.strip() else None
+
+    @property
+    def ranked(self) -> bool:
+        return self.search is not None and self.sort == "relevance"
 
 
 # Each sort as (column, descending?) keys; every order ends with the id, so it is total
@@ -395,25 +454,6 @@ def _visibility(user: User):
     # Written as a CASE, the rule is only checked, never used to choose an index, so a page
     # walks the sort index (or a selective filter's index) instead. Same rows, same meaning.
     return sa.case((clause, 1), else_=0) == 1
-
-
-# Free-text search looks at every descriptive field a reader sees on the issue.
-SEARCHED_COLUMNS = (
-    Issue.summary,
-    Issue.description,
-    Issue.root_cause,
-    Issue.settlement_impact,
-    Issue.action_underway,
-    Issue.resolution_description,
-    Issue.dependencies,
-    Issue.parties_responsible,
-    Issue.service_desk_refs,
-)
-
-
-def _like_pattern(text: str) -> str:
-    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 def filter_conditions(
@@ -455,17 +495,14 @@ def filter_conditions(
     if query.stale:
         conditions.append(Issue.status.in_(choices.OPEN_STATUSES))
         conditions.append(Issue.last_update_at <= now - timedelta(days=stale_after_days))
-    if query.q:
-        text = query.q.strip()
-        reference = text.upper().removeprefix("IIT-").lstrip("#")
-        pattern = _like_pattern(text)
-        matches = [
-            sa.func.lower(column).like(pattern, escape="\\")
-            for column in SEARCHED_COLUMNS
-        ]
-        if reference.isascii() and reference.isdigit() and len(reference) < 10:
-            matches.append(Issue.id == int(reference))
-        conditions.append(sa.or_(*matches))
+    if query.org == "mine":
+        conditions.append(Issue.organisation_id == user.organisation_id)
+    search = query.search
+    if search is not None:
+        if search:
+            conditions.append(Issue.id.in_(search_queries.matching_ids(db.session, search)))
+        else:
+            conditions.append(sa.false())  # nothing searchable in what was typed: nothing matches
     return conditions
 
 
@@ -492,10 +529,66 @@ def page_loader_options():
     return (so.selectinload(Issue.service_links), so.joinedload(Issue.owner))
 
 
+def search_facets(
+    query: IssueQuery, user: User, *, stale_after_days: int = 14, now: datetime | None = None
+) -> search_queries.Facets:
+    """The same filters as filter_conditions, as the search index's facets (see search/queries.py)."""
+    facets = search_queries.visibility(user)
+    facet = search_documents.facet
+    if query.service:
+        facets.all_of.append((facet("sv", query.service),))
+    if query.status == "open":
+        facets.all_of.append((search_documents.OPEN,))
+    elif query.status == "closed":
+        facets.none_of.append((search_documents.OPEN, None))
+    elif query.status:
+        facets.all_of.append((facet("st", query.status),))
+    for value, name in (
+        (query.resolution_status, "rs"), (query.impact, "ia"), (query.next_run, "nr"), (query.severity, "sev"),
+        (query.triage, "t"),
+    ):
+        if value:
+            facets.all_of.append((facet(name, value),))
+    if query.owner:
+        facets.all_of.append((facet("ow", query.owner),))
+    if query.org == "mine":
+        facets.all_of.append((facet("o", user.organisation_id),))
+    if query.stale:
+        facets.all_of.append((search_documents.OPEN,))
+        facets.stale_before = (now or utcnow()) - timedelta(days=stale_after_days)
+    return facets
+
+
 def count_issues(query: IssueQuery, user: User, **kw) -> int:
+    """How many issues the list shows; a search counts no further than search_queries.COUNT_CAP."""
+    search = query.search
+    if search is not None:
+        if not search:
+            return 0
+        return search_queries.count_matches(db.session, search, search_facets(query, user, **kw))
     return db.session.scalar(
         sa.select(sa.func.count()).select_from(Issue).where(*filter_conditions(query, user, **kw))
     )
+
+
+def ranked_page(
+    query: IssueQuery, user: User, *, page: int, per_page: int, total: int, **kw
+) -> tuple[list[Issue], dict[int, str]]:
+    """One page of a search in order of relevance, with each issue's excerpt text."""
+    search = query.search
+    offset = (page - 1) * per_page
+    if not search or offset >= total:
+        return [], {}
+    hits = search_queries.ranked_hits(
+        db.session, search, search_facets(query, user, **kw), limit=per_page, offset=offset
+    )
+    rows = db.session.execute(
+        sa.select(Issue, hits.c.excerpt)
+        .join(hits, hits.c.id == Issue.id)
+        .options(*page_loader_options())
+        .order_by(hits.c.score, Issue.id.desc())
+    ).unique().all()
+    return [issue for issue, _ in rows], {issue.id: excerpt for issue, excerpt in rows}
 
 
 def issues_page(query: IssueQuery, user: User, *, page: int, per_page: int, total: int, **kw) -> list[Issue]:
@@ -508,7 +601,8 @@ def issues_page(query: IssueQuery, user: User, *, page: int, per_page: int, tota
     offset = (page - 1) * per_page
     if offset >= total:
         return []
-    reverse = offset > total // 2
+    # A search's total stops at a cap, so its pages are always read from the front.
+    reverse = offset > total // 2 and query.search is None
     if reverse:
         start = max(0, total - offset - per_page)
         limit = total - offset - start

@@ -41,7 +41,7 @@ from ..servicedesk.clock import (
     month_key,
     wall_seconds,
 )
-from ..servicedesk.extract import Extract, ExtractRow
+from ..servicedesk.extract import NUMBER, Extract, ExtractRow
 
 CHUNK = 1000
 # Statement parameters may not share a column's name in an UPDATE's SET clause.
@@ -347,7 +347,11 @@ def remeasure_all(*, calendar: BusinessCalendar | None = None, progress: Callabl
 
 
 def get_record(number: str) -> ServiceDeskRecord | None:
-    return db.session.scalar(sa.select(ServiceDeskRecord).where(ServiceDeskRecord.number == (number or "").upper()))
+    """The record with that number (CS… or INC…, any case); None for anything that cannot be one."""
+    number = (number or "").strip().upper()
+    if not NUMBER.match(number):
+        return None
+    return db.session.scalar(sa.select(ServiceDeskRecord).where(ServiceDeskRecord.number == number))
 
 
 def _check_moment(record: ServiceDeskRecord, label: str, moment: datetime | None, now: datetime) -> None:

@@ -47,8 +47,8 @@
 
   // Back and Forward restore htmx's copy of the page, in which only the results were
   // swapped: set the filter controls from the restored address so they match the results.
-  function syncFiltersWithAddress() {
-    var params = new URLSearchParams(window.location.search);
+  function syncFiltersWithAddress(search) {
+    var params = new URLSearchParams(typeof search === "string" ? search : window.location.search);
     document.querySelectorAll("form[hx-push-url]").forEach(function (form) {
       if (new URL(form.action, window.location.href).pathname !== window.location.pathname) return;
       Array.prototype.forEach.call(form.elements, function (control) {
@@ -72,12 +72,17 @@
       });
     });
   }
-  document.addEventListener("htmx:historyRestore", syncFiltersWithAddress);
+  document.addEventListener("htmx:historyRestore", function () { syncFiltersWithAddress(); });
 
-  // Pagination links inside the results move focus to the results heading after the swap.
+  // Pagination links and filter chips inside the results move focus to the results heading
+  // after the swap; taking a chip away also sets the filter controls to the view it shows.
   document.addEventListener("htmx:afterSwap", function (event) {
     var elt = event.detail.requestConfig && event.detail.requestConfig.elt;
-    if (elt && elt.closest && elt.closest(".pagination")) {
+    var chip = elt && elt.closest && elt.closest(".chips");
+    if (chip) {
+      syncFiltersWithAddress(new URL(event.detail.requestConfig.path, window.location.href).search);
+    }
+    if (elt && elt.closest && (elt.closest(".pagination") || chip)) {
       var count = document.querySelector("#results .results-count");
       if (count) {
         count.setAttribute("tabindex", "-1");

@@ -1,0 +1,161 @@
+"""What an issue is found by: its search document, built in one place.
+
+`build_document` says what goes into the document; `RELATED_TEXTS` names the text from
+other tables that belongs to it (progress notes, actions). A new kind of text joins
+the search with one line there, e.g. comments:
+
+    RelatedText(IssueComment, IssueComment.body),
+
+and the index then follows every change to those rows as well (see `watched_models`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from .. import choices
+from ..models import Issue, IssueAction, IssueEvent, IssueMessage, IssueService, Organisation
+from .text import index_tokens
+
+
+@dataclass(frozen=True)
+class RelatedText:
+    """Rows of another table whose text belongs to their issue's document (rows have issue_id)."""
+
+    model: type
+    text: sa.ColumnElement
+    where: sa.ColumnElement | None = None
+
+
+RELATED_TEXTS: tuple[RelatedText, ...] = (
+    RelatedText(IssueEvent, IssueEvent.note, IssueEvent.kind == "note"),  # public progress notes
+    RelatedText(IssueAction, IssueAction.description),
+    RelatedText(IssueAction, IssueAction.owner_name),
+)
+
+# The issue's own columns that a document is made of; a change to any of them refreshes it.
+DOCUMENT_COLUMNS = (
+    "summary", "description", "root_cause", "settlement_impact", "action_underway", "resolution_description",
+    "dependencies", "parties_responsible", "service_desk_refs", "status", "resolution_status",
+    "impact_assessment", "next_run_resolves", "severity", "owner_id", "triage_state", "organisation_id",
+)
+
+SERVICE_NAMES = dict(choices.SERVICES)
+MESSAGE_NAMES = dict(choices.SETTLEMENT_MESSAGES)
+
+
+def watched_models() -> tuple[type, ...]:
+    """Models whose rows (with an issue_id) are part of an issue's document."""
+    return tuple(dict.fromkeys([IssueService, IssueMessage] + [part.model for part in RELATED_TEXTS]))
+
+
+@dataclass
+class Document:
+    """An issue as the index holds it: tokens by weight, filter facets, and text for excerpts."""
+
+    issue_id: int
+    refs: list[str]  # strongest: its own reference and service-desk numbers
+    codes: list[str]  # service codes and settlement message types
+    summary: list[str]
+    names: list[str]  # organisation, parties, status words, service and message names
+    body: list[str]  # everything else a reader sees on the issue
+    facets: list[str] = field(default_factory=list)
+    excerpt: str = ""
+
+
+def slug(value) -> str:
+    return re.sub(r"[^a-z0-9]", "", str(value).lower())
+
+
+def facet(name: str, value) -> str:
+    """A filter value as an index token, e.g. facet("st", "Fix in progress") == "stfixinprogress"."""
+    return name + slug(value)
+
+
+PRIVATE = "private"  # not published: visible only to its organisation and staff
+OPEN = "sopen"
+
+
+def issue_facets(row, services: list[str]) -> list[str]:
+    facets = [
+        facet("t", row.triage_state),
+        facet("o", row.organisation_id),
+        facet("st", row.status),
+        facet("rs", row.resolution_status),
+        facet("ia", row.impact_assessment),
+        facet("nr", row.next_run_resolves),
+        facet("sev", row.severity),
+        facet("ow", row.owner_id if row.owner_id is not None else "none"),
+    ]
+    if row.triage_state != "published":
+        facets.append(PRIVATE)
+    if row.status not in choices.CLOSED_STATUSES:
+        facets.append(OPEN)
+    facets += [facet("sv", code) for code in services]
+    return facets
+
+
+def build_document(row, organisation: str, services: list[str], messages: list[str], texts: list[str]) -> Document:
+    """The one place that says what an issue is found by, and how strongly."""
+    reference = f"IIT-{row.id:04d}"
+    body_texts = [
+        row.description, row.root_cause, row.settlement_impact, row.action_underway,
+        row.resolution_description, row.dependencies, *texts,
+    ]
+    names = [organisation, row.parties_responsible, row.status, row.resolution_status]
+    names += [SERVICE_NAMES.get(code, code) for code in services]
+    names += [MESSAGE_NAMES.get(code, code) for code in messages]
+    return Document(
+        issue_id=row.id,
+        refs=index_tokens(reference, reference.replace("-", ""), str(row.id), row.service_desk_refs),
+        codes=index_tokens(*services, *messages),
+        summary=index_tokens(row.summary),
+        names=index_tokens(*names),
+        body=index_tokens(*body_texts),
+        facets=issue_facets(row, services),
+        excerpt="\n".join(text.strip() for text in body_texts if text and text.strip()),
+    )
+
+
+ISSUE_COLUMNS = [Issue.id] + [getattr(Issue, name) for name in DOCUMENT_COLUMNS]
+
+
+def documents_for(connection: sa.Connection, issue_ids: list[int]) -> list[Document]:
+    """The documents of the given issues that exist, read through `connection` (the caller's transaction)."""
+    if not issue_ids:
+        return []
+    rows = connection.execute(
+        sa.select(*ISSUE_COLUMNS, Organisation.name.label("organisation_name"))
+        .join(Organisation, Organisation.id == Issue.organisation_id)
+        .where(Issue.id.in_(issue_ids))
+    ).all()
+    if not rows:
+        return []
+    found = [row.id for row in rows]
+    services = _grouped(connection, sa.select(IssueService.issue_id, IssueService.service)
+                        .where(IssueService.issue_id.in_(found)).order_by(IssueService.service))
+    messages = _grouped(connection, sa.select(IssueMessage.issue_id, IssueMessage.message)
+                        .where(IssueMessage.issue_id.in_(found)).order_by(IssueMessage.message))
+    texts: dict[int, list[str]] = defaultdict(list)
+    for part in RELATED_TEXTS:
+        stmt = sa.select(part.model.issue_id, part.text).where(part.model.issue_id.in_(found))
+        if part.where is not None:
+            stmt = stmt.where(part.where)
+        for issue_id, text in connection.execute(stmt.order_by(part.model.issue_id)):
+            if text:
+                texts[issue_id].append(text)
+    return [
+        build_document(row, row.organisation_name, services.get(row.id, []), messages.get(row.id, []), texts.get(row.id, []))
+        for row in rows
+    ]
+
+
+def _grouped(connection, stmt) -> dict[int, list[str]]:
+    grouped: dict[int, list[str]] = defaultdict(list)
+    for issue_id, value in connection.execute(stmt):
+        grouped[issue_id].append(value)
+    return grouped

@@ -1,0 +1,158 @@
+"""The search index: one row per issue, kept current in the transaction that changes the issue.
+
+SQLite: an FTS5 table `issue_search` (rowid = issue id) with a column per weight
+(refs, codes, summary, names, body), a `facets` column of filter tokens and the
+excerpt text (stored, not indexed). PostgreSQL: a table `issue_search` with a
+weighted `tsvector` (A: refs and codes, B: summary, C: names, D: body; facets as
+lexemes starting with "_", which no searched word can) under a GIN index, and the
+excerpt text. Both are filled with the same tokens (see text.py).
+
+Every ORM flush that touches an issue, its services, messages, notes or actions (or an
+organisation's name) refreshes those issues' rows before the flush returns, through
+the same connection: the index changes and commits with the change, or not at all.
+Bulk loads that bypass the ORM call `index_issues` themselves; `rebuild_index` redoes
+the lot (`flask --app issues_tracker search rebuild`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from ..models import Issue, Organisation
+from .documents import DOCUMENT_COLUMNS, Document, documents_for, watched_models
+
+BATCH = 1_000
+FTS_COLUMNS = ("refs", "codes", "summary", "names", "body", "facets", "excerpt")
+
+
+def is_postgresql(connection: sa.Connection) -> bool:
+    return connection.dialect.name == "postgresql"
+
+
+def index_issues(connection: sa.Connection, issue_ids: Iterable[int]) -> int:
+    """Bring the index rows of these issues up to date (removing those of deleted issues)."""
+    ids = sorted({int(issue_id) for issue_id in issue_ids if issue_id is not None})
+    written = 0
+    for first in range(0, len(ids), BATCH):
+        batch = ids[first:first + BATCH]
+        documents = documents_for(connection, batch)
+        _delete(connection, batch)
+        _insert(connection, documents)
+        written += len(documents)
+    return written
+
+
+def rebuild_index(connection: sa.Connection, *, progress=None) -> int:
+    """Empty the index and index every issue again; returns how many were indexed."""
+    connection.execute(sa.text("DELETE FROM issue_search"))
+    last, written = 0, 0
+    while True:
+        ids = connection.scalars(sa.select(Issue.id).where(Issue.id > last).order_by(Issue.id).limit(BATCH)).all()
+        if not ids:
+            break
+        documents = documents_for(connection, ids)
+        _insert(connection, documents)
+        written += len(documents)
+        last = ids[-1]
+        if progress:
+            progress(len(documents))
+    if not is_postgresql(connection):
+        # Merge the index's segments after a full load, so searches read fewer of them.
+        connection.execute(sa.text("INSERT INTO issue_search(issue_search) VALUES ('optimize')"))
+    return written
+
+
+def _delete(connection: sa.Connection, ids: list[int]) -> None:
+    if not ids:
+        return
+    key = "issue_id" if is_postgresql(connection) else "rowid"
+    connection.execute(
+        sa.text(f"DELETE FROM issue_search WHERE {key} IN :ids").bindparams(sa.bindparam("ids", expanding=True)),  # noqa: S608
+        {"ids": ids},
+    )
+
+
+PG_INSERT = sa.text(
+    """
+    INSERT INTO issue_search (issue_id, excerpt, document)
+    VALUES (:issue_id, :excerpt,
+        setweight(array_to_tsvector(CAST(:refs AS text[])), 'A')
+        || setweight(array_to_tsvector(CAST(:codes AS text[])), 'A')
+        || setweight(array_to_tsvector(CAST(:summary AS text[])), 'B')
+        || setweight(array_to_tsvector(CAST(:names AS text[])), 'C')
+        || setweight(array_to_tsvector(CAST(:body AS text[])), 'D')
+        || array_to_tsvector(CAST(:facets AS text[])))
+    """
+)
+SQLITE_INSERT = sa.text(
+    "INSERT INTO issue_search (rowid, refs, codes, summary, names, body, facets, excerpt) "
+    "VALUES (:issue_id, :refs, :codes, :summary, :names, :body, :facets, :excerpt)"
+)
+
+
+def _insert(connection: sa.Connection, documents: list[Document]) -> None:
+    if not documents:
+        return
+    if is_postgresql(connection):
+        rows = [
+            {
+                "issue_id": doc.issue_id, "excerpt": doc.excerpt,
+                "refs": doc.refs, "codes": doc.codes, "summary": doc.summary, "names": doc.names, "body": doc.body,
+                "facets": ["_" + name for name in doc.facets],
+            }
+            for doc in documents
+        ]
+        connection.execute(PG_INSERT, rows)
+    else:
+        rows = [
+            {
+                "issue_id": doc.issue_id, "excerpt": doc.excerpt,
+                "refs": " ".join(doc.refs), "codes": " ".join(doc.codes), "summary": " ".join(doc.summary),
+                "names": " ".join(doc.names), "body": " ".join(doc.body), "facets": " ".join(doc.facets),
+            }
+            for doc in documents
+        ]
+        connection.execute(SQLITE_INSERT, rows)
+
+
+# ------------------------------------------------------------------ following every change
+
+
+def _changed(obj, names: Iterable[str]) -> bool:
+    state = sa.inspect(obj)
+    return any(state.attrs[name].history.has_changes() for name in names)
+
+
+def issues_touched(session: so.Session) -> set[int]:
+    """The issues whose documents this flush changes (read in after_flush: the lists are still pre-flush)."""
+    touched: set[int] = set()
+    related = watched_models()
+    for obj in list(session.new) + list(session.dirty) + list(session.deleted):
+        if isinstance(obj, Issue):
+            if obj in session.dirty and not _changed(obj, DOCUMENT_COLUMNS + ("service_links", "message_links")):
+                continue
+            touched.add(obj.id)
+        elif isinstance(obj, related):
+            issue_id = obj.issue_id if obj.issue_id is not None else getattr(getattr(obj, "issue", None), "id", None)
+            touched.add(issue_id)
+        elif isinstance(obj, Organisation) and obj in session.dirty and _changed(obj, ("name",)):
+            touched.update(
+                session.connection().scalars(sa.select(Issue.id).where(Issue.organisation_id == obj.id)).all()
+            )
+    touched.discard(None)
+    return touched
+
+
+def _after_flush(session: so.Session, flush_context) -> None:
+    touched = issues_touched(session)
+    if touched:
+        index_issues(session.connection(), touched)
+
+
+def follow_changes() -> None:
+    """Keep the index current on every ORM flush (registered once, for every session)."""
+    if not sa.event.contains(so.Session, "after_flush", _after_flush):
+        sa.event.listen(so.Session, "after_flush", _after_flush)

@@ -1,0 +1,203 @@
+"""Searching the index: ranked pages, capped counts, and similar issues.
+
+A search is the person's words (each matched by its stem, the last also as a prefix
+while it is being typed) AND the filters and visibility rule as facets, all answered by
+the full-text index itself (FTS5 MATCH on SQLite, tsquery @@ on PostgreSQL). Ranking
+(bm25 on SQLite, ts_rank on PostgreSQL, each weighting references and codes above the
+summary above names above the rest) covers the newest `WINDOW` matches, and counts stop
+at `COUNT_CAP`: so a one-word search matching half of 100,000 issues costs what one
+matching a thousand does. Results past the cap are for a narrower search or a filter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY, REAL, TSQUERY
+
+from ..models import Issue
+from ..models.base import UTCDateTime
+from .documents import OPEN, PRIVATE, facet
+from .text import SearchText
+
+WINDOW = 1_000
+COUNT_CAP = 1_000
+# Similar issues while typing rank the newest matches of "any of the words" (nearly everything).
+SIMILAR_WINDOW = 1_000
+
+# SQLite bm25 column weights: refs, codes, summary, names, body, facets, excerpt (lower score ranks first).
+BM25_WEIGHTS = (10.0, 8.0, 5.0, 2.0, 1.0, 0.0, 0.0)
+# PostgreSQL ts_rank weights for D, C, B, A: body, names, summary, refs and codes.
+TS_RANK_WEIGHTS = [0.1, 0.2, 0.5, 1.0]
+
+
+@dataclass
+class Facets:
+    """Filters as index tokens: every group in all_of matches one of its facets; none_of excludes
+    issues having the first facet unless they also have the second."""
+
+    all_of: list[tuple[str, ...]] = field(default_factory=list)
+    none_of: list[tuple[str, str | None]] = field(default_factory=list)
+    stale_before: datetime | None = None  # last update on or before this (needs the issue row)
+
+
+def visibility(user) -> Facets:
+    """Everything staff may see; others see published issues and their own organisation's."""
+    facets = Facets()
+    if not user.is_staff:
+        facets.none_of.append((PRIVATE, facet("o", user.organisation_id)))
+    return facets
+
+
+def published_only() -> Facets:
+    return Facets(none_of=[(PRIVATE, None)])
+
+
+def open_issues(facets: Facets) -> Facets:
+    facets.all_of.append((OPEN,))
+    return facets
+
+
+# ------------------------------------------------------------------ query language, SQLite FTS5
+
+
+def _fts_string(token: str) -> str:
+    return '"' + token.replace('"', '""') + '"'
+
+
+def fts_text(search: SearchText, *, any_term: bool = False) -> str:
+    parts = []
+    for term in search.terms:
+        forms = [_fts_string(term.stem)]
+        if term.prefix:
+            forms = [_fts_string(term.word) + "*"] if term.stem == term.word else forms + [_fts_string(term.word) + "*"]
+        parts.append(forms[0] if len(forms) == 1 else "(" + " OR ".join(forms) + ")")
+    return "{refs codes summary names body} : (" + (" OR " if any_term else " AND ").join(parts) + ")"
+
+
+def fts_expression(search: SearchText, facets: Facets, *, any_term: bool = False) -> str:
+    expression = "(" + fts_text(search, any_term=any_term) + ")"
+    for group in facets.all_of:
+        expression += " AND (facets : (" + " OR ".join(_fts_string(name) for name in group) + "))"
+    for excluded, unless in facets.none_of:
+        if unless is None:
+            expression = f"({expression}) NOT (facets : {_fts_string(excluded)})"
+        else:
+            expression = f"({expression}) NOT (facets : {_fts_string(excluded)} NOT facets : {_fts_string(unless)})"
+    return expression
+
+
+# ------------------------------------------------------------------ query language, PostgreSQL tsquery
+
+
+def _lexeme(token: str) -> str:
+    return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def ts_text(search: SearchText, *, any_term: bool = False) -> str:
+    parts = []
+    for term in search.terms:
+        forms = [_lexeme(term.stem)]
+        if term.prefix:
+            forms = [_lexeme(term.word) + ":*"] if term.stem == term.word else forms + [_lexeme(term.word) + ":*"]
+        parts.append(forms[0] if len(forms) == 1 else "(" + " | ".join(forms) + ")")
+    return "(" + (" | " if any_term else " & ").join(parts) + ")"
+
+
+def ts_expression(search: SearchText, facets: Facets, *, any_term: bool = False) -> str:
+    expression = ts_text(search, any_term=any_term)
+    for group in facets.all_of:
+        expression += " & (" + " | ".join(_lexeme("_" + name) for name in group) + ")"
+    for excluded, unless in facets.none_of:
+        if unless is None:
+            expression += f" & !{_lexeme('_' + excluded)}"
+        else:
+            expression += f" & !({_lexeme('_' + excluded)} & !{_lexeme('_' + unless)})"
+    return expression
+
+
+# ------------------------------------------------------------------ statements
+
+
+def _postgresql(session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+SQLITE_INDEX = sa.table("issue_search", sa.column("rowid", sa.Integer), sa.column("excerpt", sa.Text))
+PG_INDEX = sa.table(
+    "issue_search", sa.column("issue_id", sa.Integer), sa.column("excerpt", sa.Text), sa.column("document")
+)
+
+
+@dataclass
+class Match:
+    """The parts of a statement that find and rank the matches of one search."""
+
+    table: sa.TableClause
+    key: sa.ColumnElement
+    condition: sa.ColumnElement
+    score: sa.ColumnElement  # lower ranks first
+
+
+def match(session, search: SearchText, facets: Facets, *, any_term: bool = False) -> Match:
+    if _postgresql(session):
+        table = PG_INDEX
+        query = sa.cast(ts_expression(search, facets, any_term=any_term), TSQUERY)
+        # Ranked as "any of the words": ts_rank scores an AND query by word positions, which the index does not keep.
+        ranked = sa.cast(ts_text(search, any_term=True), TSQUERY)
+        score = -sa.func.ts_rank(sa.cast(TS_RANK_WEIGHTS, ARRAY(REAL)), table.c.document, ranked)
+        return Match(table, table.c.issue_id, table.c.document.op("@@")(query), score)
+    table = SQLITE_INDEX
+    condition = sa.literal_column("issue_search").op("MATCH")(fts_expression(search, facets, any_term=any_term))
+    score = sa.func.bm25(sa.literal_column("issue_search"), *BM25_WEIGHTS)
+    return Match(table, table.c.rowid, condition, score)
+
+
+def _matches_select(m: Match, facets: Facets, *columns, exclude_id: int | None = None) -> sa.Select:
+    stmt = sa.select(*columns).select_from(m.table).where(m.condition)
+    if facets.stale_before is not None:
+        stmt = stmt.join(Issue.__table__, Issue.__table__.c.id == m.key).where(
+            Issue.__table__.c.last_update_at <= sa.bindparam(None, facets.stale_before, type_=UTCDateTime())
+        )
+    if exclude_id is not None:
+        stmt = stmt.where(m.key != exclude_id)
+    return stmt
+
+
+def count_matches(session, search: SearchText, facets: Facets, *, cap: int | None = None) -> int:
+    """How many issues match, counting no further than cap (COUNT_CAP)."""
+    cap = cap or COUNT_CAP
+    m = match(session, search, facets)
+    limited = _matches_select(m, facets, m.key).limit(cap).subquery()
+    return session.scalar(sa.select(sa.func.count()).select_from(limited))
+
+
+def ranked_hits(
+    session, search: SearchText, facets: Facets, *, limit: int, offset: int = 0, window: int = WINDOW,
+    any_term: bool = False, exclude_id: int | None = None,
+) -> sa.Subquery:
+    """A subquery of (id, score, excerpt): one page of the best-ranked among the newest `window` matches."""
+    m = match(session, search, facets, any_term=any_term)
+    newest = (
+        _matches_select(m, facets, m.key.label("id"), m.score.label("score"), exclude_id=exclude_id)
+        .order_by(m.key.desc())
+        .limit(window)
+        .subquery("newest")
+    )
+    top = sa.select(newest.c.id, newest.c.score).order_by(newest.c.score, newest.c.id.desc()).limit(limit).offset(offset)
+    top = top.subquery("top")
+    source = m.table.alias("doc")
+    source_key = source.c.issue_id if _postgresql(session) else source.c.rowid
+    return (
+        sa.select(top.c.id, top.c.score, source.c.excerpt)
+        .join(source, source_key == top.c.id)
+        .subquery("hits")
+    )
+
+
+def matching_ids(session, search: SearchText) -> sa.Select:
+    """The ids of every issue whose text matches (no ranking, no facets): for sorts other than relevance."""
+    m = match(session, search, Facets())
+    return sa.select(m.key).select_from(m.table).where(m.condition)
