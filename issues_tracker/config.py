@@ -38,6 +38,28 @@ def _int(name: str, default: int) -> int:
     return int(value)
 
 
+def _smtp_url() -> str | None:
+    url = (os.environ.get("SMTP_URL") or "").strip()
+    if not url:
+        return None
+    from .notifications.mailer import SmtpSettingsError, parse_smtp_url
+
+    try:
+        parse_smtp_url(url)
+    except SmtpSettingsError as exc:
+        raise ConfigError(f"SMTP_URL: {exc}") from None
+    return url
+
+
+def _base_url() -> str:
+    url = (os.environ.get("BASE_URL") or "").strip().rstrip("/")
+    if not url:
+        return "http://localhost:5000"
+    if not url.startswith(("http://", "https://")):
+        raise ConfigError(f"BASE_URL must start with http:// or https://, not {url[:40]!r}.")
+    return url
+
+
 def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
     """Build the Flask config mapping from the environment and explicit overrides."""
     overrides = dict(overrides or {})
@@ -83,6 +105,13 @@ def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
         "DEMO_ACCOUNTS": development and not os.environ.get("DATABASE_URL"),
         # Behind a TLS-terminating proxy leave this off and let the proxy redirect.
         "FORCE_HTTPS": _flag("FORCE_HTTPS", False),
+        # The site's public address: links in email and feeds are built from it, never from
+        # request headers.
+        "BASE_URL": _base_url(),
+        # Where email goes: smtp://host:port, smtp+starttls://user:pass@host:587 or
+        # smtps://user:pass@host:465. Unset: notifications are recorded but not sent.
+        "SMTP_URL": _smtp_url(),
+        "MAIL_FROM": (os.environ.get("MAIL_FROM") or "").strip() or "Industry Issues Tracker <noreply@localhost>",
     }
     config.update(overrides)
     return config

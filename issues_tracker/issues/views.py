@@ -20,7 +20,9 @@ from ..forms.issues import (
 )
 from ..htmx import render_page_or_fragment, wants_fragment
 from ..models import Issue, IssueAction, User
+from ..participation.views import participation_context
 from ..permissions import can_view_issue, staff_required
+from ..services import follows as follow_service
 from ..services import issues as issue_service
 from ..templating import url_with
 from . import bp
@@ -51,8 +53,9 @@ def build_filter_form() -> IssueFilterForm:
     return form
 
 
-def parse_filters() -> tuple[IssueFilterForm, issue_service.IssueQuery, int, bool]:
+def parse_filters(user=None) -> tuple[IssueFilterForm, issue_service.IssueQuery, int, bool]:
     """Read the list's query string; invalid values are reported and ignored."""
+    user = user or current_user
     form = build_filter_form()
     valid = form.validate()
     values = {}
@@ -61,7 +64,7 @@ def parse_filters() -> tuple[IssueFilterForm, issue_service.IssueQuery, int, boo
         if field.errors:
             continue
         values[name] = field.data or ""
-    if not current_user.is_staff:
+    if not user.is_staff:
         values.pop("triage", None)
     page = form.page.data if not form.page.errors and form.page.data else 1
     query = issue_service.IssueQuery(**{k: str(v) for k, v in values.items()})
@@ -145,6 +148,8 @@ def new():
     form = IssueForm()
     if form.validate_on_submit():
         issue = issue_service.submit_issue(_form_data(form), current_user)
+        follow_service.follow_issue(current_user, issue, reason="submitted")
+        db.session.commit()
         flash(
             f"Thank you. {issue.reference} is submitted and awaits triage by the service-management team; "
             "your organisation can see it meanwhile.",
@@ -161,7 +166,7 @@ def detail(issue_id: int):
     return _detail_page(get_issue(issue_id))
 
 
-def _detail_page(issue: Issue, *, triage_form=None, action_form=None, status: int = 200):
+def _detail_page(issue: Issue, *, triage_form=None, action_form=None, status: int = 200, **participation):
     """The issue page; staff see its forms, a submitted one with its messages."""
     staff = current_user.is_staff
     return render_template(
@@ -171,6 +176,7 @@ def _detail_page(issue: Issue, *, triage_form=None, action_form=None, status: in
         triage_form=(triage_form or TriageForm(formdata=None)) if staff else None,
         action_form=(action_form or IssueActionForm(formdata=None)) if staff else None,
         status_form=ActionStatusForm(formdata=None) if staff else None,
+        **participation_context(issue, **participation),
     ), status
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import choices
 from ..extensions import db
-from ..models import Poll, PollAnswer, PollQuestion, PollResponse, User
+from ..models import Announcement, Poll, PollAnswer, PollQuestion, PollResponse, User
 from ..models.base import utcnow
 
 MAX_QUESTIONS = 30
@@ -357,6 +357,9 @@ def open_poll(poll: Poll, *, now: datetime | None = None) -> bool:
     cleared = poll.closes_at is not None and poll.closes_at <= now
     if cleared:
         poll.closes_at = None
+    if poll.state == "draft":
+        # The first opening is news: an outbox record, told by the worker to all who want it.
+        db.session.add(Announcement(kind="poll", poll_id=poll.id, title=f"New poll: {poll.title}"[:300], created_at=now))
     poll.state = "open"
     db.session.commit()
     return cleared
