@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 
@@ -27,6 +28,7 @@ from .preferences import Preferences, preferences_for
 from .tokens import make_token
 
 SUBJECT_LIMIT = 150
+MAIL_POLICY = policy.SMTP.clone(max_line_length=998)
 
 
 @dataclass
@@ -178,7 +180,8 @@ def _person(user: User | None) -> str:
 
 def _message(user: User, subject: str, text: str, html: str, *, message_id: str, unsubscribe: str,
              thread: str | None, now: datetime) -> EmailMessage:
-    message = EmailMessage()
+    # Headers stay on one line up to RFC 5322's 998 characters instead of being folded at 78.
+    message = EmailMessage(policy=MAIL_POLICY)
     message["From"] = current_app.config["MAIL_FROM"]
     message["To"] = formataddr((user.name or "", user.email))
     message["Subject"] = subject if len(subject) <= SUBJECT_LIMIT else subject[: SUBJECT_LIMIT - 1] + "…"

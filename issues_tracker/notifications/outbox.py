@@ -121,16 +121,20 @@ def _issues(ids: set[int]) -> dict[int, Issue]:
 # ---------------------------------------------------------------- who hears of an issue
 
 
-def followers_of(issue: Issue) -> set[int]:
+def followers_of(issue: Issue, since: datetime | None = None) -> set[int]:
     """Everyone who follows the issue one way or another, before visibility and settings.
 
     Members of an organisation that declared itself affected are included unless they
     said they do not want that; a mute (an inactive follow of the issue) wins over all.
+    With `since` (the moment of the change), an issue or service followed only after it
+    does not count: people hear of what happens once they follow.
     """
-    direct = sa.select(Follow.user_id).where(Follow.issue_id == issue.id, Follow.active.is_(True))
+    started = Follow.created_at <= since if since is not None else sa.true()
+    direct = sa.select(Follow.user_id).where(Follow.issue_id == issue.id, Follow.active.is_(True), started)
     by_service = sa.select(Follow.user_id).where(
         Follow.service.in_(sa.select(IssueService.service).where(IssueService.issue_id == issue.id)),
         Follow.active.is_(True),
+        started,
     )
     by_declaration = (
         sa.select(User.id)
@@ -190,7 +194,7 @@ def _choice(kinds: list[str], prefs: Preferences) -> tuple[list[str], str | None
 
 def _deliver_change(issue: Issue, actor_id: int | None, events: list[IssueEvent], now: datetime) -> int:
     kinds = sorted({kind_of(event) for event in events})
-    candidates = followers_of(issue)
+    candidates = followers_of(issue, since=events[0].created_at)
     candidates.discard(actor_id)
     users = [user for user in _eligible_users(candidates) if can_view_issue(user, issue)]
     prefs = preferences_for(user.id for user in users)
