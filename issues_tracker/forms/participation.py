@@ -14,11 +14,18 @@ from .base import STRIP, AppForm
 from .fields import IntSelectField, MultiCheckboxField
 
 
+class EmptyForm(AppForm):
+    """A one-button form: only its CSRF token is checked."""
+
+
 class CommentForm(AppForm):
     body = TextAreaField(
         "Your comment",
         filters=STRIP,
-        validators=[DataRequired("Write a comment before posting it."), Length(max=MAX_COMMENT_LENGTH)],
+        validators=[
+            DataRequired("Write a comment before posting it."),
+            Length(max=MAX_COMMENT_LENGTH, message=f"A comment can be at most {MAX_COMMENT_LENGTH:,} characters long."),
+        ],
         description="Plain text, or a little Markdown: *italic*, **bold**, `code`, lists, > quotes and links. "
         "Everyone who can see this issue can read it.",
     )

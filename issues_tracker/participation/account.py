@@ -7,7 +7,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ..extensions import csrf, db
-from ..forms.participation import FollowForm, NotificationSettingsForm, SavedViewForm
+from ..forms.participation import EmptyForm, FollowForm, NotificationSettingsForm, SavedViewForm
 from ..models import Issue, SavedView, User
 from ..notifications import preferences
 from ..notifications.kinds import KIND_CODES, KIND_LABELS, KINDS
@@ -76,7 +76,7 @@ def notification_settings():
 @bp.post("/account/feed-key")
 @login_required
 def feed_key():
-    if not FollowForm().validate_on_submit():
+    if not EmptyForm().validate_on_submit():
         abort(400, description="Your form expired; reload the page and try again.")
     if request.form.get("action") == "revoke":
         preferences.revoke_feed_key(current_user)
@@ -139,7 +139,7 @@ def follow_view(view_id: int):
 @login_required
 def delete_view(view_id: int):
     view = _own_view(view_id)
-    if not FollowForm().validate_on_submit():
+    if not EmptyForm().validate_on_submit():
         abort(400, description="Your form expired; reload the page and try again.")
     name = view.name
     view_service.delete_view(view)

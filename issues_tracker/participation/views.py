@@ -7,7 +7,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ..extensions import db
-from ..forms.participation import AffectedForm, CommentForm, FollowForm, HideCommentForm
+from ..forms.participation import AffectedForm, CommentForm, EmptyForm, FollowForm, HideCommentForm
 from ..htmx import wants_fragment
 from ..models import Comment, Follow, Issue
 from ..permissions import can_view_issue, staff_required
@@ -174,7 +174,7 @@ def hide_comment(issue_id: int, comment_id: int):
 def restore_comment(issue_id: int, comment_id: int):
     issue = visible_issue(issue_id)
     comment = _comment_of(issue, comment_id)
-    if not FollowForm().validate_on_submit():
+    if not EmptyForm().validate_on_submit():
         abort(400, description="Your form expired; reload the page and try again.")
     try:
         comment_service.restore_comment(comment, current_user)
