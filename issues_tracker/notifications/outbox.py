@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
+import sqlalchemy.orm  # noqa: F401  (sa.orm.lazyload)
 
 from ..extensions import db
 from ..models import (
@@ -49,7 +50,8 @@ def _pending_events(limit: int) -> list[IssueEvent]:
         .where(IssueEvent.fanned_out_at.is_(None))
         .order_by(IssueEvent.id)
         .limit(limit)
-        .with_for_update(skip_locked=True)
+        .options(sa.orm.lazyload(IssueEvent.user))
+        .with_for_update(skip_locked=True, of=IssueEvent)
     ).all()
     if not batch:
         return []
@@ -63,7 +65,7 @@ def _pending_events(limit: int) -> list[IssueEvent]:
             IssueEvent.issue_id.in_(issue_ids),
             IssueEvent.created_at.in_(moments),
             IssueEvent.id.not_in(ids),
-        ).with_for_update(skip_locked=True)
+        ).options(sa.orm.lazyload(IssueEvent.user)).with_for_update(skip_locked=True, of=IssueEvent)
     ).all()
     keys = {(e.issue_id, e.user_id, e.created_at) for e in batch}
     return sorted(batch + [e for e in rest if (e.issue_id, e.user_id, e.created_at) in keys], key=lambda e: e.id)
@@ -91,7 +93,7 @@ def fan_out(*, now: datetime | None = None, limit: int = FAN_OUT_BATCH) -> FanOu
         .where(Announcement.fanned_out_at.is_(None))
         .order_by(Announcement.id)
         .limit(max(1, limit // 100))
-        .with_for_update(skip_locked=True)
+        .with_for_update(skip_locked=True, of=Announcement)
     ).all()
     for announcement in announcements:
         result.deliveries += _deliver_announcement(announcement, now)
