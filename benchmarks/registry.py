@@ -34,6 +34,7 @@ SECTION_MODULES: dict[str, str] = {
     "tracker": "benchmarks.tracker",
     "log_render": "benchmarks.log_render",
     "poll_refresh": "benchmarks.poll_results",
+    "notifications": "benchmarks.notifications",
 }
 
 
