@@ -324,3 +324,56 @@ def test_a_new_log_and_a_new_poll_are_announced_to_those_who_want_them(smtp, app
     assert (outsider.email,) not in subjects
     mail = smtp.to(participant.email)[0]
     assert f"{BASE_URL}/polls/{poll.id}" in mail.text
+
+
+class Ctx:
+    """What the job runner hands a job function: progress reports, kept here to look at."""
+
+    def __init__(self):
+        self.reports = []
+
+    def progress(self, percent, message):
+        self.reports.append((percent, message))
+
+
+def test_the_change_request_sends_nothing_itself_and_the_jobs_do(smtp, browser, staff, participant):
+    from issues_tracker.notifications import jobs
+
+    issue = make_issue(participant, publish_by=staff)
+    follow(participant, issue)
+    settle(smtp)
+    browser.login(staff)
+    form = browser.get(f"/issues/{issue.id}/edit").get_data(as_text=True)
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', form).group(1)
+    data = {"summary": issue.summary, "description": issue.description, "severity": "3", "services": ["DIP"],
+            "messages": ["Dflows"], "root_cause_certainty": "Suspected", "next_run_resolves": "Unknown",
+            "status": "Monitoring", "impact_assessment": "Not started", "resolution_status": "Not started",
+            "owner_id": "0", "version": version, "progress_note": "Fix deployed"}
+    for blank in ("root_cause", "supplier_impact", "distributor_impact", "settlement_impact", "dependencies",
+                  "parties_responsible", "service_desk_refs", "action_underway", "resolution_description", "target_date"):
+        data[blank] = ""
+    assert browser.post(f"/issues/{issue.id}/edit", data).status_code == 303
+    assert smtp.received == []  # the request only wrote its journal entries (the outbox)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(IssueEvent).where(IssueEvent.fanned_out_at.is_(None))) == 2
+
+    ctx = Ctx()
+    assert jobs.notifications_fan_out(ctx) == "2 journal entries and announcements fanned out into 1 deliveries."
+    assert jobs.notifications_send(ctx).startswith("1 sent, 0 recorded")
+    assert jobs.notifications_digests(ctx).startswith("0 digests sent")
+    assert jobs.notifications_sweep(ctx).endswith("0 emails sent.")
+    assert ctx.reports and all(0 <= percent <= 100 for percent, _ in ctx.reports)
+    assert [item.recipients for item in smtp.received] == [[participant.email]]
+    assert "Fix deployed" in smtp.received[0].text
+
+
+def test_the_worker_command_delivers_what_is_due(smtp, runner, staff, participant):
+    issue = make_issue(participant, publish_by=staff)
+    follow(participant, issue)
+    settle(smtp)
+    change_status(issue, staff)
+
+    result = runner.invoke(args=["notifications", "deliver"])
+
+    assert result.exit_code == 0, result.output
+    assert "1 email sent" in result.output
+    assert len(smtp.received) == 1
