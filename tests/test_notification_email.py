@@ -315,10 +315,11 @@ def test_a_new_log_and_a_new_poll_are_announced_to_those_who_want_them(smtp, app
     poll = poll_service.create_poll(
         {"title": "April forum feedback"}, [poll_service.QuestionSpec(text="Was it useful?", kind="choice",
                                                                       required=True, options=["Yes", "No"])])
-    poll_service.open_poll(poll)
+    poll_service.open_poll(poll, user=staff)
 
     deliver_pending()
 
+    assert smtp.to(staff.email) == []  # who opened it is not told
     subjects = {tuple(item.recipients): item.subject for item in smtp.received}
     assert subjects[(participant.email,)] == "New poll: April forum feedback"
     assert (outsider.email,) not in subjects

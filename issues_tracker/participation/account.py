@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 
 from ..extensions import csrf, db
 from ..forms.participation import EmptyForm, FollowForm, NotificationSettingsForm, SavedViewForm
-from ..models import Issue, SavedView, User
+from ..models import Issue, NotificationSettings, SavedView, User
 from ..notifications import preferences
 from ..notifications.kinds import KIND_CODES, KIND_LABELS, KINDS
 from ..notifications.links import external_url
@@ -21,7 +21,7 @@ from . import bp
 def _settings_form(formdata=None) -> NotificationSettingsForm:
     if formdata is not None:
         return NotificationSettingsForm()
-    row = db.session.get(preferences.NotificationSettings, current_user.id)
+    row = db.session.get(NotificationSettings, current_user.id)
     prefs = preferences.Preferences.of(row)
     form = NotificationSettingsForm(formdata=None)
     for kind in KIND_CODES:
@@ -35,7 +35,7 @@ def _settings_form(formdata=None) -> NotificationSettingsForm:
 
 
 def _page(form: NotificationSettingsForm, view_form: SavedViewForm | None = None, status: int = 200):
-    row = db.session.get(preferences.NotificationSettings, current_user.id)
+    row = db.session.get(NotificationSettings, current_user.id)
     feed_key = row.feed_key if row else None
     return render_template(
         "account/notifications.html",

@@ -303,7 +303,7 @@ def edit(poll_id: int):
 def open_poll(poll_id: int):
     poll = get_poll(poll_id)
     try:
-        cleared = poll_service.open_poll(poll)
+        cleared = poll_service.open_poll(poll, user=current_user)
     except poll_service.PollError as exc:
         flash(str(exc), "error")
         return redirect(url_for("polls.show", poll_id=poll.id), code=303)

@@ -349,7 +349,7 @@ def update_poll(poll: Poll, data: dict, questions: list[QuestionSpec] | None = N
     return poll
 
 
-def open_poll(poll: Poll, *, now: datetime | None = None) -> bool:
+def open_poll(poll: Poll, *, now: datetime | None = None, user: User | None = None) -> bool:
     """Open (or reopen) the poll; True when a past close time had to be cleared."""
     now = now or utcnow()
     if not poll.questions:
@@ -359,7 +359,8 @@ def open_poll(poll: Poll, *, now: datetime | None = None) -> bool:
         poll.closes_at = None
     if poll.state == "draft":
         # The first opening is news: an outbox record, told by the worker to all who want it.
-        db.session.add(Announcement(kind="poll", poll_id=poll.id, title=f"New poll: {poll.title}"[:300], created_at=now))
+        db.session.add(Announcement(kind="poll", poll_id=poll.id, title=f"New poll: {poll.title}"[:300], created_at=now,
+                                    created_by_id=user.id if user else None))
     poll.state = "open"
     db.session.commit()
     return cleared
