@@ -36,6 +36,7 @@ SECTION_MODULES: dict[str, str] = {
     "log_render": "benchmarks.log_render",
     "poll_refresh": "benchmarks.poll_results",
     "servicedesk": "benchmarks.servicedesk",
+    "notifications": "benchmarks.notifications",
 }
 
 

@@ -90,10 +90,11 @@ def create_app(config: dict | None = None) -> Flask:
     from .issues import bp as issues_bp
     from .log import bp as log_bp
     from .main import bp as main_bp
+    from .participation import bp as participation_bp
     from .polls import bp as polls_bp
     from .servicedesk.views import bp as performance_bp
 
-    for blueprint in (main_bp, auth_bp, issues_bp, admin_bp, log_bp, forum_bp, polls_bp, performance_bp):
+    for blueprint in (main_bp, auth_bp, issues_bp, admin_bp, log_bp, forum_bp, polls_bp, performance_bp, participation_bp):
         app.register_blueprint(blueprint)
 
     from . import jobs

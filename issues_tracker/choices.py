@@ -104,6 +104,7 @@ SORTS = [
     ("age", "Age (oldest first)"),
     ("newest", "Newest first"),
     ("severity", "Severity (most severe first)"),
+    ("affected", "Most organisations affected"),
     ("id", "Issue ID"),
 ]
 SORT_CODES = [code for code, _ in SORTS]

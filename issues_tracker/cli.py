@@ -73,6 +73,7 @@ def register_cli(app: Flask) -> None:
     register_log_cli(app)
     register_backup_cli(app)
     register_search_cli(app)
+    register_notifications_cli(app)
 
 
 def register_search_cli(app: Flask) -> None:
@@ -124,6 +125,34 @@ def register_backup_cli(app: Flask) -> None:
     from .servicedesk.cli import register_servicedesk_cli
 
     register_servicedesk_cli(app)
+
+
+def register_notifications_cli(app: Flask) -> None:
+    notifications = click.Group("notifications", help="Email notifications and digests.")
+    app.cli.add_command(notifications)
+
+    @notifications.command("deliver")
+    @click.option("--every", type=click.IntRange(min=1, max=3600), default=None, metavar="SECONDS",
+                  help="Keep running, delivering what is due every SECONDS; without it, deliver once and exit.")
+    def deliver_command(every):
+        """Fan out new changes and send what is due: emails at once and digests."""
+        import time
+
+        from .notifications.delivery import deliver_pending
+
+        while True:
+            try:
+                report = deliver_pending()
+            except Exception:
+                db.session.rollback()
+                raise
+            finally:
+                db.session.remove()
+            if every is None or report.records or report.immediate.handled or report.digests.handled:
+                click.echo(report.summary)
+            if every is None:
+                return
+            time.sleep(every)
 
 
 def _week_option(ctx, param, value):

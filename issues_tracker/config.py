@@ -52,6 +52,19 @@ def _base_url() -> str:
     return value.rstrip("/")
 
 
+def _smtp_url() -> str | None:
+    url = (os.environ.get("SMTP_URL") or "").strip()
+    if not url:
+        return None
+    from .notifications.mailer import SmtpSettingsError, parse_smtp_url
+
+    try:
+        parse_smtp_url(url)
+    except SmtpSettingsError as exc:
+        raise ConfigError(f"SMTP_URL: {exc}") from None
+    return url
+
+
 # The business calendar of the P2–P4 service-level clocks. Format (every part optional):
 #   BUSINESS_HOURS="days=Mon-Fri; hours=09:00-17:00; timezone=Europe/London; holidays=GB-ENG"
 # days: a range or a comma list of Mon..Sun; hours: HH:MM-HH:MM in the timezone;
@@ -150,6 +163,10 @@ def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
         "PERFORMANCE_CACHE": True,
         # A meeting pack render still running after this long is taken to have failed.
         "PACK_RENDER_TIMEOUT": 300,
+        # Where email goes: smtp://host:port, smtp+starttls://user:pass@host:587 or
+        # smtps://user:pass@host:465. Unset: notifications are recorded but not sent.
+        "SMTP_URL": _smtp_url(),
+        "MAIL_FROM": (os.environ.get("MAIL_FROM") or "").strip() or "Industry Issues Tracker <noreply@localhost>",
     }
     config.update(overrides)
     return config

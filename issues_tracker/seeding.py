@@ -119,11 +119,13 @@ def _seed_issues(provider: Organisation) -> int:
         )
         issue.service_links = [IssueService(code) for code in row["services"]]
         issue.message_links = [IssueMessage(code) for code in row["messages"]]
+        # The pack's history is not news: written already fanned out, so nobody is emailed about it.
         issue.events = [
-            IssueEvent(created_at=raised, kind="created", note="Imported from the MVP tracker"),
+            IssueEvent(created_at=raised, kind="created", note="Imported from the MVP tracker", fanned_out_at=raised),
             IssueEvent(created_at=raised, kind="triage", field="triage_state", old_value="pending",
-                       new_value="published", note="Published to the industry view"),
-            IssueEvent(created_at=PACK_UPDATED, kind="note", note="Reviewed at the April Service Management Forum."),
+                       new_value="published", note="Published to the industry view", fanned_out_at=raised),
+            IssueEvent(created_at=PACK_UPDATED, kind="note", note="Reviewed at the April Service Management Forum.",
+                       fanned_out_at=PACK_UPDATED),
         ]
         db.session.add(issue)
         added += 1

@@ -532,8 +532,9 @@ def _story(rng: random.Random, number: int, kind: str, now: datetime, people: _P
 
 def _event(at: datetime, user_id: int | None, kind: str, field: str = "", old: str = "", new: str = "",
            note: str = "") -> dict:
+    # Generated history is not news: it is written already fanned out, so nobody is emailed about it.
     return {"user_id": user_id, "created_at": at, "kind": kind, "field": field, "old_value": old,
-            "new_value": new, "note": note}
+            "new_value": new, "note": note, "fanned_out_at": at}
 
 
 def _insert(stories: list[dict]) -> None:

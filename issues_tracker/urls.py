@@ -16,3 +16,8 @@ def external_url(endpoint: str, **values) -> str:
     base = urlsplit(current_app.config["BASE_URL"])
     adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme)
     return adapter.build(endpoint, values, force_external=True)
+
+
+def mail_domain() -> str:
+    """The host name of BASE_URL, for Message-IDs and the like."""
+    return urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"

@@ -228,3 +228,18 @@ def outsider(make_user):
 
 def utc(*args) -> datetime:
     return datetime(*args, tzinfo=UTC)
+
+
+BASE_URL = "https://issues.example.org"
+
+
+@pytest.fixture
+def smtp(app):
+    """A real SMTP server on a free loopback port; the app sends to it and links to BASE_URL."""
+    from tests.mail import SmtpServer
+
+    server = SmtpServer()
+    server.start()
+    app.config.update(SMTP_URL=server.url, BASE_URL=BASE_URL, MAIL_FROM="Industry Issues <issues@example.org>")
+    yield server
+    server.stop()

@@ -23,7 +23,10 @@ from ..forms.issues import (
 )
 from ..htmx import render_page_or_fragment, wants_fragment
 from ..models import Issue, IssueAction, User
+from ..participation.views import participation_context
 from ..permissions import can_view_issue, staff_required
+from ..services import affected as affected_service
+from ..services import follows as follow_service
 from ..services import issues as issue_service
 from ..templating import url_with
 from ..transaction import ConflictError, commit
@@ -54,8 +57,9 @@ def build_filter_form() -> IssueFilterForm:
     return form
 
 
-def parse_filters() -> tuple[IssueFilterForm, issue_service.IssueQuery, int, bool]:
+def parse_filters(user=None) -> tuple[IssueFilterForm, issue_service.IssueQuery, int, bool]:
     """Read the list's query string; invalid values are reported and ignored."""
+    user = user or current_user
     form = build_filter_form()
     valid = form.validate()
     values = {}
@@ -64,7 +68,7 @@ def parse_filters() -> tuple[IssueFilterForm, issue_service.IssueQuery, int, boo
         if field.errors:
             continue
         values[name] = field.data or ""
-    if not current_user.is_staff:
+    if not user.is_staff:
         values.pop("triage", None)
     # Open issues by default; "all" asks for every status.
     values["status"] = {"": "open", "all": ""}.get(values.get("status", ""), values.get("status", ""))
@@ -196,6 +200,7 @@ def new():
             return _already_submitted(earlier)
         try:
             issue = issue_service.submit_issue(_form_data(form), current_user, submission_token=token)
+            follow_service.follow_issue(current_user, issue, reason="submitted")
             commit()
         except ConflictError:
             db.session.rollback()
@@ -213,7 +218,14 @@ def new():
     status = 422 if request.method == "POST" else 200
     # Without JavaScript the similar issues still show once the form comes back with its messages.
     similar, similar_search = issue_service.similar_issues(form.summary.data or "", form.description.data or "")
-    return render_template("issues/new.html", form=form, similar=similar, similar_search=similar_search), status
+    return render_template("issues/new.html", form=form, **similar_context(similar, similar_search)), status
+
+
+def similar_context(similar: list[Issue], search) -> dict:
+    """What the similar-issues list shows: each issue's affected count, and whether the
+    person's organisation has already said it is affected (else a one-click button)."""
+    counts, declared = affected_service.affected_summary([issue.id for issue in similar], current_user.organisation_id)
+    return {"similar": similar, "similar_search": search, "similar_affected": counts, "declared_ids": declared}
 
 
 SIMILAR_TEXT_LIMIT = 2_000
@@ -227,7 +239,7 @@ def similar():
     description = request.args.get("description", "")[:SIMILAR_TEXT_LIMIT]
     issues, search = issue_service.similar_issues(summary, description)
     response = render_page_or_fragment(
-        "issues/similar.html", "issues/_similar.html", similar=issues, similar_search=search, summary=summary
+        "issues/similar.html", "issues/_similar.html", summary=summary, **similar_context(issues, search)
     )
     return response
 
@@ -246,7 +258,8 @@ def detail(issue_id: int):
 CONFLICT_MESSAGE = "Someone else changed this issue at the same moment, so your change was not saved."
 
 
-def _detail_page(issue: Issue, *, triage_form=None, action_form=None, status_form=None, status: int = 200):
+def _detail_page(issue: Issue, *, triage_form=None, action_form=None, status_form=None, status: int = 200,
+                 **participation):
     """The issue page; staff see its forms, a submitted one with its messages."""
     staff = current_user.is_staff
     similar, similar_search = [], None
@@ -260,8 +273,8 @@ def _detail_page(issue: Issue, *, triage_form=None, action_form=None, status_for
         triage_form=(triage_form or TriageForm(formdata=None)) if staff else None,
         action_form=(action_form or IssueActionForm(formdata=None)) if staff else None,
         status_form=(status_form or ActionStatusForm(formdata=None)) if staff else None,
-        similar=similar,
-        similar_search=similar_search,
+        **similar_context(similar, similar_search),
+        **participation_context(issue, **participation),
     ), status
 
 
@@ -407,6 +420,6 @@ def update_action(issue_id: int, action_id: int):
     return redirect(url_for("issues.detail", issue_id=issue.id, _anchor="actions"), code=303)
 
 
-@bp.context_processor
+@bp.app_context_processor
 def inject_field_labels():
     return {"field_labels": issue_service.FIELD_LABELS}

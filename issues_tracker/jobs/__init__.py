@@ -52,12 +52,16 @@ __all__ = [
     "Upload",
     "enqueue",
     "get_queue",
+    "background_task",
     "job",
+    "poke_after_commit",
+    "run_background_tasks",
     "run_queued_jobs",
     "store_upload",
 ]
 
 PENDING_SEND = "jobs_to_send"
+PENDING_POKES = "background_tasks_to_poke"
 
 
 class JobFailed(Exception):
@@ -96,6 +100,51 @@ def job(kind: str, *, retries: int = 0, retry_delay: float = 5.0, title: str | N
         return function
 
     return decorator
+
+
+@dataclass(frozen=True)
+class BackgroundTask:
+    """Upkeep that needs no job row (nobody waits for it): run by a worker when poked and on a schedule."""
+
+    name: str
+    function: Callable[[], object]
+    every_minutes: int
+
+
+BACKGROUND_TASKS: dict[str, BackgroundTask] = {}
+
+
+def background_task(name: str, *, every_minutes: int = 1):
+    """Register `function()` (run inside an app context) as background upkeep: a worker runs it
+    every `every_minutes`, soon after `poke_after_commit(name)`, and once in `worker --burst`.
+    It must be safe to run at any time and at once on several workers."""
+    if not 1 <= every_minutes <= 59:
+        raise ValueError("every_minutes is 1 to 59")
+
+    def decorator(function):
+        BACKGROUND_TASKS[name] = BackgroundTask(name, function, every_minutes)
+        return function
+
+    return decorator
+
+
+def poke_after_commit(name: str, session: Session | None = None) -> None:
+    """Ask a worker to run a background task soon after the current transaction commits."""
+    if name not in BACKGROUND_TASKS:
+        raise ValueError(f"Unknown background task {name!r}")
+    (session or db.session).info.setdefault(PENDING_POKES, set()).add(name)
+
+
+def run_background_tasks() -> list[str]:
+    """Run every background task once, now, in this process (what `worker --burst` ends with)."""
+    ran = []
+    for task in BACKGROUND_TASKS.values():
+        try:
+            task.function()
+        finally:
+            db.session.remove()
+        ran.append(task.name)
+    return ran
 
 
 def _active_job(kind: str, key: str) -> Job | None:
@@ -191,16 +240,23 @@ def run_queued_jobs(limit: int | None = None) -> int:
 @sa.event.listens_for(Session, "after_commit")
 def _send_after_commit(session: Session) -> None:
     job_ids = session.info.pop(PENDING_SEND, None)
-    if job_ids and has_app_context():
+    pokes = session.info.pop(PENDING_POKES, None)
+    if not has_app_context():
+        return
+    app = current_app._get_current_object()
+    if job_ids:
         from .runner import send_jobs
 
-        send_jobs(current_app._get_current_object(), job_ids)
+        send_jobs(app, job_ids)
+    for name in sorted(pokes or ()):
+        get_queue(app).poke(name)
 
 
 @sa.event.listens_for(Session, "after_soft_rollback")
 def _forget_after_rollback(session: Session, previous_transaction) -> None:
     if previous_transaction.parent is None:  # the whole transaction, and its new jobs, are gone
         session.info.pop(PENDING_SEND, None)
+        session.info.pop(PENDING_POKES, None)
 
 
 # ---------------------------------------------------------------- the app

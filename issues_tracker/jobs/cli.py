@@ -13,14 +13,16 @@ def register_worker_cli(app: Flask) -> None:
                   help="Jobs run at once by this worker.")
     def worker_command(burst: bool, threads: int) -> None:
         """Run background jobs (publishing the log, previews, imports) as they are queued."""
-        from . import run_queued_jobs
+        from . import run_background_tasks, run_queued_jobs
         from .queue import get_queue
         from .runner import sweep_jobs
 
         queue = get_queue(current_app._get_current_object())
         if burst:
             ran = run_queued_jobs()
-            click.echo(f"Ran {ran} job{'' if ran == 1 else 's'}; none is waiting.")
+            upkeep = run_background_tasks()
+            click.echo(f"Ran {ran} job{'' if ran == 1 else 's'}" + (f" and {', '.join(upkeep)}" if upkeep else "")
+                       + "; none is waiting.")
             return
         sweep_jobs()  # jobs left queued or abandoned while no worker ran
         click.echo(f"Worker running jobs from the {queue.backend} queue with {threads} thread"

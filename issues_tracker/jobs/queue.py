@@ -67,6 +67,27 @@ class JobQueue:
                 sweep_jobs()
 
         self.run_job = run_job
+        self.background = {}
+        from . import BACKGROUND_TASKS
+
+        for task in BACKGROUND_TASKS.values():
+            self.background[task.name] = self._background_task(task)
+
+    def _background_task(self, task):
+        app, huey = self.app, self.huey
+
+        def run() -> None:
+            from ..extensions import db
+
+            with app.app_context():
+                try:
+                    task.function()
+                finally:
+                    db.session.remove()
+
+        poked = huey.task(name=f"background:{task.name}")(run)
+        huey.periodic_task(crontab(minute=f"*/{task.every_minutes}"), name=f"every:{task.name}")(run)
+        return poked
 
     # ---------------------------------------------------------------- messages
 
@@ -76,6 +97,13 @@ class JobQueue:
             self.run_job.schedule(args=(job_id,), delay=delay_seconds)
         else:
             self.run_job(job_id)
+
+    def poke(self, name: str) -> None:
+        """Ask a worker to run a background task soon; if the queue is down, its schedule runs it."""
+        try:
+            self.background[name]()
+        except Exception:
+            logger.warning("The queue did not take background task %s; its schedule will run it", name, exc_info=True)
 
     def move_due_scheduled(self) -> None:
         """Put retries whose time has come on the queue (the consumer's scheduler does this itself)."""

@@ -4,6 +4,15 @@ from .forum import AgendaItem, ForumAction, ForumActionUpdate, Meeting
 from .issue import Issue, IssueAction, IssueEvent, IssueMessage, IssueService
 from .job import Job, Upload
 from .log import LogCommentary, PublishedLog
+from .participation import (
+    AffectedDeclaration,
+    Announcement,
+    Comment,
+    Delivery,
+    Follow,
+    NotificationSettings,
+    SavedView,
+)
 from .poll import Poll, PollAnswer, PollQuestion, PollResponse
 from .servicedesk import (
     MajorIncidentUpdate,
@@ -17,6 +26,13 @@ from .servicedesk import (
 from .user import Organisation, User, UserSession
 
 __all__ = [
+    "AffectedDeclaration",
+    "Announcement",
+    "Comment",
+    "Delivery",
+    "Follow",
+    "NotificationSettings",
+    "SavedView",
     "AgendaItem",
     "ForumAction",
     "ForumActionUpdate",

@@ -57,6 +57,9 @@ class Issue(db.Model):
         # need, so picking a page's ids rarely touches the wide rows.
         sa.Index("ix_issue_sort_updated", "last_update_at", "id", "triage_state", "organisation_id", "status"),
         sa.Index("ix_issue_sort_created", "created_at", "id", "triage_state", "organisation_id", "status"),
+        sa.Index(
+            "ix_issue_sort_affected", "affected_org_count", "last_update_at", "id", "triage_state", "organisation_id", "status"
+        ),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -106,6 +109,8 @@ class Issue(db.Model):
     last_update_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     published_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     resolved_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime, index=True)
+    # Organisations that declared "we are affected too" (kept by services.affected, for sorting).
+    affected_org_count: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
 
     version: so.Mapped[int] = so.mapped_column(default=1)
     __mapper_args__ = {"version_id_col": version}
@@ -180,7 +185,10 @@ class IssueEvent(db.Model):
     """One journal entry: a field change, a progress note, a triage decision."""
 
     __tablename__ = "issue_event"
-    __table_args__ = (sa.Index("ix_issue_event_issue_created", "issue_id", "created_at"),)
+    __table_args__ = (
+        sa.Index("ix_issue_event_issue_created", "issue_id", "created_at"),
+        sa.Index("ix_issue_event_fan_out", "fanned_out_at", "id"),
+    )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     issue_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("issue.id", ondelete="CASCADE"))
@@ -192,6 +200,10 @@ class IssueEvent(db.Model):
     old_value: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     new_value: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     note: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    # The journal is also the outbox of notifications: an entry is written in the same
+    # transaction as its change, and marked here once turned into deliveries (history
+    # loaded in bulk is marked as it is written).
+    fanned_out_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
 
     issue: so.Mapped[Issue] = so.relationship(back_populates="events")
     user: so.Mapped[User | None] = so.relationship(lazy="joined")

@@ -324,7 +324,7 @@ def edit(poll_id: int):
 def open_poll(poll_id: int):
     poll = get_poll(poll_id)
     try:
-        cleared = poll_service.open_poll(poll)
+        cleared = poll_service.open_poll(poll, user=current_user)
         commit()
     except (poll_service.PollError, ConflictError) as exc:
         db.session.rollback()

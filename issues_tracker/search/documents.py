@@ -1,12 +1,9 @@
 """What an issue is found by: its search document, built in one place.
 
 `build_document` says what goes into the document; `RELATED_TEXTS` names the text from
-other tables that belongs to it (progress notes, actions). A new kind of text joins
-the search with one line there, e.g. comments:
-
-    RelatedText(IssueComment, IssueComment.body),
-
-and the index then follows every change to those rows as well (see `watched_models`).
+other tables that belongs to it (progress notes, actions, comments). A new kind of text
+joins the search with one line there, and the index then follows every change to those
+rows as well (see `watched_models`).
 """
 
 from __future__ import annotations
@@ -18,7 +15,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from .. import choices
-from ..models import Issue, IssueAction, IssueEvent, IssueMessage, IssueService, Organisation
+from ..models import Comment, Issue, IssueAction, IssueEvent, IssueMessage, IssueService, Organisation
 from .text import index_tokens
 
 
@@ -35,6 +32,7 @@ RELATED_TEXTS: tuple[RelatedText, ...] = (
     RelatedText(IssueEvent, IssueEvent.note, IssueEvent.kind == "note"),  # public progress notes
     RelatedText(IssueAction, IssueAction.description),
     RelatedText(IssueAction, IssueAction.owner_name),
+    RelatedText(Comment, Comment.body, Comment.hidden_at.is_(None)),  # a hidden comment is no longer found
 )
 
 # The issue's own columns that a document is made of; a change to any of them refreshes it.

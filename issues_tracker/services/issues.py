@@ -433,6 +433,7 @@ SORT_KEYS = {
     "age": ((Issue.created_at, False), (Issue.id, False)),
     "newest": ((Issue.created_at, True), (Issue.id, True)),
     "severity": ((Issue.severity, False), (Issue.last_update_at, True), (Issue.id, True)),
+    "affected": ((Issue.affected_org_count, True), (Issue.last_update_at, True), (Issue.id, True)),
     "id": ((Issue.id, False),),
 }
 

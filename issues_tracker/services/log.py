@@ -19,11 +19,13 @@ from flask import current_app
 from .. import choices
 from ..charts import AGE_COLOURS, BarChart, bar_chart
 from ..extensions import db
-from ..models import Issue, IssueAction, LogCommentary, PublishedLog, User
+from ..models import Announcement, Issue, IssueAction, LogCommentary, PublishedLog, User
 from ..models.base import utcnow
 from ..pdf import html_to_pdf
 from ..templating import LONDON
 from ..transaction import ConflictError, flush, savepoint
+from .affected import NONE as NO_DECLARATIONS
+from .affected import affected_counts, impact_labels
 from .issues import open_issue_counts
 
 WEEK_FORMAT = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -231,6 +233,12 @@ class LogContents:
     open_issues: list[Issue]
     actions: list[IssueAction]
     resolved: list[Issue]
+    # Declared "affected" counts by issue id (issues without declarations are absent).
+    affected: dict = field(default_factory=dict)
+
+    def impact(self, issue: Issue) -> tuple[str, str]:
+        """(suppliers, distributors) impacted, from declarations once there are any."""
+        return impact_labels(issue, self.affected.get(issue.id, NO_DECLARATIONS))
 
     @property
     def week(self) -> date:
@@ -268,7 +276,10 @@ def log_contents(week: date, *, now: datetime | None = None, stale_after_days: i
         .order_by(Issue.resolved_at, Issue.id)
     ).unique().all()
     commentary = db.session.scalar(sa.select(LogCommentary).where(LogCommentary.week_commencing == week))
-    return LogContents(summary=summary, commentary=commentary, open_issues=open_issues, actions=actions, resolved=resolved)
+    return LogContents(
+        summary=summary, commentary=commentary, open_issues=open_issues, actions=actions, resolved=resolved,
+        affected=affected_counts([issue.id for issue in open_issues]),
+    )
 
 
 # ---------------------------------------------------------------- commentary
@@ -462,6 +473,13 @@ def publish_log(
                 "one was rendering; check it, and publish another revision if it still needs correcting."
             ) from None
         return PublishOutcome(theirs, created=False)
+    # Told to everyone who wants to hear of it, from this outbox record, by the worker.
+    title = f"Industry issues log for the week commencing {week.strftime('%d %b %Y')}"
+    db.session.add(Announcement(
+        kind="log", published_log_id=log.id, created_by_id=user.id if user else None, created_at=now,
+        title=title if revision == 1 else f"{title}, revision {revision}: {reason}",
+    ))
+    flush()
     return PublishOutcome(log, created=True)
 
 

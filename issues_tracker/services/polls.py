@@ -17,7 +17,7 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from .. import choices
 from ..extensions import db
-from ..models import Poll, PollAnswer, PollQuestion, PollResponse, User
+from ..models import Announcement, Poll, PollAnswer, PollQuestion, PollResponse, User
 from ..models.base import utcnow
 from ..transaction import ConflictError, flush, savepoint
 
@@ -361,7 +361,7 @@ def update_poll(
     return poll
 
 
-def open_poll(poll: Poll, *, now: datetime | None = None) -> bool:
+def open_poll(poll: Poll, *, now: datetime | None = None, user: User | None = None) -> bool:
     """Open (or reopen) the poll; True when a past close time had to be cleared."""
     now = now or utcnow()
     if not poll.questions:
@@ -369,6 +369,10 @@ def open_poll(poll: Poll, *, now: datetime | None = None) -> bool:
     cleared = poll.closes_at is not None and poll.closes_at <= now
     if cleared:
         poll.closes_at = None
+    if poll.state == "draft":
+        # The first opening is news: an outbox record, told by the worker to all who want it.
+        db.session.add(Announcement(kind="poll", poll_id=poll.id, title=f"New poll: {poll.title}"[:300], created_at=now,
+                                    created_by_id=user.id if user else None))
     poll.state = "open"
     flush()
     return cleared

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = "0009_search"
-down_revision = "0007_servicedesk"
+down_revision = "0008_participation"
 branch_labels = None
 depends_on = None
 

@@ -25,6 +25,14 @@
     if (target) target.setAttribute("aria-busy", "false");
   });
 
+  // "My views" in the menu lists the saved views when first opened, so pages need not look them up.
+  document.addEventListener("toggle", function (event) {
+    var menu = event.target;
+    if (!menu.matches || !menu.matches("details[data-menu-url]") || !menu.open || menu.dataset.loaded) return;
+    menu.dataset.loaded = "1";
+    if (window.htmx) htmx.ajax("GET", menu.dataset.menuUrl, { target: menu.querySelector("ul"), swap: "innerHTML" });
+  }, true);
+
   // A failed request (network or server) must not fail silently.
   function showProblem(message) {
     var flashes = document.getElementById("flashes");

@@ -1,0 +1,69 @@
+"""deliver_pending(): fan out, send and digest everything due, in rounds, as a worker does."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from ..extensions import db
+from ..models.base import utcnow
+from .outbox import fan_out
+from .sending import SendResult, send_digests, send_immediate
+
+
+@dataclass
+class DeliveryReport:
+    records: int = 0
+    deliveries: int = 0
+    immediate: SendResult = field(default_factory=SendResult)
+    digests: SendResult = field(default_factory=SendResult)
+
+    @property
+    def summary(self) -> str:
+        sent = self.immediate.sent + self.digests.sent
+        recorded = self.immediate.recorded + self.digests.recorded
+        retrying = self.immediate.retrying + self.digests.retrying
+        failed = self.immediate.failed + self.digests.failed
+        text = (f"{self.records} journal entr{'y' if self.records == 1 else 'ies'} fanned out into "
+                f"{self.deliveries} deliver{'y' if self.deliveries == 1 else 'ies'}; {sent} email{'' if sent == 1 else 's'} sent")
+        if recorded:
+            text += f", {recorded} recorded (no SMTP_URL)"
+        if retrying:
+            text += f", {retrying} to retry"
+        if failed:
+            text += f", {failed} given up"
+        return text + "."
+
+
+def fan_out_all(*, now: datetime | None = None) -> tuple[int, int]:
+    records = deliveries = 0
+    while True:
+        result = fan_out(now=now)
+        db.session.commit()
+        records += result.records
+        deliveries += result.deliveries
+        if not result.records:
+            return records, deliveries
+
+
+def deliver_pending(*, now: datetime | None = None, max_rounds: int = 10_000) -> DeliveryReport:
+    """Everything due now: fan-out of new records, "at once" emails, due digests.
+
+    Stops when nothing is left or the mail server is unavailable (the rest waits for its
+    retry time). Commits as it goes, round by round.
+    """
+    report = DeliveryReport()
+    for _ in range(max_rounds):
+        moment = now or utcnow()
+        records, deliveries = fan_out_all(now=moment)
+        report.records += records
+        report.deliveries += deliveries
+        immediate = send_immediate(now=moment)
+        report.immediate.add(immediate)
+        digests = send_digests(now=moment)
+        report.digests.add(digests)
+        busy = records or immediate.handled or digests.handled
+        if not busy or immediate.retrying or digests.retrying:
+            break
+    db.session.commit()
+    return report

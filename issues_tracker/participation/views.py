@@ -1,0 +1,239 @@
+"""Following an issue, commenting on it, and saying "we are affected too"."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from ..extensions import db
+from ..forms.participation import AffectedForm, CommentForm, EmptyForm, FollowForm, HideCommentForm
+from ..htmx import wants_fragment
+from ..models import Comment, Follow, Issue
+from ..permissions import can_view_issue, staff_required
+from ..services import affected as affected_service
+from ..services import comments as comment_service
+from ..services import follows as follow_service
+from . import bp
+
+
+def visible_issue(issue_id: int) -> Issue:
+    """The issue, or 404 when it does not exist or the person may not know it does."""
+    issue = db.session.get(Issue, issue_id)
+    if issue is None or not can_view_issue(current_user, issue):
+        abort(404)
+    return issue
+
+
+def follow_state(issue: Issue, user) -> tuple[bool, int]:
+    """(whether the person follows the issue, how many people do), in one query."""
+    mine = sa.case((sa.and_(Follow.user_id == user.id, Follow.active.is_(True)), 1), else_=0)
+    following, count = db.session.execute(
+        sa.select(sa.func.coalesce(sa.func.max(mine), 0), sa.func.count(sa.case((Follow.active.is_(True), 1))))
+        .where(Follow.issue_id == issue.id)
+    ).one()
+    return bool(following), count
+
+
+def participation_context(issue: Issue, *, comment_form=None, affected_form=None, hide_forms=None) -> dict:
+    """What the issue page shows of following, comments and declarations (three queries)."""
+    following, followers = follow_state(issue, current_user)
+    declarations = affected_service.declarations(issue)
+    own = next((d for d in declarations if d.organisation_id == current_user.organisation_id), None)
+    count = affected_service.count_declarations(declarations)
+    if affected_form is None:
+        affected_form = AffectedForm(formdata=None, obj=own) if own else AffectedForm(formdata=None)
+        if own and own.meter_points is not None:
+            affected_form.meter_points.data = str(own.meter_points)
+    return {
+        "following": following,
+        "follower_count": followers,
+        "comments": comment_service.comments_for(issue),
+        "comment_form": comment_form or CommentForm(formdata=None),
+        "hide_forms": hide_forms or {},
+        "render_comment": comment_service.render_comment,
+        "affected": count,
+        "impact_labels": affected_service.impact_labels(issue, count),
+        "declarations": declarations if current_user.is_staff else [d for d in declarations if d is own],
+        "own_declaration": own,
+        "affected_form": affected_form,
+        "may_declare": not current_user.is_staff and issue.triage_state == "published",
+    }
+
+
+def _back_to_issue(issue: Issue, anchor: str | None = None):
+    return redirect(url_for("issues.detail", issue_id=issue.id, _anchor=anchor), code=303)
+
+
+def _fragment(template: str, issue: Issue, status: int = 200, message: str | None = None, **overrides):
+    """The part of the issue page that changed, for htmx to swap in place."""
+    context = participation_context(issue, **overrides)
+    return render_template(template, issue=issue, oob=True, message=message, **context), status
+
+
+# ---------------------------------------------------------------- follow
+
+
+@bp.post("/issues/<int:issue_id>/follow")
+@login_required
+def follow(issue_id: int):
+    issue = visible_issue(issue_id)
+    form = FollowForm()
+    if not form.validate_on_submit():
+        abort(400, description="Choose to follow or unfollow the issue.")
+    action = form.action.data or ("unfollow" if follow_service.is_following(current_user, issue) else "follow")
+    if action == "follow":
+        follow_service.follow_issue(current_user, issue)
+    else:
+        follow_service.unfollow_issue(current_user, issue)
+    db.session.commit()
+    if wants_fragment():
+        return _fragment("issues/_follow.html", issue)
+    flash(
+        f"You follow {issue.reference}: you will hear of its changes as your notification settings say."
+        if action == "follow"
+        else f"You no longer follow {issue.reference}; you will not be told of its changes.",
+        "success",
+    )
+    if request.form.get("next") == "account":
+        return redirect(url_for("participation.notification_settings", _anchor="following"), code=303)
+    return _back_to_issue(issue)
+
+
+# ---------------------------------------------------------------- comments
+
+
+@bp.post("/issues/<int:issue_id>/comments")
+@login_required
+def add_comment(issue_id: int):
+    issue = visible_issue(issue_id)
+    form = CommentForm()
+    if not form.validate_on_submit():
+        return _comment_problem(issue, form)
+    try:
+        comment = comment_service.add_comment(issue, current_user, form.body.data)
+    except comment_service.CommentError as exc:
+        db.session.rollback()
+        form.body.errors = [str(exc)]
+        return _comment_problem(issue, form)
+    db.session.commit()
+    if wants_fragment():
+        return _fragment("issues/_comments.html", issue)
+    flash("Your comment is posted. You follow this issue now.", "success")
+    return _back_to_issue(issue, f"comment-{comment.id}")
+
+
+def _comment_problem(issue: Issue, form: CommentForm):
+    if wants_fragment():
+        return _fragment("issues/_comments.html", issue, 422, comment_form=form)
+    from ..issues.views import _detail_page
+
+    return _detail_page(issue, comment_form=form, status=422)
+
+
+def _comment_of(issue: Issue, comment_id: int) -> Comment:
+    comment = db.session.get(Comment, comment_id)
+    if comment is None or comment.issue_id != issue.id:
+        abort(404)
+    return comment
+
+
+@bp.post("/issues/<int:issue_id>/comments/<int:comment_id>/hide")
+@staff_required
+def hide_comment(issue_id: int, comment_id: int):
+    issue = visible_issue(issue_id)
+    comment = _comment_of(issue, comment_id)
+    form = HideCommentForm()
+    problem = None
+    if form.validate_on_submit():
+        try:
+            comment_service.hide_comment(comment, current_user, form.reason.data)
+        except comment_service.CommentError as exc:
+            db.session.rollback()
+            problem = str(exc)
+    else:
+        problem = " ".join(form.reason.errors) or "Your form expired; reload the page and try again."
+    if problem:
+        if comment.hidden:
+            abort(409, description=problem)
+        form.reason.errors = [problem]
+        if wants_fragment():
+            return _fragment("issues/_comments.html", issue, 422, hide_forms={comment.id: form})
+        from ..issues.views import _detail_page
+
+        return _detail_page(issue, hide_forms={comment.id: form}, status=422)
+    db.session.commit()
+    if wants_fragment():
+        return _fragment("issues/_comments.html", issue)
+    flash("The comment is hidden; the reason shows in its place.", "success")
+    return _back_to_issue(issue, f"comment-{comment.id}")
+
+
+@bp.post("/issues/<int:issue_id>/comments/<int:comment_id>/restore")
+@staff_required
+def restore_comment(issue_id: int, comment_id: int):
+    issue = visible_issue(issue_id)
+    comment = _comment_of(issue, comment_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400, description="Your form expired; reload the page and try again.")
+    try:
+        comment_service.restore_comment(comment, current_user)
+    except comment_service.CommentError as exc:
+        db.session.rollback()
+        abort(409, description=str(exc))
+    db.session.commit()
+    if wants_fragment():
+        return _fragment("issues/_comments.html", issue)
+    flash("The comment is shown again.", "success")
+    return _back_to_issue(issue, f"comment-{comment.id}")
+
+
+# ---------------------------------------------------------------- we are affected too
+
+
+@bp.post("/issues/<int:issue_id>/affected")
+@login_required
+def affected(issue_id: int):
+    issue = visible_issue(issue_id)
+    try:
+        affected_service.check_can_declare(current_user, issue)
+    except affected_service.AffectedError as exc:
+        abort(403 if current_user.is_staff else 409, description=str(exc))
+    form = AffectedForm()
+    if not form.validate_on_submit():
+        if wants_fragment():
+            return _fragment("issues/_affected.html", issue, 422, affected_form=form)
+        from ..issues.views import _detail_page
+
+        return _detail_page(issue, affected_form=form, status=422)
+    own = affected_service.declaration_of(issue, current_user.organisation_id)
+    action = form.action.data or ("withdraw" if own else "declare")
+    if own and request.form.get("from") == "similar":
+        # A one-click "affected" on a similar issue never overwrites what the organisation said.
+        message = f"{current_user.organisation.name} already says it is affected by {issue.reference}."
+        if wants_fragment():
+            return render_template("issues/_similar_affected.html", issue=issue, message=message)
+        flash(message, "info")
+        return _back_to_issue(issue, "affected")
+    if action == "withdraw":
+        withdrawn = affected_service.withdraw_affected(current_user, issue)
+        message = (f"{current_user.organisation.name} no longer says it is affected by {issue.reference}."
+                   if withdrawn else "Your organisation had not said it is affected; nothing changed.")
+    else:
+        affected_service.declare_affected(current_user, issue, note=form.note.data or "",
+                                          meter_points=form.meter_points.data)
+        message = (f"Updated what {current_user.organisation.name} says about {issue.reference}." if own
+                   else f"{current_user.organisation.name} is now counted as affected by {issue.reference}.")
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        # A colleague declared for the organisation at the same moment: theirs stands.
+        db.session.rollback()
+        message = "Someone in your organisation declared it at the same moment; their declaration stands."
+    if wants_fragment() and request.form.get("from") == "similar":
+        # One click on a similar issue while writing a new one: only that line changes.
+        return render_template("issues/_similar_affected.html", issue=issue, message=message)
+    if wants_fragment():
+        return _fragment("issues/_affected.html", issue, message=message)
+    flash(message, "success")
+    return _back_to_issue(issue, "affected")
