@@ -49,7 +49,7 @@ def test_seeded_2026_dates_are_listed(browser, participant):
     seed_all()
     browser.login(participant)
     page = browser.get("/forum").get_data(as_text=True)
-    for day in ("Tue 13 Jan 2026", "Tue 14 Apr 2026", "Tue 12 May 2026", "Tue 08 Dec 2026"):
+    for day in ("Tue 13 Jan 2026", "Tue 14 Apr 2026", "Tue 12 May 2026", "Tue 8 Dec 2026"):
         assert day in page
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Meeting)) == 12
 
@@ -69,7 +69,7 @@ def test_meeting_page_shows_agenda_polls_and_actions_raised_there(browser, parti
 
     page = browser.get(f"/forum/meetings/{meeting.id}").get_data(as_text=True)
 
-    assert "Tuesday 14 April 2026</time>, 10:00–12:00 (UK time)" in page
+    assert "Tue 14 Apr 2026</time>, 10:00–12:00 (UK time)" in page
     assert re.search(r"<td>01</td><td>Meeting Purpose &amp; Ways of Working</td><td>Gary Leach</td>", page)
     assert re.search(r"<td>05</td><td>Reporting and KPIs</td><td>Sam Young</td>", page)
     assert f'href="/polls/{poll.id}"' in page

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
 from ..extensions import db
+from ..formats import format_date
 from ..forms.forum import MAX_AGENDA_ITEMS, ActionFilterForm, ActionUpdateForm, ForumActionForm, MeetingForm
 from ..htmx import render_page_or_fragment
 from ..models import ForumAction, Meeting
@@ -118,7 +119,7 @@ def _meeting_page(form: MeetingForm, meeting: Meeting | None):
         except forum_service.ForumError as exc:
             form.meeting_date.errors.append(str(exc))
         else:
-            flash(f"{saved.title} on {saved.meeting_date.strftime('%d %B %Y')} saved.", "success")
+            flash(f"{saved.title} on {format_date(saved.meeting_date)} saved.", "success")
             return redirect(url_for("forum.meeting", meeting_id=saved.id), code=303)
     status = 422 if request.method == "POST" else 200
     return render_template("forum/meeting_form.html", form=form, meeting=meeting), status

@@ -8,6 +8,7 @@ from datetime import date
 from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from ..formats import format_date
 from ..forms.log import CommentaryForm, PreviewForm, PublishForm
 from ..htmx import wants_fragment
 from ..models import PublishedLog
@@ -99,7 +100,7 @@ def week_pdf(week: str):
         abort(404)
     log = log_service.get_log(week_date, int(revision_arg) if revision_arg else None)
     if log is None:
-        abort(404, description=f"No issues log is published for the week commencing {week_date.strftime('%d %b %Y')}"
+        abort(404, description=f"No issues log is published for the week commencing {format_date(week_date)}"
                                + (f" with revision {revision_arg}." if revision_arg else "."))
     return _pdf_response(log, immutable=revision_arg is not None)
 
@@ -152,7 +153,7 @@ def commentary(week: str):
     form = CommentaryForm(obj=existing) if request.method == "GET" else CommentaryForm()
     if form.validate_on_submit():
         log_service.save_commentary(week_date, form.data, current_user)
-        flash(f"Commentary for the week commencing {week_date.strftime('%d %b %Y')} saved. "
+        flash(f"Commentary for the week commencing {format_date(week_date)} saved. "
               "It is printed in the log when the week is published.", "success")
         return redirect(url_for("log.index"), code=303)
     status = 422 if request.method == "POST" else 200
@@ -198,7 +199,7 @@ def publish():
         current_app._get_current_object(), week, user_id=current_user.id, revise=revise, reason=reason
     )
     if not wants_fragment():
-        flash(f"Publishing the log for the week commencing {week.strftime('%d %b %Y')}: it appears in the list "
+        flash(f"Publishing the log for the week commencing {format_date(week)}: it appears in the list "
               "below when it has rendered (usually within a minute). Reload to check.", "info")
         return redirect(url_for("log.index"), code=303)
     return _render_panel(_publish_form(week), job, 202)
