@@ -59,9 +59,11 @@ def _preview_form(week: date) -> PreviewForm:
 
 def _index_context(publish_form: PublishForm | None = None, job: jobs.RenderJob | None = None) -> dict:
     week = log_service.current_week()
+    summary = log_service.executive_summary(week)
     context = {
         "week": week,
-        "summary": log_service.executive_summary(week),
+        "summary": summary,
+        "attention": log_service.needs_attention(summary),
         "archive": log_service.archive(),
     }
     if current_user.is_staff:
