@@ -62,6 +62,7 @@ STAFF_ONLY = [
     ("get", "/log/commentary/{week}"),
     ("post", "/log/commentary/{week}"),
     ("post", "/log/publish"),
+    ("get", "/log/publish"),
     ("get", "/log/publish/" + "0" * 32),
 ]
 SIGNED_IN = [("get", "/log"), ("get", "/log/latest.pdf"), ("get", "/log/{week}.pdf")]

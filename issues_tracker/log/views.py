@@ -45,16 +45,45 @@ def _pdf_response(log: PublishedLog, *, immutable: bool):
     return response
 
 
-def _publish_form(week: date | None = None) -> PublishForm:
+REVISION_FOR_COMMENTARY = "The staff commentary was updated after publication."
+
+
+def _publish_form(week: date | None = None, *, revise: bool = False, reason: str = "") -> PublishForm:
     form = PublishForm(formdata=None)
     form.week.data = (week or log_service.current_week()).isoformat()
+    form.revise.data = revise
+    form.reason.data = reason
     return form
+
+
+def _publish_target(form: PublishForm):
+    """The published log of the week the form names, if any: revision fields are offered only then."""
+    try:
+        week = log_service.parse_week(form.week.data or "")
+    except log_service.LogError:
+        return None
+    return log_service.latest_revision(week)
+
+
+def _panel_context(form: PublishForm, job: jobs.RenderJob | None) -> dict:
+    target = _publish_target(form)
+    # Revision fields appear for a published week, or when the person already used them.
+    show_revision = target is not None or bool(form.revise.data or form.reason.data or form.reason.errors
+                                                or form.revise.errors)
+    return {"publish_form": form, "job": job, "publish_target": target, "show_revision": show_revision}
 
 
 def _preview_form(week: date) -> PreviewForm:
     form = PreviewForm(formdata=None)
     form.week.data = week.isoformat()
     return form
+
+
+def _week_from_query() -> date | None:
+    try:
+        return log_service.parse_week(request.args.get("week", ""))
+    except log_service.LogError:
+        return None
 
 
 def _index_context(publish_form: PublishForm | None = None, job: jobs.RenderJob | None = None) -> dict:
@@ -70,11 +99,14 @@ def _index_context(publish_form: PublishForm | None = None, job: jobs.RenderJob 
         context.update(
             commentary=log_service.get_commentary(week),
             this_week_log=log_service.latest_revision(week),
-            publish_form=publish_form or _publish_form(week),
-            job=job,
             preview_form=_preview_form(week),
             preview_job=None,
         )
+        if publish_form is None:
+            chosen = _week_from_query() or week
+            revise = request.args.get("revise") == "1" and log_service.latest_revision(chosen) is not None
+            publish_form = _publish_form(chosen, revise=revise, reason=REVISION_FOR_COMMENTARY if revise else "")
+        context.update(_panel_context(publish_form, job))
     return context
 
 
@@ -155,6 +187,13 @@ def commentary(week: str):
     form = CommentaryForm(obj=existing) if request.method == "GET" else CommentaryForm()
     if form.validate_on_submit():
         log_service.save_commentary(week_date, form.data, current_user)
+        published = log_service.latest_revision(week_date)
+        if published is not None:
+            # The published PDF never changes: offer the revision that carries the new commentary.
+            flash(f"Commentary for the week commencing {format_date(week_date)} saved. That week is already published "
+                  f"(revision {published.revision}): publish a revision now to include it; the reason is filled in.",
+                  "success")
+            return redirect(url_for("log.index", week=week_date.isoformat(), revise="1", _anchor="publish-panel"), code=303)
         flash(f"Commentary for the week commencing {format_date(week_date)} saved. "
               "It is printed in the log when the week is published.", "success")
         return redirect(url_for("log.index"), code=303)
@@ -170,11 +209,25 @@ def commentary(week: str):
 
 def _render_panel(form: PublishForm, job: jobs.RenderJob | None, status: int = 200):
     if wants_fragment():
-        response = make_response(render_template("log/_publish_panel.html", publish_form=form, job=job), status)
+        response = make_response(render_template("log/_publish_panel.html", **_panel_context(form, job)), status)
     else:
         response = make_response(render_template("log/index.html", **_index_context(form, job)), status)
     response.headers["Vary"] = "HX-Request"
     return response
+
+
+@bp.get("/log/publish")
+@staff_required
+def publish_panel():
+    """The publish panel for another week (the page swaps it in when the week changes)."""
+    week = _week_from_query()
+    if not wants_fragment():
+        return redirect(url_for("log.index", week=week.isoformat() if week else None, _anchor="publish-panel"), code=303)
+    form = PublishForm(formdata=None)
+    form.week.data = request.args.get("week", "")[:40]
+    if week is None:
+        form.week.errors = ["Choose a Monday: the log is published for the week commencing a Monday."]
+    return _render_panel(form, None, 200 if week else 422)
 
 
 @bp.post("/log/publish")
@@ -187,7 +240,8 @@ def publish():
     try:
         existing = log_service.check_publish_request(week, revise=revise, reason=reason)
     except log_service.LogError as exc:
-        form.week.errors = [*form.week.errors, str(exc)]
+        target = form.reason if exc.field == "reason" else form.week
+        target.errors = [*target.errors, str(exc)]
         return _render_panel(form, None, 422)
     if existing is not None:
         message = log_service.PublishOutcome(existing, created=False).message

@@ -33,7 +33,12 @@ COMMENTARY_FIELDS = ("trends", "emerging_risks", "decisions_required")
 
 
 class LogError(Exception):
-    """A request about the log that cannot be carried out; the message says why."""
+    """A request about the log that cannot be carried out; the message says why, and
+    `field` names the input that caused it (the week, or the revision's reason)."""
+
+    def __init__(self, message: str, field: str = "week"):
+        super().__init__(message)
+        self.field = field
 
 
 # ---------------------------------------------------------------- weeks
@@ -543,10 +548,10 @@ def check_publish_request(week: date, *, revise: bool, reason: str, now: datetim
                 f"There is no published log for the week commencing {week.isoformat()} to revise; publish it first."
             )
         if not (reason or "").strip():
-            raise LogError("Say what the revision corrects: a reason is required.")
+            raise LogError("Say what the revision corrects: a reason is required.", field="reason")
         return None
     if (reason or "").strip():
-        raise LogError("A reason is given only with a revision (--revise).")
+        raise LogError("A reason is given only with a revision (--revise).", field="reason")
     if existing is None:
         check_first_publication(week, now)
     return existing
