@@ -81,6 +81,9 @@ def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
         "DEVELOPMENT": development,
         # Demo accounts are created only on the local embedded default.
         "DEMO_ACCOUNTS": development and not os.environ.get("DATABASE_URL"),
+        # The site's public address (e.g. https://issues.example.org), for links that leave the
+        # browser: the meeting room's QR code, email, feeds. Unset, pages use the address they were asked on.
+        "BASE_URL": (os.environ.get("BASE_URL") or "").strip().rstrip("/") or None,
         # Behind a TLS-terminating proxy leave this off and let the proxy redirect.
         "FORCE_HTTPS": _flag("FORCE_HTTPS", False),
     }

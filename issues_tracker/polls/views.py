@@ -8,7 +8,9 @@ import re
 import threading
 from collections import OrderedDict
 from datetime import UTC, datetime
+from functools import lru_cache
 
+import segno
 from flask import Response, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
@@ -137,9 +139,38 @@ def _results_etag(poll: Poll, status: str, summary: tuple[int, datetime | None])
     return "poll-results-" + "-".join(str(part) for part in parts)
 
 
+def poll_address(poll: Poll) -> str:
+    """Where voters answer the poll: the configured site address, else the one this page was asked on."""
+    base = current_app.config.get("BASE_URL")
+    if base:
+        return base + url_for("polls.show", poll_id=poll.id)
+    return url_for("polls.show", poll_id=poll.id, _external=True)
+
+
+@lru_cache(maxsize=64)
+def qr_code_data_uri(address: str) -> str:
+    """A QR code for the address, as an SVG image (segno); the same address always gives the same image."""
+    return segno.make(address, error="m").svg_data_uri(scale=10, border=2, dark="#0b2e59")
+
+
+def _projector_page(poll: Poll):
+    """The meeting room's screen: the poll's live results, large, and a QR code that takes voters to the poll."""
+    address = poll_address(poll)
+    response = make_response(render_template(
+        "polls/projector.html",
+        poll=poll,
+        results=poll_service.poll_results(poll),
+        address=address,
+        qr_code=qr_code_data_uri(address),
+    ))
+    response.headers["Vary"] = "HX-Request"
+    return response
+
+
 @bp.get("/polls/<int:poll_id>/results")
 def results(poll_id: int):
     """The live results fragment; every open browser asks for it every few seconds.
+    Opened as a page (not by htmx), it is the full-screen view for the projector.
 
     Cheap when nothing changed: two small queries and a 304 for the browser's copy,
     or the fragment this process rendered already for another browser.
@@ -152,6 +183,8 @@ def results(poll_id: int):
             return response
         return login_manager.unauthorized()
     poll = get_poll(poll_id)
+    if not wants_fragment():
+        return _projector_page(poll)
     summary = poll_service.response_summary(poll.id)
     status = poll_service.poll_status(poll)
     etag = None
@@ -170,6 +203,7 @@ def results(poll_id: int):
     code = STOP_POLLING if status == "closed" and wants_fragment() else 200
     response = make_response(fragment, code)
     response.headers["Cache-Control"] = "private, no-cache"
+    response.headers["Vary"] = "HX-Request"
     if etag:
         response.set_etag(etag)
     return response
