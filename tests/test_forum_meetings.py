@@ -70,8 +70,8 @@ def test_meeting_page_shows_agenda_polls_and_actions_raised_there(browser, parti
     page = browser.get(f"/forum/meetings/{meeting.id}").get_data(as_text=True)
 
     assert "Tue 14 Apr 2026</time>, 10:00–12:00 (UK time)" in page
-    assert re.search(r"<td>01</td><td>Meeting Purpose &amp; Ways of Working</td><td>Gary Leach</td>", page)
-    assert re.search(r"<td>05</td><td>Reporting and KPIs</td><td>Sam Young</td>", page)
+    assert re.search(r'<td data-label="No.">01</td><td data-label="Topic">Meeting Purpose &amp; Ways of Working</td><td data-label="Presenter">Gary Leach</td>', page)
+    assert re.search(r'<td data-label="No.">05</td><td data-label="Topic">Reporting and KPIs</td><td data-label="Presenter">Sam Young</td>', page)
     assert f'href="/polls/{poll.id}"' in page
     assert f'href="/actions/{action.number}">{action.code}</a>' in page
     assert "Share the CI backlog" in page and "Raised at another meeting" not in page

@@ -49,7 +49,7 @@ def test_participant_answers_poll_and_their_answers_are_stored(browser, particip
     response = browser.post(f"/polls/{poll.id}", form_for(poll, "Partially", "3", "Show the backlog earlier"))
 
     assert response.status_code == 303
-    assert response.headers["Location"].endswith(f"/polls/{poll.id}#poll-results")
+    assert response.headers["Location"].endswith(f"/polls/{poll.id}#saved")
     [stored] = responses_of(poll)
     assert stored.user_id == participant.id
     assert answers_by_text(stored) == {

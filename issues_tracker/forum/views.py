@@ -99,9 +99,10 @@ def _meeting_data(meeting: Meeting) -> dict:
 def _meeting_page(form: MeetingForm, meeting: Meeting | None):
     """Save the meeting, or show the form again (with another agenda row, or with its errors)."""
     if request.method == "POST" and form.add_agenda_item.data:
-        if len(form.agenda) < MAX_AGENDA_ITEMS:
+        added = len(form.agenda) < MAX_AGENDA_ITEMS
+        if added:
             form.agenda.append_entry()
-        return render_template("forum/meeting_form.html", form=form, meeting=meeting)
+        return render_template("forum/meeting_form.html", form=form, meeting=meeting, added_row=added)
     if form.validate_on_submit():
         data = {name: getattr(form, name).data for name in ("meeting_date", "title", "chair", "recording_url", "minutes")}
         data["chair"] = data["chair"] or ""
@@ -259,8 +260,8 @@ def update_action(number: int):
         except forum_service.ForumError as exc:
             form.form_errors.append(str(exc))
         else:
-            flash(f"{action.code} updated.", "success")
-            return redirect(url_for("forum.action", number=action.number, _anchor="history"), code=303)
+            flash(f"{action.code} updated: the update is at the top of its history below.", "saved")
+            return redirect(url_for("forum.action", number=action.number, _anchor="saved"), code=303)
     return _action_page(action, forum_service.linked_issues([action], current_user), form, 422)
 
 

@@ -245,8 +245,8 @@ def add_action(issue_id: int):
     if not form.validate_on_submit():
         return _detail_page(issue, action_form=form, status=422)
     issue_service.add_action(issue, current_user, form.data)
-    flash("Action added.", "success")
-    return redirect(url_for("issues.detail", issue_id=issue.id, _anchor="actions"), code=303)
+    flash("Action added.", "saved")
+    return redirect(url_for("issues.detail", issue_id=issue.id, _anchor="saved"), code=303)
 
 
 @bp.post("/issues/<int:issue_id>/actions/<int:action_id>")
@@ -260,8 +260,8 @@ def update_action(issue_id: int, action_id: int):
     if not form.validate_on_submit():
         abort(400, description="Choose one of the listed action statuses.")
     issue_service.set_action_status(action, current_user, form.status.data)
-    flash("Action updated.", "success")
-    return redirect(url_for("issues.detail", issue_id=issue.id, _anchor="actions"), code=303)
+    flash(f"Action updated: “{action.description[:80]}” is now {form.status.data}.", "saved")
+    return redirect(url_for("issues.detail", issue_id=issue.id, _anchor="saved"), code=303)
 
 
 @bp.context_processor

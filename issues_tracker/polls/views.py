@@ -88,9 +88,9 @@ def respond(poll_id: int):
                 "Thank you: your response is recorded. You can change it until the poll closes."
                 if own_response is None
                 else "Your response is updated.",
-                "success",
+                "saved",
             )
-            return redirect(url_for("polls.show", poll_id=poll.id, _anchor="poll-results"), code=303)
+            return redirect(url_for("polls.show", poll_id=poll.id, _anchor="saved"), code=303)
     return _show_page(poll, form, own_response, status=422)
 
 
@@ -283,9 +283,10 @@ def _closes_at(form: PollForm, poll: Poll | None) -> tuple[bool, datetime | None
 
 def _poll_page(form: PollForm, poll: Poll | None):
     if request.method == "POST" and form.add_question.data:
-        if form.questions_editable and len(form.questions) < poll_service.MAX_QUESTIONS:
+        added = form.questions_editable and len(form.questions) < poll_service.MAX_QUESTIONS
+        if added:
             form.questions.append_entry()
-        return render_template("polls/form.html", form=form, poll=poll)
+        return render_template("polls/form.html", form=form, poll=poll, added_row=added)
     if form.validate_on_submit():
         ok, closes_at = _closes_at(form, poll)
         if ok:
