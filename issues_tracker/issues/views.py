@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
 from ..extensions import db
+from ..formats import plural
 from ..forms.issues import (
     ActionStatusForm,
     IssueActionForm,
@@ -209,7 +210,7 @@ def edit(issue_id: int):
             form.version.data = str(fresh.version)
             return render_template("issues/edit.html", form=form, issue=fresh, conflict=True), 409
         if events:
-            flash(f"{issue.reference} updated ({len(events)} change{'s' if len(events) != 1 else ''}).", "success")
+            flash(f"{issue.reference} updated ({plural(len(events), 'change')}).", "success")
         else:
             flash("Nothing changed, so nothing was saved.", "info")
         return redirect(url_for("issues.detail", issue_id=issue.id), code=303)

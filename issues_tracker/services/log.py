@@ -19,7 +19,7 @@ from flask import current_app
 from .. import choices
 from ..charts import AGE_COLOURS, BarChart, bar_chart
 from ..extensions import db
-from ..formats import LONDON, days_ago, format_date, format_datetime, format_week
+from ..formats import LONDON, days_ago, format_date, format_datetime, format_week, plural
 from ..models import Issue, IssueAction, LogCommentary, PublishedLog, User
 from ..models.base import utcnow
 from ..pdf import html_to_pdf
@@ -533,8 +533,8 @@ class PublishOutcome:
             )
         what = "Published" if log.revision == 1 else f"Published revision {log.revision} of"
         return (
-            f"{what} the industry issues log for the week commencing {week}: {log.open_count} open issue"
-            f"{'' if log.open_count == 1 else 's'}, {log.size_bytes / 1024:.1f} kB, SHA-256 {log.sha256[:16]}…"
+            f"{what} the industry issues log for the week commencing {week}: {plural(log.open_count, 'open issue')}, "
+            f"{log.size_bytes / 1024:.1f} kB, SHA-256 {log.sha256[:16]}…"
         )
 
 
