@@ -1,43 +1,41 @@
-"""Template filters and globals: times in Europe/London, query-string helpers."""
+"""Template filters and globals: dates and times (see formats.py), counted nouns,
+status pills, the navigation's current item, query-string helpers."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from flask import Flask, request, url_for
 
 from . import choices
+from .formats import LONDON, format_date, format_datetime, format_week, plural
+from .formats import days_ago as _days_ago
 from .models.base import utcnow
 from .search.text import excerpt, highlight
 
-LONDON = ZoneInfo("Europe/London")
+__all__ = ["LONDON", "london", "short_date", "days_ago", "url_with", "register_template_helpers"]
 
 
-def london(value: datetime | None, fmt: str = "%d %b %Y %H:%M") -> str:
+def london(value: datetime | None, fmt: str | None = None) -> str:
+    """A moment in Europe/London: the one date-and-time format unless a machine format is asked for."""
     if value is None:
         return "—"
+    if fmt is None:
+        return format_datetime(value)
     return value.astimezone(LONDON).strftime(fmt)
 
 
-def short_date(value: date | datetime | None) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, datetime):
-        value = value.astimezone(LONDON).date()
-    return value.strftime("%d %b %Y")
+def short_date(value: date | datetime | None, weekday: bool = False) -> str:
+    return format_date(value, weekday=weekday)
 
 
-def days_ago(value: datetime | None) -> str:
-    if value is None:
-        return "never"
-    days = (utcnow() - value).days
-    if days <= 0:
-        return "today"
-    if days == 1:
-        return "1 day ago"
-    return f"{days} days ago"
+def london_today() -> date:
+    return utcnow().astimezone(LONDON).date()
+
+
+def days_ago(value: datetime | date | None) -> str:
+    return _days_ago(value, london_today())
 
 
 def url_with(endpoint: str, args: dict, **changes) -> str:
@@ -52,13 +50,68 @@ def url_with(endpoint: str, args: dict, **changes) -> str:
     return url_for(endpoint) + (f"?{query}" if query else "")
 
 
-# Navigation entries of the other sections, shown once their blueprint is registered.
+# ---------------------------------------------------------------- status pills
+
+# One tone per state, shared by issue statuses, severities, triage, forum actions and polls,
+# so a colour means the same thing on every page: ok (done), active, waiting, alert, neutral.
+STATUS_TONES = {
+    "New": "info",
+    "Under investigation": "waiting",
+    "Under analysis": "waiting",
+    "Known behaviour": "neutral",
+    "Fix in progress": "active",
+    "Monitoring": "active",
+    "Resolved": "ok",
+    "Closed": "closed",
+}
+SEVERITY_TONES = {1: "alert", 2: "warning", 3: "waiting", 4: "neutral"}
+TRIAGE_TONES = {"pending": "waiting", "published": "ok", "rejected": "closed"}
+# The actions log: an open action is work in hand, a proposed close awaits agreement.
+FORUM_ACTION_TONES = {"Open": "active", "Propose Close": "waiting", "Closed": "closed"}
+ISSUE_ACTION_TONES = {"Open": "active", "In progress": "info", "Done": "closed"}
+POLL_TONES = {"draft": "waiting", "open": "ok", "closed": "closed"}
+PILL_KINDS = {
+    "status": (STATUS_TONES, lambda value: str(value)),
+    "severity": (SEVERITY_TONES, lambda value: f"P{value}"),
+    "triage": (TRIAGE_TONES, lambda value: dict(choices.TRIAGE_STATES).get(value, str(value))),
+    "forum_action": (FORUM_ACTION_TONES, lambda value: str(value)),
+    "issue_action": (ISSUE_ACTION_TONES, lambda value: dict(choices.ACTION_STATUSES).get(value, str(value))),
+    "poll": (POLL_TONES, lambda value: dict(choices.POLL_STATES).get(value, str(value))),
+}
+
+
+def pill_parts(kind: str, value) -> tuple[str, str, str]:
+    """(tone, short text, full text) of a status pill; see macros/pills.html."""
+    tones, text = PILL_KINDS[kind]
+    short = text(value)
+    full = choices.SEVERITY_LABELS.get(value, short) if kind == "severity" else short
+    return tones.get(value, "neutral"), short, full
+
+
+# ---------------------------------------------------------------- navigation
+
+# Navigation entries of the other sections, shown once their blueprint is registered:
+# (endpoint, label, the path it covers).
 SECTION_NAV = [
     ("log.index", "Issues log", "/log"),
     ("forum.index", "Forum", "/forum"),
     ("forum.actions", "Actions", "/actions"),
     ("performance.index", "Performance", "/performance"),
 ]
+# Pages that belong to a section whose path they do not share.
+NAV_ALIASES = {"/polls": "forum.index"}
+
+
+def current_nav_item(path: str, entries: list[tuple[str, str, str]]) -> str | None:
+    """The one navigation entry the page belongs to: the longest path that covers it."""
+    covering = [(prefix, endpoint) for endpoint, _label, prefix in entries]
+    covering += [(prefix, endpoint) for prefix, endpoint in NAV_ALIASES.items()]
+    best = None
+    for prefix, endpoint in covering:
+        if path == prefix or path.startswith(prefix.rstrip("/") + "/") or path.startswith(prefix + "."):
+            if best is None or len(prefix) > len(best[0]):
+                best = (prefix, endpoint)
+    return best[1] if best else None
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -69,15 +122,21 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["days_ago"] = days_ago
     app.jinja_env.filters["highlight"] = highlight  # search matches in <mark>, the rest escaped
     app.jinja_env.filters["excerpt"] = excerpt
+    app.jinja_env.filters["week_label"] = format_week
     app.jinja_env.globals["url_with"] = url_with
     app.jinja_env.globals["choices"] = choices
+    app.jinja_env.globals["plural"] = plural
+    app.jinja_env.globals["pill_parts"] = pill_parts
     app.jinja_env.globals["htmx_asset"] = "vendor/htmx-2.0.11.min.js"
 
     @app.context_processor
     def inject_request_path():
+        entries = [("issues.index", "Issues", "/issues"), ("issues.new", "Submit", "/issues/new"), *extra_nav,
+                   ("admin.index", "Admin", "/admin")]
         return {
             "current_path": request.path,
             "extra_nav": extra_nav,
+            "current_nav": current_nav_item(request.path, entries),
             "url_endpoints": app.view_functions,
-            "today": utcnow().astimezone(LONDON).date(),
+            "today": london_today(),
         }

@@ -50,7 +50,7 @@ def test_seeded_2026_dates_are_listed(browser, participant):
     db.session.commit()
     browser.login(participant)
     page = browser.get("/forum").get_data(as_text=True)
-    for day in ("Tue 13 Jan 2026", "Tue 14 Apr 2026", "Tue 12 May 2026", "Tue 08 Dec 2026"):
+    for day in ("Tue 13 Jan 2026", "Tue 14 Apr 2026", "Tue 12 May 2026", "Tue 8 Dec 2026"):
         assert day in page
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Meeting)) == 12
 
@@ -70,9 +70,9 @@ def test_meeting_page_shows_agenda_polls_and_actions_raised_there(browser, parti
 
     page = browser.get(f"/forum/meetings/{meeting.id}").get_data(as_text=True)
 
-    assert "Tuesday 14 April 2026</time>, 10:00–12:00 (UK time)" in page
-    assert re.search(r"<td>01</td><td>Meeting Purpose &amp; Ways of Working</td><td>Gary Leach</td>", page)
-    assert re.search(r"<td>05</td><td>Reporting and KPIs</td><td>Sam Young</td>", page)
+    assert "Tue 14 Apr 2026</time>, 10:00–12:00 (UK time)" in page
+    assert re.search(r'<td data-label="No.">01</td><td data-label="Topic">Meeting Purpose &amp; Ways of Working</td><td data-label="Presenter">Gary Leach</td>', page)
+    assert re.search(r'<td data-label="No.">05</td><td data-label="Topic">Reporting and KPIs</td><td data-label="Presenter">Sam Young</td>', page)
     assert f'href="/polls/{poll.id}"' in page
     assert f'href="/actions/{action.number}">{action.code}</a>' in page
     assert "Share the CI backlog" in page and "Raised at another meeting" not in page

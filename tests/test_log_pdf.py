@@ -13,6 +13,7 @@ import pytest
 from pypdf import PdfReader
 
 from issues_tracker.extensions import db
+from issues_tracker.formats import format_date
 from issues_tracker.models import IssueAction, PublishedLog
 from issues_tracker.models.base import utcnow
 from issues_tracker.pdf import StaticOnlyFetcher, html_to_pdf
@@ -95,7 +96,7 @@ def test_log_lists_every_open_published_issue_with_sections_pages_and_bookmarks(
     for heading in SECTION_HEADINGS + ("Trends", "Emerging risks", "Decisions required"):
         assert heading in titles
     week = log_service.current_week()
-    assert reader.metadata.title == f"Industry Issues Report – week commencing {week.strftime('%-d %B %Y')}"
+    assert reader.metadata.title == f"Industry Issues Report – week commencing {format_date(week)}"
     assert reader.metadata.author and reader.metadata.subject
     box = reader.pages[0].mediabox
     assert float(box.width) > float(box.height)  # landscape
@@ -115,11 +116,11 @@ def test_long_table_repeats_its_header_on_every_page_and_never_splits_a_row(part
     assert len(table_pages) >= 3
     for page in table_pages:
         assert "Issue ID" in page and "Root cause" in page and "Last update" in page
-    text = "\n".join(pages)
+    text = "\n".join(pages[1:])  # page 1 names a few issues in "needs attention"
     for n, issue in enumerate(issues):
         assert text.count(issue.reference) == 1
         # A row's first and last lines are on one page: rows are never split.
-        [first] = [i for i, page in enumerate(pages) if issue.reference in page]
+        [first] = [i for i, page in enumerate(pages) if i > 0 and issue.reference in page]
         [last] = [i for i, page in enumerate(pages) if f"closing words of row {n}." in page]
         assert first == last
 
@@ -138,7 +139,7 @@ def test_long_words_and_text_wrap_inside_the_page(participant, staff):
     assert issue.reference in text
     assert unbroken in text.replace(" ", "")  # wrapped across lines, not cut off
     # Long fields are shortened so that even the largest row fits on one page, whole.
-    [row_page] = [page for page in pages if issue.reference in page]
+    [row_page] = [page for page in pages[1:] if issue.reference in page]
     assert row_page.count("shortened: full text on the issue page") == 4
     assert text.count("shortened: full text on the issue page") == 4
     # Every word's box (poppler's layout) lies inside the page, clear of the right margin.
@@ -195,7 +196,7 @@ def test_stale_issue_is_marked_and_age_shown(participant, staff):
     fresh_row = rows[rows.index(fresh.reference):]
     assert stale_row.startswith(f"{stale.reference} STALE ")
     assert " 45 " in stale_row and "20 days ago" in stale_row
-    assert "STALE" not in fresh_row and "0 days ago" in fresh_row
+    assert "STALE" not in fresh_row and "today" in fresh_row and "0 days ago" not in fresh_row
 
 
 def test_actions_due_or_overdue_with_owners_and_dates(participant, staff):
@@ -217,7 +218,7 @@ def test_actions_due_or_overdue_with_owners_and_dates(participant, staff):
     text = " ".join(pages)
     actions = text[text.index("Open actions on industry issues due by"):text.index("Industry issues resolved or closed")]
     assert "Confirm the schema fix" in actions and "Ian Giles" in actions and "OVERDUE" in actions
-    assert (today - timedelta(days=3)).strftime("%d %b %Y") in actions
+    assert format_date(today - timedelta(days=3)) in actions
     assert "Sam Young" not in actions  # not due this week
     assert "Joe Andrews" not in actions  # done
     assert db.session.query(IssueAction).count() == 3

@@ -49,7 +49,7 @@ def test_participant_answers_poll_and_their_answers_are_stored(browser, particip
     response = browser.post(f"/polls/{poll.id}", form_for(poll, "Partially", "3", "Show the backlog earlier"))
 
     assert response.status_code == 303
-    assert response.headers["Location"].endswith(f"/polls/{poll.id}#poll-results")
+    assert response.headers["Location"].endswith(f"/polls/{poll.id}#saved")
     [stored] = responses_of(poll)
     assert stored.user_id == participant.id
     assert answers_by_text(stored) == {
@@ -294,7 +294,7 @@ def test_results_tell_htmx_to_stop_polling_once_the_poll_closes(browser, partici
     assert fragment.status_code == 286
     text = fragment.get_data(as_text=True)
     assert "hx-trigger" not in text and "final: the poll is closed" in text
-    assert browser.get(f"/polls/{poll.id}/results").status_code == 200  # a plain request gets a plain 200
+    assert browser.get(f"/polls/{poll.id}/results").status_code == 200  # a plain request gets the projector page
     assert "hx-trigger" not in browser.get(f"/polls/{poll.id}").get_data(as_text=True)
 
 
@@ -318,9 +318,9 @@ def test_changed_answer_changes_the_results_etag(browser, participant):
     poll = make_poll()
     browser.login(participant)
     browser.post(f"/polls/{poll.id}", form_for(poll, "Yes", "3"))
-    etag = browser.get(f"/polls/{poll.id}/results").headers["ETag"]
+    etag = browser.get(f"/polls/{poll.id}/results", headers={"HX-Request": "true"}).headers["ETag"]
     browser.post(f"/polls/{poll.id}", form_for(poll, "No", "3"))
-    response = browser.get(f"/polls/{poll.id}/results", headers={"If-None-Match": etag})
+    response = browser.get(f"/polls/{poll.id}/results", headers={"HX-Request": "true", "If-None-Match": etag})
     assert response.status_code == 200
 
 
@@ -339,7 +339,7 @@ def queries_for_results(browser, poll) -> int:
 
     sa.event.listen(db.engine, "before_cursor_execute", record)
     try:
-        assert browser.get(f"/polls/{poll.id}/results").status_code == 200
+        assert browser.get(f"/polls/{poll.id}/results", headers={"HX-Request": "true"}).status_code == 200
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", record)
     return len(statements)
@@ -365,7 +365,7 @@ def test_browsers_asking_for_the_same_results_share_one_rendering(browser, parti
     again = queries_for_results(browser, poll)  # no If-None-Match: like another browser
     assert again < first
     answer_as(make_user, poll, [("No", "1", "second")])
-    fresh = browser.get(f"/polls/{poll.id}/results").get_data(as_text=True)
+    fresh = browser.get(f"/polls/{poll.id}/results", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "<strong>2</strong> responses" in fresh and "second" in fresh
 
 

@@ -6,6 +6,7 @@ import io
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -49,7 +50,7 @@ def worker(sqlite_queue_app, database_url, tmp_path):
     process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "issues_tracker", "worker"],
                                cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT)
     yield process, log
-    process.terminate()
+    process.send_signal(signal.SIGINT)  # a graceful stop: what is running finishes first (as systemd is told to)
     try:
         process.wait(20)
     except subprocess.TimeoutExpired:

@@ -40,7 +40,7 @@ def test_a_rejected_submission_is_closed_and_not_counted_as_open(browser, partic
     assert "No open issues." in home and "Rejected submissions" in home
     assert "Duplicate of the schema issue" not in browser.get("/issues?status=open").get_data(as_text=True)
     page = browser.get(f"/issues/{issue.id}").get_data(as_text=True)
-    assert ">Closed</span>" in page and "badge-rejected" in page and ">New</span>" not in page
+    assert ">Closed</span>" in page and ">Rejected</span>" in page and ">New</span>" not in page
 
 
 def test_publishing_a_rejected_submission_reopens_it_with_the_change_journalled(browser, participant, staff):

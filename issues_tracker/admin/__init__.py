@@ -11,6 +11,7 @@ from ..forms.admin import OrganisationForm, UserForm
 from ..models import Organisation, User
 from ..permissions import admin_required
 from ..services import accounts
+from ..services.accounts import MIN_PASSWORD_LENGTH
 from ..transaction import commit
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -68,6 +69,9 @@ def edit_organisation(org_id: int):
 def _user_form(user: User | None) -> UserForm:
     form = UserForm(obj=user)
     form.organisation_id.choices = [(org.id, org.name) for org in _organisations()]
+    if user is None:
+        # A new account has no current password to keep.
+        form.password.description = f"At least {MIN_PASSWORD_LENGTH} characters."
     return form
 
 

@@ -205,10 +205,19 @@ class StaffIssueForm(IssueForm):
 
 
 class TriageForm(AppForm):
+    """Two buttons: publish, or reject with a reason (the buttons send the decision)."""
+
     decision = SelectField(
-        "Decision", choices=[("publish", "Publish to the industry view"), ("reject", "Reject")]
+        "Decision",
+        choices=[("publish", "Publish to the industry view"), ("reject", "Reject")],
+        validators=[InputRequired("Choose Publish or Reject.")],
     )
-    reason = TextAreaField("Reason (required to reject)", filters=STRIP, validators=[Length(max=2_000)])
+    reason = TextAreaField(
+        "Reason for rejecting",
+        filters=STRIP,
+        validators=[Length(max=2_000)],
+        description="The submitter's organisation sees this on the issue.",
+    )
     submit = SubmitField("Record decision")
 
     def validate_reason(self, field):

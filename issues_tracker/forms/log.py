@@ -37,19 +37,21 @@ class CommentaryForm(AppForm):
 class PublishForm(AppForm):
     """Publish the log for a week, or a corrected revision of a published week."""
 
+    # A native date picker that offers Mondays only (step of 7 days from a Monday);
+    # the server checks the same, for browsers without the picker.
     week = StringField(
         "Week commencing",
         filters=STRIP,
         validators=[DataRequired("Give the Monday of the week to publish.")],
-        description="The Monday of the week, as YYYY-MM-DD.",
+        description="A Monday. Choose the week to publish, or a published week to correct.",
+        render_kw={"type": "date", "step": "7", "min": "2000-01-03"},
     )
     revise = BooleanField("Publish a correction as a new revision")
     reason = TextAreaField(
-        "Reason (required for a revision)",
+        "Reason for the revision",
         filters=STRIP,
-        validators=[Optional(), Length(max=2_000)],
+        validators=[Length(max=2_000)],
         description="What the revision corrects. Printed on the revised log.",
-        render_kw={"data-required-when": "revise"},
     )
     submit = SubmitField("Publish the log")
 
@@ -61,7 +63,7 @@ class PublishForm(AppForm):
 
     def validate_reason(self, field):
         if self.revise.data and not field.data:
-            raise ValidationError("Say what the revision corrects.")
+            raise ValidationError("Say what the revision corrects: a reason is required.")
         if field.data and not self.revise.data:
             raise ValidationError("A reason is only needed for a revision: tick the revision box or clear the reason.")
 

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
 from ..extensions import db
+from ..formats import format_date
 from ..forms.base import version_number
 from ..forms.forum import MAX_AGENDA_ITEMS, ActionFilterForm, ActionUpdateForm, ForumActionForm, MeetingForm
 from ..htmx import render_page_or_fragment
@@ -102,9 +103,10 @@ def _meeting_data(meeting: Meeting) -> dict:
 def _meeting_page(form: MeetingForm, meeting: Meeting | None):
     """Save the meeting, or show the form again (with another agenda row, or with its errors)."""
     if request.method == "POST" and form.add_agenda_item.data:
-        if len(form.agenda) < MAX_AGENDA_ITEMS:
+        added = len(form.agenda) < MAX_AGENDA_ITEMS
+        if added:
             form.agenda.append_entry()
-        return render_template("forum/meeting_form.html", form=form, meeting=meeting)
+        return render_template("forum/meeting_form.html", form=form, meeting=meeting, added_row=added)
     if form.validate_on_submit():
         data = {name: getattr(form, name).data for name in ("meeting_date", "title", "chair", "recording_url", "minutes")}
         data["chair"] = data["chair"] or ""
@@ -130,7 +132,7 @@ def _meeting_page(form: MeetingForm, meeting: Meeting | None):
                 form.version.data = str(get_meeting(meeting.id).version)
             return render_template("forum/meeting_form.html", form=form, meeting=meeting), 409
         else:
-            flash(f"{saved.title} on {saved.meeting_date.strftime('%d %B %Y')} saved.", "success")
+            flash(f"{saved.title} on {format_date(saved.meeting_date)} saved.", "success")
             return redirect(url_for("forum.meeting", meeting_id=saved.id), code=303)
     status = 422 if request.method == "POST" else 200
     return render_template("forum/meeting_form.html", form=form, meeting=meeting), status
@@ -284,8 +286,8 @@ def update_action(number: int):
             form.version.data = str(action.version)
             return _action_page(action, forum_service.linked_issues([action], current_user), form, 409)
         else:
-            flash(f"{action.code} updated.", "success")
-            return redirect(url_for("forum.action", number=action.number, _anchor="history"), code=303)
+            flash(f"{action.code} updated: the update is at the top of its history below.", "saved")
+            return redirect(url_for("forum.action", number=action.number, _anchor="saved"), code=303)
     return _action_page(action, forum_service.linked_issues([action], current_user), form, 422)
 
 

@@ -1,49 +1,77 @@
-"""The current filtered view as CSV or Excel, in the MVP tracker's column order."""
+"""The current filtered view as CSV or Excel, in the MVP tracker's column order.
+
+Both carry readable values (labels, not internal codes) and the dates in the one
+format of formats.py. The workbook is one people can work with straight away: real
+date cells (so they sort and filter as dates), column widths that fit, the header
+row frozen and an autofilter on it. Text that a spreadsheet would run as a formula
+is neutralised in both.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from flask import Response
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
 
+from .. import choices
+from ..formats import EXCEL_DATE_FORMAT, EXCEL_DATETIME_FORMAT, LONDON, format_date, format_datetime
 from ..models import Issue
 from ..models.base import utcnow
-from ..templating import london
 
-COLUMNS: list[tuple[str, callable]] = [
-    ("Issue ID", lambda i: i.reference),
-    ("Issue Summary", lambda i: i.summary),
-    ("Service / System", lambda i: " / ".join(i.services)),
-    ("Root Cause (Known / Suspected)", lambda i: f"{i.root_cause} ({i.root_cause_certainty})" if i.root_cause else ""),
-    ("Impact Assessment Status", lambda i: i.impact_assessment),
-    ("Supplier Count Impacted", lambda i: i.supplier_impact),
-    ("Distributor Count Impacted", lambda i: i.distributor_impact),
-    ("Affected Settlement Messages", lambda i: " / ".join(i.messages)),
-    ("Settlement Impact", lambda i: i.settlement_impact),
-    ("Current Status", lambda i: i.status),
-    ("Action Underway", lambda i: i.action_underway),
-    ("Resolution Description", lambda i: i.resolution_description),
-    ("Resolution Status", lambda i: i.resolution_status),
-    ("Dependencies", lambda i: i.dependencies),
-    ("Parties Responsible for Resolution", lambda i: i.parties_responsible),
-    ("Will Next Settlement Run Resolve?", lambda i: i.next_run_resolves),
-    ("Description", lambda i: i.description),
-    ("Severity", lambda i: i.severity_label),
-    ("Owner", lambda i: i.owner.display_name if i.owner else ""),
-    ("Target Date", lambda i: i.target_date.isoformat() if i.target_date else ""),
-    ("Service-desk References", lambda i: i.service_desk_refs),
-    ("Submitted By Organisation", lambda i: i.organisation.name),
-    ("Triage", lambda i: i.triage_state),
-    ("Created", lambda i: london(i.created_at, "%Y-%m-%d %H:%M")),
-    ("Last Update", lambda i: london(i.last_update_at, "%Y-%m-%d %H:%M")),
-    ("Resolved", lambda i: london(i.resolved_at, "%Y-%m-%d %H:%M") if i.resolved_at else ""),
-    ("Age (days)", lambda i: i.age_days()),
+TRIAGE_LABELS = dict(choices.TRIAGE_STATES)
+# Widest a text column opens at (characters); longer text stays in the cell, visible when selected.
+MAX_WIDTH = 60
+MIN_WIDTH = 8
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    value: Callable[[Issue], object]
+    kind: str = "text"  # text | date | datetime | number
+    width: int | None = None  # fixed width; None fits the content
+
+
+COLUMNS: list[Column] = [
+    Column("Issue ID", lambda i: i.reference, width=11),
+    Column("Issue Summary", lambda i: i.summary),
+    Column("Service / System", lambda i: " / ".join(i.services)),
+    Column("Root Cause (Known / Suspected)",
+           lambda i: f"{i.root_cause} ({i.root_cause_certainty})" if i.root_cause else ""),
+    Column("Impact Assessment Status", lambda i: i.impact_assessment),
+    Column("Supplier Count Impacted", lambda i: i.supplier_impact),
+    Column("Distributor Count Impacted", lambda i: i.distributor_impact),
+    Column("Affected Settlement Messages", lambda i: " / ".join(i.messages)),
+    Column("Settlement Impact", lambda i: i.settlement_impact),
+    Column("Current Status", lambda i: i.status),
+    Column("Action Underway", lambda i: i.action_underway),
+    Column("Resolution Description", lambda i: i.resolution_description),
+    Column("Resolution Status", lambda i: i.resolution_status),
+    Column("Dependencies", lambda i: i.dependencies),
+    Column("Parties Responsible for Resolution", lambda i: i.parties_responsible),
+    Column("Will Next Settlement Run Resolve?", lambda i: i.next_run_resolves),
+    Column("Description", lambda i: i.description),
+    Column("Severity", lambda i: i.severity_label),
+    Column("Owner", lambda i: i.owner.display_name if i.owner else "Unassigned"),
+    Column("Target Date", lambda i: i.target_date, "date", 13),
+    Column("Service-desk References", lambda i: i.service_desk_refs),
+    Column("Submitted By Organisation", lambda i: i.organisation.name),
+    Column("Triage", lambda i: TRIAGE_LABELS.get(i.triage_state, i.triage_state)),
+    Column("Created", lambda i: i.created_at, "datetime", 17),
+    Column("Last Update", lambda i: i.last_update_at, "datetime", 17),
+    Column("Resolved", lambda i: i.resolved_at, "datetime", 17),
+    Column("Age (days)", lambda i: i.age_days(), "number", 11),
 ]
+STALE_HEADER = "Stale"
 
 
 def _safe_cell(value):
@@ -56,18 +84,32 @@ def _safe_cell(value):
     return value
 
 
-def table_rows(issues: Iterable[Issue], stale_days: int) -> Iterable[list]:
-    header = [name for name, _ in COLUMNS] + ["Stale"]
-    yield header
+def _as_text(value, kind: str) -> str | int:
+    if value is None:
+        return ""
+    if kind == "date":
+        return format_date(value, empty="")
+    if kind == "datetime":
+        return format_datetime(value, empty="")
+    return value
+
+
+def _rows(issues: Iterable[Issue], stale_days: int) -> Iterable[tuple[list, str]]:
+    """(raw values in column order, "Yes"/"No" stale) per issue."""
     now = utcnow()
     for issue in issues:
-        yield [_safe_cell(get(issue)) for _, get in COLUMNS] + [
-            "Yes" if issue.is_stale(stale_days, now) else "No"
-        ]
+        yield [column.value(issue) for column in COLUMNS], ("Yes" if issue.is_stale(stale_days, now) else "No")
+
+
+def table_rows(issues: Iterable[Issue], stale_days: int) -> Iterable[list]:
+    """The export as text, header first: what the CSV holds."""
+    yield [column.header for column in COLUMNS] + [STALE_HEADER]
+    for values, stale in _rows(issues, stale_days):
+        yield [_safe_cell(_as_text(value, column.kind)) for column, value in zip(COLUMNS, values, strict=True)] + [stale]
 
 
 def _filename(ext: str) -> str:
-    return f"industry-issues-{utcnow().strftime('%Y-%m-%d')}.{ext}"
+    return f"industry-issues-{utcnow().astimezone(LONDON).strftime('%Y-%m-%d')}.{ext}"
 
 
 def csv_response(issues, stale_days: int) -> Response:
@@ -82,22 +124,60 @@ def csv_response(issues, stale_days: int) -> Response:
     )
 
 
+def _excel_value(value, kind: str):
+    """A real date or time cell for Excel (which knows no time zones: London wall time)."""
+    if value is None:
+        return None
+    if kind == "datetime" and isinstance(value, datetime):
+        return value.astimezone(LONDON).replace(tzinfo=None, microsecond=0)
+    if kind == "date" and isinstance(value, date):
+        return value
+    return _safe_cell(value)
+
+
+def _width(header: str, values: Iterable) -> float:
+    longest = max((len(str(value)) for value in values if value not in (None, "")), default=0)
+    return float(min(MAX_WIDTH, max(MIN_WIDTH, len(header) * 0.8, longest) + 2))
+
+
 def xlsx_response(issues, stale_days: int) -> Response:
+    rows = list(_rows(issues, stale_days))
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Industry issues")
-    bold = Font(bold=True)
-    for index, row in enumerate(table_rows(issues, stale_days)):
-        if index == 0:
-            from openpyxl.cell import WriteOnlyCell
 
-            cells = []
-            for value in row:
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.font = bold
+    # Widths, frozen header and filter must be set before the first row is written.
+    headers = [column.header for column in COLUMNS] + [STALE_HEADER]
+    for index, column in enumerate(COLUMNS, start=1):
+        width = column.width or _width(column.header, (values[index - 1] for values, _ in rows))
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.column_dimensions[get_column_letter(len(headers))].width = 8
+    sheet.freeze_panes = "B2"  # the header row and the Issue ID stay in view
+    last = f"{get_column_letter(len(headers))}{len(rows) + 1}"
+    sheet.auto_filter.ref = f"A1:{last}"
+
+    bold = Font(bold=True, color="FFFFFF")
+    fill = PatternFill("solid", fgColor="0B2E59")
+    wrap = Alignment(wrap_text=True, vertical="top")
+    header_cells = []
+    for header in headers:
+        cell = WriteOnlyCell(sheet, value=header)
+        cell.font, cell.fill, cell.alignment = bold, fill, wrap
+        header_cells.append(cell)
+    sheet.append(header_cells)
+
+    for values, stale in rows:
+        cells = []
+        for column, value in zip(COLUMNS, values, strict=True):
+            converted = _excel_value(value, column.kind)
+            if column.kind in ("date", "datetime") and converted is not None:
+                cell = WriteOnlyCell(sheet, value=converted)
+                cell.number_format = EXCEL_DATE_FORMAT if column.kind == "date" else EXCEL_DATETIME_FORMAT
                 cells.append(cell)
-            sheet.append(cells)
-        else:
-            sheet.append(row)
+            else:
+                cells.append(converted)
+        cells.append(stale)
+        sheet.append(cells)
+
     buffer = io.BytesIO()
     workbook.save(buffer)
     return Response(

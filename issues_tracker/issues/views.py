@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
 from ..extensions import db
+from ..formats import plural
 from ..forms.issues import (
     ActionStatusForm,
     DuplicateForm,
@@ -322,7 +323,7 @@ def edit(issue_id: int):
             form.version.data = str(fresh.version)
             return render_template("issues/edit.html", form=form, issue=fresh, conflict=True), 409
         if events:
-            flash(f"{issue.reference} updated ({len(events)} change{'s' if len(events) != 1 else ''}).", "success")
+            flash(f"{issue.reference} updated ({plural(len(events), 'change')}).", "success")
         else:
             flash("Nothing changed, so nothing was saved.", "info")
         return redirect(url_for("issues.detail", issue_id=issue.id), code=303)
@@ -392,8 +393,8 @@ def add_action(issue_id: int):
         db.session.rollback()
         form.form_errors.append(CONFLICT_MESSAGE + " Your action is kept below: check the issue, then add it again.")
         return _detail_page(get_issue(issue_id), action_form=form, status=409)
-    flash("Action added.", "success")
-    return redirect(url_for("issues.detail", issue_id=issue.id, _anchor="actions"), code=303)
+    flash("Action added.", "saved")
+    return redirect(url_for("issues.detail", issue_id=issue.id, _anchor="saved"), code=303)
 
 
 @bp.post("/issues/<int:issue_id>/actions/<int:action_id>")
@@ -416,8 +417,8 @@ def update_action(issue_id: int, action_id: int):
             CONFLICT_MESSAGE + f" You set an action to “{form.status.data}”: check the issue, then set it again."
         )
         return _detail_page(get_issue(issue_id), status_form=status_form, status=409)
-    flash("Action updated.", "success")
-    return redirect(url_for("issues.detail", issue_id=issue.id, _anchor="actions"), code=303)
+    flash(f"Action updated: “{action.description[:80]}” is now {form.status.data}.", "saved")
+    return redirect(url_for("issues.detail", issue_id=issue.id, _anchor="saved"), code=303)
 
 
 @bp.app_context_processor

@@ -10,6 +10,7 @@ from flask import abort, flash, make_response, redirect, render_template, reques
 from flask_login import current_user, login_required
 
 from ..extensions import db
+from ..formats import format_date
 from ..forms.base import version_number
 from ..forms.log import CommentaryForm, PreviewForm, PublishForm
 from ..htmx import wants_fragment
@@ -50,10 +51,32 @@ def _pdf_response(log: PublishedLog, *, immutable: bool):
     return response
 
 
-def _publish_form(week: date | None = None) -> PublishForm:
+REVISION_FOR_COMMENTARY = "The staff commentary was updated after publication."
+
+
+def _publish_form(week: date | None = None, *, revise: bool = False, reason: str = "") -> PublishForm:
     form = PublishForm(formdata=None)
     form.week.data = (week or log_service.current_week()).isoformat()
+    form.revise.data = revise
+    form.reason.data = reason
     return form
+
+
+def _publish_target(form: PublishForm):
+    """The published log of the week the form names, if any: revision fields are offered only then."""
+    try:
+        week = log_service.parse_week(form.week.data or "")
+    except log_service.LogError:
+        return None
+    return log_service.latest_revision(week)
+
+
+def _panel_context(form: PublishForm, job: Job | None) -> dict:
+    target = _publish_target(form)
+    # Revision fields appear for a published week, or when the person already used them.
+    show_revision = target is not None or bool(form.revise.data or form.reason.data or form.reason.errors
+                                                or form.revise.errors)
+    return {"publish_form": form, "job": job, "publish_target": target, "show_revision": show_revision}
 
 
 def _preview_form(week: date) -> PreviewForm:
@@ -62,23 +85,35 @@ def _preview_form(week: date) -> PreviewForm:
     return form
 
 
+def _week_from_query() -> date | None:
+    try:
+        return log_service.parse_week(request.args.get("week", ""))
+    except log_service.LogError:
+        return None
+
+
 def _index_context(publish_form: PublishForm | None = None, job: Job | None = None, notice: str = "") -> dict:
     week = log_service.current_week()
+    summary = log_service.executive_summary(week)
     context = {
         "week": week,
-        "summary": log_service.executive_summary(week),
+        "summary": summary,
+        "attention": log_service.needs_attention(summary),
         "archive": log_service.archive(),
     }
     if current_user.is_staff:
         context.update(
             commentary=log_service.get_commentary(week),
             this_week_log=log_service.latest_revision(week),
-            publish_form=publish_form or _publish_form(week),
-            job=job or _active_job("log_publish"),
             notice=notice,
             preview_form=_preview_form(week),
             preview_job=_active_job("log_preview"),
         )
+        if publish_form is None:
+            chosen = _week_from_query() or week
+            revise = request.args.get("revise") == "1" and log_service.latest_revision(chosen) is not None
+            publish_form = _publish_form(chosen, revise=revise, reason=REVISION_FOR_COMMENTARY if revise else "")
+        context.update(_panel_context(publish_form, job or _active_job("log_publish")))
     return context
 
 
@@ -113,7 +148,7 @@ def week_pdf(week: str):
         abort(404)
     log = log_service.get_log(week_date, int(revision_arg) if revision_arg else None)
     if log is None:
-        abort(404, description=f"No issues log is published for the week commencing {week_date.strftime('%d %b %Y')}"
+        abort(404, description=f"No issues log is published for the week commencing {format_date(week_date)}"
                                + (f" with revision {revision_arg}." if revision_arg else "."))
     return _pdf_response(log, immutable=revision_arg is not None)
 
@@ -184,7 +219,14 @@ def commentary(week: str):
                 "log/commentary.html", form=form, week=week_date, commentary=existing,
                 published=log_service.latest_revision(week_date), conflict=True,
             ), 409
-        flash(f"Commentary for the week commencing {week_date.strftime('%d %b %Y')} saved. "
+        published = log_service.latest_revision(week_date)
+        if published is not None:
+            # The published PDF never changes: offer the revision that carries the new commentary.
+            flash(f"Commentary for the week commencing {format_date(week_date)} saved. That week is already published "
+                  f"(revision {published.revision}): publish a revision now to include it; the reason is filled in.",
+                  "success")
+            return redirect(url_for("log.index", week=week_date.isoformat(), revise="1", _anchor="publish-panel"), code=303)
+        flash(f"Commentary for the week commencing {format_date(week_date)} saved. "
               "It is printed in the log when the week is published.", "success")
         return redirect(url_for("log.index"), code=303)
     status = 422 if request.method == "POST" else 200
@@ -199,12 +241,26 @@ def commentary(week: str):
 
 def _render_panel(form: PublishForm, job: Job | None, status: int = 200, notice: str = ""):
     if wants_fragment():
-        html = render_template("log/_publish_panel.html", publish_form=form, job=job, notice=notice)
+        html = render_template("log/_publish_panel.html", notice=notice, **_panel_context(form, job))
     else:
         html = render_template("log/index.html", **_index_context(form, job, notice))
     response = make_response(html, status)
     response.headers["Vary"] = "HX-Request"
     return response
+
+
+@bp.get("/log/publish")
+@staff_required
+def publish_panel():
+    """The publish panel for another week (the page swaps it in when the week changes)."""
+    week = _week_from_query()
+    if not wants_fragment():
+        return redirect(url_for("log.index", week=week.isoformat() if week else None, _anchor="publish-panel"), code=303)
+    form = PublishForm(formdata=None)
+    form.week.data = request.args.get("week", "")[:40]
+    if week is None:
+        form.week.errors = ["Choose a Monday: the log is published for the week commencing a Monday."]
+    return _render_panel(form, None, 200 if week else 422)
 
 
 @bp.post("/log/publish")
@@ -217,7 +273,8 @@ def publish():
     try:
         existing = log_service.check_publish_request(week, revise=revise, reason=reason)
     except log_service.LogError as exc:
-        form.week.errors = [*form.week.errors, str(exc)]
+        target = form.reason if exc.field == "reason" else form.week
+        target.errors = [*target.errors, str(exc)]
         return _render_panel(form, None, 422)
     if existing is not None:
         message = log_service.PublishOutcome(existing, created=False).message
@@ -230,7 +287,7 @@ def publish():
     db.session.commit()
     notice = ""
     if job.params != requested:
-        notice = (f"A publication of the week commencing {week:%d %b %Y} is already under way; "
+        notice = (f"A publication of the week commencing {format_date(week)} is already under way; "
                   "when it is done, publish a revision if it still needs correcting.")
     if not wants_fragment():
         if notice:

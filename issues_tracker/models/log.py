@@ -43,6 +43,13 @@ class PublishedLog(db.Model):
     published_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user_account.id"))
     reason: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     open_count: so.Mapped[int] = so.mapped_column(default=0)
+    # The other headline numbers as published, for the next week's log to compare with
+    # (empty for logs published before they were recorded).
+    high_severity_count: so.Mapped[int | None] = so.mapped_column()
+    new_count: so.Mapped[int | None] = so.mapped_column()
+    resolved_count: so.Mapped[int | None] = so.mapped_column()
+    stale_count: so.Mapped[int | None] = so.mapped_column()
+    overdue_actions_count: so.Mapped[int | None] = so.mapped_column()
     sha256: so.Mapped[str] = so.mapped_column(sa.String(64))
     size_bytes: so.Mapped[int] = so.mapped_column()
     pdf: so.Mapped[bytes] = so.mapped_column(sa.LargeBinary, deferred=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -142,8 +143,11 @@ def revoke_feed_key(user: User) -> None:
     db.session.flush()
 
 
+FEED_KEY = re.compile(r"^[A-Za-z0-9_-]{20,64}$")  # what secrets.token_urlsafe(32) makes
+
+
 def user_for_feed_key(key: str) -> User | None:
-    if not key or len(key) > 64:
+    if not key or not FEED_KEY.match(key):
         return None
     user = db.session.scalar(
         sa.select(User).join(NotificationSettings, NotificationSettings.user_id == User.id)

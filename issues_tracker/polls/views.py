@@ -8,7 +8,9 @@ import re
 import threading
 from collections import OrderedDict
 from datetime import UTC, datetime
+from functools import lru_cache
 
+import segno
 from flask import Response, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
@@ -23,6 +25,7 @@ from ..services import polls as poll_service
 from ..services.forum import meeting_choices
 from ..templating import LONDON
 from ..transaction import ConflictError, commit
+from ..urls import external_url
 from . import bp
 
 BLANK_QUESTION_ROWS = 3
@@ -96,9 +99,9 @@ def respond(poll_id: int):
                 "Thank you: your response is recorded. You can change it until the poll closes."
                 if own_response is None
                 else "Your response is updated.",
-                "success",
+                "saved",
             )
-            return redirect(url_for("polls.show", poll_id=poll.id, _anchor="poll-results"), code=303)
+            return redirect(url_for("polls.show", poll_id=poll.id, _anchor="saved"), code=303)
     return _show_page(poll, form, own_response, status=422)
 
 
@@ -147,9 +150,35 @@ def _results_etag(poll: Poll, status: str, summary: tuple[int, datetime | None])
     return "poll-results-" + "-".join(str(part) for part in parts)
 
 
+def poll_address(poll: Poll) -> str:
+    """Where voters answer the poll: under the configured site address (never the request's headers)."""
+    return external_url("polls.show", poll_id=poll.id)
+
+
+@lru_cache(maxsize=64)
+def qr_code_data_uri(address: str) -> str:
+    """A QR code for the address, as an SVG image (segno); the same address always gives the same image."""
+    return segno.make(address, error="m").svg_data_uri(scale=10, border=2, dark="#0b2e59")
+
+
+def _projector_page(poll: Poll):
+    """The meeting room's screen: the poll's live results, large, and a QR code that takes voters to the poll."""
+    address = poll_address(poll)
+    response = make_response(render_template(
+        "polls/projector.html",
+        poll=poll,
+        results=poll_service.poll_results(poll),
+        address=address,
+        qr_code=qr_code_data_uri(address),
+    ))
+    response.headers["Vary"] = "HX-Request"
+    return response
+
+
 @bp.get("/polls/<int:poll_id>/results")
 def results(poll_id: int):
     """The live results fragment; every open browser asks for it every few seconds.
+    Opened as a page (not by htmx), it is the full-screen view for the projector.
 
     Cheap when nothing changed: two small queries and a 304 for the browser's copy,
     or the fragment this process rendered already for another browser.
@@ -162,6 +191,8 @@ def results(poll_id: int):
             return response
         return login_manager.unauthorized()
     poll = get_poll(poll_id)
+    if not wants_fragment():
+        return _projector_page(poll)
     summary = poll_service.response_summary(poll.id)
     status = poll_service.poll_status(poll)
     etag = None
@@ -180,6 +211,7 @@ def results(poll_id: int):
     code = STOP_POLLING if status == "closed" and wants_fragment() else 200
     response = make_response(fragment, code)
     response.headers["Cache-Control"] = "private, no-cache"
+    response.headers["Vary"] = "HX-Request"
     if etag:
         response.set_etag(etag)
     return response
@@ -260,9 +292,10 @@ def _closes_at(form: PollForm, poll: Poll | None) -> tuple[bool, datetime | None
 
 def _poll_page(form: PollForm, poll: Poll | None):
     if request.method == "POST" and form.add_question.data:
-        if form.questions_editable and len(form.questions) < poll_service.MAX_QUESTIONS:
+        added = form.questions_editable and len(form.questions) < poll_service.MAX_QUESTIONS
+        if added:
             form.questions.append_entry()
-        return render_template("polls/form.html", form=form, poll=poll)
+        return render_template("polls/form.html", form=form, poll=poll, added_row=added)
     if form.validate_on_submit():
         ok, closes_at = _closes_at(form, poll)
         if ok:

@@ -17,10 +17,10 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from .. import choices
 from ..extensions import db
+from ..formats import LONDON, format_date
 from ..models import AgendaItem, ForumAction, ForumActionUpdate, Issue, Meeting, Poll, User
 from ..models.base import utcnow
 from ..permissions import can_view_issue, visible_issues_clause
-from ..templating import LONDON
 from ..transaction import ConflictError, flush, savepoint
 
 # How often to retry when another request took the SMF number we picked.
@@ -71,7 +71,7 @@ def meeting_choices(none_label: str) -> list[tuple[int, str]]:
     """Meetings for a select box, latest first; 0 stands for "no meeting"."""
     meetings = db.session.scalars(sa.select(Meeting).order_by(Meeting.meeting_date.desc()))
     return [(0, none_label)] + [
-        (meeting.id, f"{meeting.meeting_date.strftime('%d %b %Y')} – {meeting.title}") for meeting in meetings
+        (meeting.id, f"{format_date(meeting.meeting_date)} – {meeting.title}") for meeting in meetings
     ]
 
 
@@ -268,11 +268,11 @@ def _describe(field: str, value) -> str:
         return "none"
     if field == "meeting_id":
         meeting = db.session.get(Meeting, value)
-        return meeting.meeting_date.strftime("%d %b %Y") if meeting else str(value)
+        return format_date(meeting.meeting_date) if meeting else str(value)
     if field == "issue_id":
         return f"IIT-{value:04d}"
     if isinstance(value, date):
-        return value.strftime("%d %b %Y")
+        return format_date(value)
     return str(value)
 
 

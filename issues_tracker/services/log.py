@@ -19,10 +19,10 @@ from flask import current_app
 from .. import choices
 from ..charts import AGE_COLOURS, BarChart, bar_chart
 from ..extensions import db
+from ..formats import LONDON, days_ago, format_date, format_datetime, format_week, plural
 from ..models import Announcement, Issue, IssueAction, LogCommentary, PublishedLog, User
 from ..models.base import utcnow
 from ..pdf import html_to_pdf
-from ..templating import LONDON
 from ..transaction import ConflictError, flush, savepoint
 from .affected import NONE as NO_DECLARATIONS
 from .affected import affected_counts, impact_labels
@@ -36,7 +36,12 @@ COMMENTARY_FIELDS = ("trends", "emerging_risks", "decisions_required")
 
 
 class LogError(Exception):
-    """A request about the log that cannot be carried out; the message says why."""
+    """A request about the log that cannot be carried out; the message says why, and
+    `field` names the input that caused it (the week, or the revision's reason)."""
+
+    def __init__(self, message: str, field: str = "week"):
+        super().__init__(message)
+        self.field = field
 
 
 # ---------------------------------------------------------------- weeks
@@ -119,7 +124,61 @@ class Summary:
     by_status: list[tuple[str, int]]
     by_severity: list[tuple[str, int]]
     age_profile: list[tuple[str, int]]
+    high_severity_count: int = 0
+    overdue_actions_count: int = 0
+    # The latest publication of the latest earlier week: what the week-on-week changes compare with.
+    comparison: PublishedLog | None = None
     charts: list[BarChart] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        """The headline numbers, as stored with a published log for next week's comparison."""
+        return {key: getattr(self, key) for key, _label in HEADLINES}
+
+    @property
+    def headlines(self) -> list[Headline]:
+        found = []
+        for key, label in HEADLINES:
+            previous = getattr(self.comparison, key, None) if self.comparison is not None else None
+            found.append(Headline(key, label, getattr(self, key), previous))
+        return found
+
+
+# The headline numbers on the log's first page, in order: (Summary attribute and stored column, label).
+HEADLINES = [
+    ("open_count", "Open issues"),
+    ("high_severity_count", "P1 and P2 open"),
+    ("new_count", "New this week"),
+    ("resolved_count", "Resolved this week"),
+    ("stale_count", "Stale"),
+    ("overdue_actions_count", "Actions overdue"),
+]
+
+
+@dataclass(frozen=True)
+class Headline:
+    key: str
+    label: str
+    value: int
+    previous: int | None  # None: no earlier log, or one published before this number was recorded
+
+    @property
+    def change(self) -> int | None:
+        return None if self.previous is None else self.value - self.previous
+
+    @property
+    def change_text(self) -> str:
+        """"▲ 3 on last week", "▼ 2 on last week", "no change on last week", or why there is none."""
+        if self.previous is None:
+            return "no earlier log to compare"
+        change = self.change
+        if change == 0:
+            return "no change on last week"
+        return f"{'▲' if change > 0 else '▼'} {abs(change)} on last week"
+
+    @property
+    def direction(self) -> str:
+        change = self.change
+        return "none" if not change else ("up" if change > 0 else "down")
 
 
 def previous_log(week: date) -> PublishedLog | None:
@@ -133,6 +192,16 @@ def previous_log(week: date) -> PublishedLog | None:
         sa.select(PublishedLog)
         .where(PublishedLog.week_commencing == latest_week)
         .order_by(PublishedLog.revision)
+        .limit(1)
+    )
+
+
+def comparison_log(week: date) -> PublishedLog | None:
+    """The latest revision of the latest earlier published week: last week's numbers as readers last saw them."""
+    return db.session.scalar(
+        sa.select(PublishedLog)
+        .where(PublishedLog.week_commencing < week)
+        .order_by(PublishedLog.week_commencing.desc(), PublishedLog.revision.desc())
         .limit(1)
     )
 
@@ -183,6 +252,10 @@ def executive_summary(week: date, *, now: datetime | None = None, stale_after_da
         .select_from(Issue)
         .where(open_issue, Issue.last_update_at <= as_of - timedelta(days=stale_days))
     )
+    overdue_actions_count = db.session.scalar(
+        sa.select(sa.func.count()).select_from(IssueAction).join(Issue, Issue.id == IssueAction.issue_id)
+        .where(*_overdue_conditions(as_of))
+    )
 
     known_services = [code for code in choices.SERVICE_CODES if service_counts.get(code)]
     other_services = sorted(code for code in service_counts if code not in choices.SERVICE_CODES)
@@ -209,12 +282,81 @@ def executive_summary(week: date, *, now: datetime | None = None, stale_after_da
         by_status=by_status,
         by_severity=by_severity,
         age_profile=age_profile,
+        high_severity_count=sum(severity_counts.get(code, 0) for code in HIGH_SEVERITIES),
+        overdue_actions_count=overdue_actions_count,
+        comparison=comparison_log(week),
     )
+    # Each breakdown once: services and ages as charts, statuses and severities as tables.
     summary.charts = [
         bar_chart("chart-by-service", "Open issues by service", by_service),
         bar_chart("chart-age-profile", "Age profile of open issues (days open)", age_profile, colours=AGE_COLOURS),
     ]
     return summary
+
+
+HIGH_SEVERITIES = (1, 2)
+# How many of each kind the "needs attention" list names; the rest are in the tables.
+ATTENTION_LIMIT = 5
+
+
+def _overdue_conditions(as_of: datetime) -> tuple:
+    today = as_of.astimezone(LONDON).date()
+    return (
+        Issue.triage_state == "published",
+        IssueAction.status != "Done",
+        IssueAction.due_date.is_not(None),
+        IssueAction.due_date < today,
+    )
+
+
+@dataclass
+class Attention:
+    """What a senior reader should look at first: the most severe open issues, the ones
+    left longest without an update, and actions past their due date."""
+
+    severe: list[Issue]
+    severe_total: int
+    longest_idle: list[Issue]
+    overdue_actions: list[IssueAction]
+    overdue_total: int
+
+    @property
+    def empty(self) -> bool:
+        return not (self.severe or self.longest_idle or self.overdue_actions)
+
+
+def needs_attention(summary: Summary) -> Attention:
+    """A handful of rows in three small queries, whatever the size of the log."""
+    open_issue = published_open_clause()
+    severe = db.session.scalars(
+        sa.select(Issue).where(open_issue, Issue.severity.in_(HIGH_SEVERITIES))
+        .order_by(Issue.severity, Issue.last_update_at, Issue.id).limit(ATTENTION_LIMIT)
+    ).all()
+    longest_idle = db.session.scalars(
+        sa.select(Issue).where(open_issue).order_by(Issue.last_update_at, Issue.id).limit(ATTENTION_LIMIT)
+    ).all()
+    overdue = db.session.scalars(
+        sa.select(IssueAction).join(Issue, Issue.id == IssueAction.issue_id)
+        .where(*_overdue_conditions(summary.as_of))
+        .options(so.contains_eager(IssueAction.issue))
+        .order_by(IssueAction.due_date, IssueAction.id).limit(ATTENTION_LIMIT)
+    ).all()
+    return Attention(severe=list(severe), severe_total=summary.high_severity_count, longest_idle=list(longest_idle),
+                     overdue_actions=list(overdue), overdue_total=summary.overdue_actions_count)
+
+
+HEADLINE_LIMIT = 220
+
+
+def commentary_headline(text: str | None) -> str:
+    """The first line of a commentary section, or its first sentence when that line runs long."""
+    first = next((line.strip() for line in (text or "").splitlines() if line.strip()), "")
+    if len(first) > HEADLINE_LIMIT:
+        sentence = re.match(r"^(.{20,}?[.!?])(\s|$)", first)
+        first = sentence.group(1) if sentence and len(sentence.group(1)) <= HEADLINE_LIMIT else first
+    if len(first) > HEADLINE_LIMIT:
+        first = first[: HEADLINE_LIMIT - 1].rstrip() + "…"
+    return first
 
 
 def _resolved_conditions(start: datetime, end: datetime) -> tuple:
@@ -233,6 +375,7 @@ class LogContents:
     open_issues: list[Issue]
     actions: list[IssueAction]
     resolved: list[Issue]
+    attention: Attention | None = None
     # Declared "affected" counts by issue id (issues without declarations are absent).
     affected: dict = field(default_factory=dict)
 
@@ -243,6 +386,15 @@ class LogContents:
     @property
     def week(self) -> date:
         return self.summary.week
+
+    @property
+    def commentary_headlines(self) -> list[tuple[str, str]]:
+        """(section, first line) of each commentary section that has text."""
+        c = self.commentary
+        if c is None:
+            return []
+        sections = (("Trends", c.trends), ("Emerging risks", c.emerging_risks), ("Decisions required", c.decisions_required))
+        return [(title, commentary_headline(text)) for title, text in sections if (text or "").strip()]
 
 
 def log_contents(week: date, *, now: datetime | None = None, stale_after_days: int | None = None) -> LogContents:
@@ -278,7 +430,7 @@ def log_contents(week: date, *, now: datetime | None = None, stale_after_days: i
     commentary = db.session.scalar(sa.select(LogCommentary).where(LogCommentary.week_commencing == week))
     return LogContents(
         summary=summary, commentary=commentary, open_issues=open_issues, actions=actions, resolved=resolved,
-        affected=affected_counts([issue.id for issue in open_issues]),
+        attention=needs_attention(summary), affected=affected_counts([issue.id for issue in open_issues]),
     )
 
 
@@ -319,6 +471,17 @@ def shorten(text: str | None, limit: int = CELL_TEXT_LIMIT) -> str:
     return text[: limit - 1].rstrip() + "… [shortened: full text on the issue page]"
 
 
+def clip(text: str | None, limit: int) -> str:
+    """A short mention (page 1 names issues in a line each): cut at a word with an ellipsis."""
+    text = " ".join((text or "").split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut[limit // 2:]:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:") + "…"
+
+
 def render_log_html(
     contents: LogContents,
     *,
@@ -338,9 +501,12 @@ def render_log_html(
         draft=draft,
         stale_after_days=contents.summary.stale_after_days,
         shorten=shorten,
+        clip=clip,
         week_end=contents.week + timedelta(days=6),
         today=contents.summary.as_of.astimezone(LONDON).date(),
         severity_short={code: f"P{code}" for code, _ in choices.SEVERITIES},
+        week_label=format_week(contents.week),
+        ago=lambda moment: days_ago(moment, contents.summary.as_of.astimezone(LONDON).date()),
     )
 
 
@@ -375,8 +541,8 @@ class PublishOutcome:
     @property
     def message(self) -> str:
         log = self.log
-        week = log.week_commencing.strftime("%d %b %Y")
-        when = log.published_at.astimezone(LONDON).strftime("%d %b %Y %H:%M")
+        week = format_date(log.week_commencing)
+        when = format_datetime(log.published_at)
         if not self.created:
             return (
                 f"The log for the week commencing {week} is already published (revision {log.revision}, {when}); "
@@ -384,8 +550,8 @@ class PublishOutcome:
             )
         what = "Published" if log.revision == 1 else f"Published revision {log.revision} of"
         return (
-            f"{what} the industry issues log for the week commencing {week}: {log.open_count} open issue"
-            f"{'' if log.open_count == 1 else 's'}, {log.size_bytes / 1024:.1f} kB, SHA-256 {log.sha256[:16]}…"
+            f"{what} the industry issues log for the week commencing {week}: {plural(log.open_count, 'open issue')}, "
+            f"{log.size_bytes / 1024:.1f} kB, SHA-256 {log.sha256[:16]}…"
         )
 
 
@@ -399,10 +565,10 @@ def check_publish_request(week: date, *, revise: bool, reason: str, now: datetim
                 f"There is no published log for the week commencing {week.isoformat()} to revise; publish it first."
             )
         if not (reason or "").strip():
-            raise LogError("Say what the revision corrects: a reason is required.")
+            raise LogError("Say what the revision corrects: a reason is required.", field="reason")
         return None
     if (reason or "").strip():
-        raise LogError("A reason is given only with a revision (--revise).")
+        raise LogError("A reason is given only with a revision (--revise).", field="reason")
     if existing is None:
         check_first_publication(week, now)
     return existing
@@ -453,7 +619,7 @@ def publish_log(
         published_at=now,
         published_by_id=user.id if user else None,
         reason=reason,
-        open_count=len(contents.open_issues),
+        **contents.summary.counts(),
         sha256=hashlib.sha256(pdf).hexdigest(),
         size_bytes=len(pdf),
         pdf=pdf,

@@ -11,8 +11,48 @@
     return false;
   }
 
+  // A confirmation shown next to the form that was used (the address ends in its #id): move focus
+  // to it so it is announced, and keep it in view.
+  function focusArrival() {
+    var target = window.location.hash ? document.getElementById(window.location.hash.slice(1)) : null;
+    if (target && target.hasAttribute("data-focus-on-arrival")) {
+      target.focus({ preventScroll: true });
+      target.scrollIntoView({ block: "center" });
+      return true;
+    }
+    return false;
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
-    focusFirstError(document);
+    if (!focusFirstError(document)) focusArrival();
+  });
+
+  // Error-summary links move focus to a control that can take it: the field itself, or the
+  // first control inside a group (a fieldset of choices has no focus of its own).
+  var FOCUSABLE = "input:not([type=hidden]):not([disabled]), select:not([disabled]), textarea:not([disabled]), button:not([disabled])";
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest(".error-summary a[href^='#']");
+    if (!link) return;
+    var target = document.getElementById(decodeURIComponent(link.getAttribute("href").slice(1)));
+    if (!target) return;
+    var control = target.matches(FOCUSABLE) ? target : target.querySelector(FOCUSABLE);
+    if (!control) return;
+    event.preventDefault();
+    control.focus();
+    var label = control.id ? document.querySelector("label[for='" + control.id + "']") : null;
+    (target.closest("fieldset") || label || control).scrollIntoView({ block: "center" });
+  });
+
+  // "/" jumps to the page's search box, as on GitHub and Linear; not while typing in a field.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented) return;
+    var active = document.activeElement;
+    if (active && (active.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName))) return;
+    var box = document.querySelector("input[type=search], input[name=q]");
+    if (!box) return;
+    event.preventDefault();
+    box.focus();
+    if (box.select) box.select();
   });
 
   // While a swap is pending, mark the target busy so screen readers wait for the result.

@@ -1,0 +1,197 @@
+"""Phones and the meeting room, in real Chromium at 390 × 844 and 1366 × 900: nothing clipped,
+confirmations in view, the projector page live, and no serious accessibility problems."""
+
+import re
+
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import expect
+
+from issues_tracker.extensions import db
+from issues_tracker.models import ForumAction, Issue, Meeting, Poll
+from issues_tracker.seeding import seed_all
+from issues_tracker.services import issues as issue_service
+from tests.browser.conftest import axe_violations, sign_in
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1366, "height": 900}
+SIZES = [pytest.param(PHONE, id="phone"), pytest.param(DESKTOP, id="desktop")]
+
+
+@pytest.fixture
+def seeded(app, staff):
+    seed_all()
+    db.session.commit()
+    issue = db.session.scalar(sa.select(Issue).where(Issue.status == "Under investigation").order_by(Issue.id))
+    issue_service.add_action(issue, staff, {"description": "Confirm the validation rules with the platform provider",
+                                            "owner_name": "Sam Young"})
+    db.session.commit()
+
+
+@pytest.fixture
+def sized(chromium, live_server, request):
+    """A page at the size the test asks for (indirect parameter)."""
+    context = chromium.new_context(base_url=live_server, viewport=request.param)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    problems = []
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.problems = problems
+    page.viewport = request.param
+    yield page
+    context.close()
+
+
+CLIPPED = """
+() => {
+  const width = document.documentElement.clientWidth;
+  const found = [];
+  for (const el of document.querySelectorAll('button, [role=button], input:not([type=hidden]), select, textarea, a, .pill')) {
+    const style = getComputedStyle(el);
+    if (style.visibility === 'hidden' || style.display === 'none') continue;
+    const box = el.getBoundingClientRect();
+    if (box.width === 0 && box.height === 0) continue;
+    if (el.closest('.visually-hidden, .skip-link, .default-submit')) continue;
+    if (box.left < -1 || box.right > width + 1) found.push((el.innerText || el.name || el.id || el.tagName).trim().slice(0, 40) + ' ' + Math.round(box.left) + '–' + Math.round(box.right));
+  }
+  return {found, scrollWidth: document.documentElement.scrollWidth, width};
+}
+"""
+
+
+def paths():
+    poll = db.session.scalar(sa.select(Poll.id))
+    meeting = db.session.scalar(sa.select(Meeting.id).where(Meeting.title.like("%April%")))
+    issue = db.session.scalar(sa.select(Issue.id).where(Issue.status == "Under investigation").order_by(Issue.id))
+    action = db.session.scalar(sa.select(ForumAction.number).order_by(ForumAction.number))
+    return {
+        "home": "/", "actions log": "/actions", "forum": "/forum", "meeting": f"/forum/meetings/{meeting}",
+        "forum action": f"/actions/{action}", "poll": f"/polls/{poll}", "projector": f"/polls/{poll}/results",
+        "issues log": "/log", "issue": f"/issues/{issue}", "admin": "/admin/", "new account": "/admin/users/new",
+        "new meeting": "/forum/meetings/new",
+    }
+
+
+@pytest.mark.parametrize("sized", SIZES, indirect=True)
+def test_no_control_is_clipped_and_no_page_scrolls_sideways(sized, admin, seeded):
+    sign_in(sized, admin)
+    for name, path in paths().items():
+        sized.goto(path)
+        result = sized.evaluate(CLIPPED)
+        assert result["found"] == [], (name, result["found"])
+        assert result["scrollWidth"] <= result["width"], (name, result)
+    assert sized.problems == []
+
+
+@pytest.mark.parametrize("sized", SIZES, indirect=True)
+def test_the_pages_have_no_serious_accessibility_violations(sized, admin, seeded):
+    sign_in(sized, admin)
+    for name, path in paths().items():
+        sized.goto(path)
+        assert axe_violations(sized) == [], name
+    assert sized.problems == []
+
+
+@pytest.mark.parametrize("sized", [pytest.param(PHONE, id="phone")], indirect=True)
+def test_on_a_phone_the_actions_log_is_cards_and_the_update_button_is_reachable(sized, staff, seeded):
+    sign_in(sized, staff)
+    sized.goto("/actions")
+    first_row = sized.locator("#action-results tbody tr").first
+    assert first_row.evaluate("row => getComputedStyle(row).display") == "block"  # a card, not a table row
+    labels = first_row.evaluate("row => [...row.cells].map(cell => getComputedStyle(cell, '::before').content)")
+    assert '"Owner"' in labels and '"Status"' in labels  # each value says what it is
+
+    issue = db.session.scalar(sa.select(Issue.id).where(Issue.status == "Under investigation").order_by(Issue.id))
+    sized.goto(f"/issues/{issue}")
+    row = sized.locator("#actions tbody tr", has_text="Confirm the validation rules")
+    update = row.get_by_role("button", name="Update")
+    update.scroll_into_view_if_needed()
+    box = update.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    row.get_by_label(re.compile("Status of the action “Confirm the validation rules")).select_option("Done")
+    update.click()
+    sized.wait_for_url(re.compile(r"#saved$"))
+    saved = sized.locator("#saved")
+    expect(saved).to_be_in_viewport()
+    expect(saved).to_be_focused()
+    assert "is now Done" in saved.inner_text()
+
+
+@pytest.mark.parametrize("sized", SIZES, indirect=True)
+def test_after_voting_the_confirmation_is_in_view_and_announced(sized, participant, seeded):
+    poll = db.session.scalar(sa.select(Poll.id))
+    sign_in(sized, participant)
+    sized.goto(f"/polls/{poll}")
+    sized.get_by_role("group", name=re.compile("is this meeting your immediate needs")).get_by_label("Yes").check()
+    sized.get_by_role("group", name=re.compile("right level of insight")).get_by_label("Partially").check()
+    sized.get_by_role("button", name="Send response").click()
+    sized.wait_for_url(re.compile(r"#saved$"))
+    saved = sized.locator("#saved")
+    expect(saved).to_be_in_viewport()
+    expect(saved).to_be_focused()
+    assert saved.get_attribute("role") == "status"
+    assert "your response is recorded" in saved.inner_text()
+    assert sized.problems == []
+
+
+@pytest.mark.parametrize("sized", [pytest.param(PHONE, id="phone")], indirect=True)
+def test_after_updating_an_smf_action_the_confirmation_is_in_view(sized, staff, seeded):
+    number = db.session.scalar(sa.select(ForumAction.number).where(ForumAction.status == "Open").order_by(ForumAction.number))
+    sign_in(sized, staff)
+    sized.goto(f"/actions/{number}")
+    sized.get_by_label("Update", exact=False).last.fill("Backlog shared at the forum.")
+    sized.get_by_role("button", name="Record update").click()
+    saved = sized.locator("#saved")
+    expect(saved).to_be_in_viewport()
+    expect(saved).to_be_focused()
+    assert f"SMF-{number} updated" in saved.inner_text()
+
+
+@pytest.mark.parametrize("sized", [pytest.param(DESKTOP, id="desktop")], indirect=True)
+def test_the_projector_page_updates_its_bars_live(sized, chromium, live_server, participant, outsider, seeded):
+    poll = db.session.scalar(sa.select(Poll.id))
+    sign_in(sized, participant)
+    sized.goto(f"/polls/{poll}/results")
+    qr = sized.locator("img.qr-code")
+    expect(qr).to_be_visible()
+    assert qr.bounding_box()["width"] >= 200
+    assert sized.evaluate("document.querySelector('img.qr-code').naturalWidth") > 0  # the SVG renders under the CSP
+    bar = sized.locator(".result-bars progress").first
+    assert bar.bounding_box()["height"] >= 30  # large bars for the back of the room
+    sized.evaluate("window.__sameDocument = true")
+
+    other = chromium.new_context(base_url=live_server)
+    voter = other.new_page()
+    sign_in(voter, outsider)
+    voter.goto(f"/polls/{poll}")
+    voter.get_by_role("group", name=re.compile("is this meeting your immediate needs")).get_by_label("No").check()
+    voter.get_by_role("group", name=re.compile("right level of insight")).get_by_label("Yes").check()
+    voter.get_by_role("button", name="Send response").click()
+    voter.wait_for_url(re.compile(r"#saved$"))
+    other.close()
+
+    expect(sized.locator(".results-count")).to_contain_text(re.compile(r"\b1\s+response"), timeout=15_000)
+    assert sized.evaluate("window.__sameDocument") is True
+    assert sized.problems == []
+
+
+@pytest.mark.parametrize("sized", [pytest.param(DESKTOP, id="desktop")], indirect=True)
+def test_slash_focuses_the_search_box_but_not_while_typing(sized, participant, seeded):
+    sign_in(sized, participant)
+    sized.goto("/issues")
+    sized.locator("body").press("/")
+    assert sized.evaluate("document.activeElement.name") == "q"
+    sized.keyboard.type("abc/")
+    assert sized.locator("input[name=q]").input_value() == "abc/"
+
+
+@pytest.mark.parametrize("sized", [pytest.param(PHONE, id="phone")], indirect=True)
+def test_an_error_summary_link_moves_focus_to_the_first_choice_of_a_group(sized, participant):
+    sign_in(sized, participant)
+    sized.goto("/issues/new")
+    sized.get_by_role("button", name="Submit issue").click()
+    sized.locator(".error-summary a", has_text="Service / system").click()
+    assert sized.evaluate("document.activeElement.id") == "services-0"
