@@ -148,6 +148,8 @@ def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
         "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
         "ISSUES_PER_PAGE": 25,
         "STALE_AFTER_DAYS": 14,
+        # A sign-in lasts this long at most; the worker forgets older session records.
+        "SESSION_LIFETIME_DAYS": _int("SESSION_LIFETIME_DAYS", 30),
         "DEVELOPMENT": development,
         # Demo accounts are created only on the local embedded default.
         "DEMO_ACCOUNTS": development and not os.environ.get("DATABASE_URL"),

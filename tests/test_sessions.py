@@ -3,11 +3,14 @@ work whether the account exists, and the sign-in limit counts one address once."
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
 from issues_tracker.extensions import db, limiter
 from issues_tracker.models import UserSession
+from issues_tracker.models.base import utcnow
 from issues_tracker.services import accounts
 from tests.conftest import PASSWORD, Browser
 
@@ -86,3 +89,17 @@ def test_the_sign_in_limit_counts_variants_of_one_address_together(app, browser,
         limiter.enabled = False
     assert statuses[:5] == [422] * 5
     assert set(statuses[5:]) == {429}
+
+
+def test_a_sign_in_ends_after_its_lifetime_and_the_worker_forgets_it(app, browser, participant):
+    browser.login(participant)
+    assert browser.get("/issues").status_code == 200
+    # A month and a day later the same cookie no longer signs anyone in.
+    db.session.execute(sa.update(UserSession).values(created_at=utcnow() - timedelta(days=31)))
+    db.session.commit()
+    assert browser.get("/issues").status_code == 302
+
+    from issues_tracker.jobs import run_background_tasks
+
+    assert "sessions" in run_background_tasks()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(UserSession)) == 0

@@ -4,7 +4,7 @@ the sign-in page and the CLI. Adds and flushes; the caller commits."""
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -170,15 +170,21 @@ def start_session(user: User, *, now: datetime | None = None) -> str:
     return key
 
 
-def user_with_live_session(user_id: int, key: str | None) -> User | None:
-    """The account whose session this is, while the session's record exists."""
+def user_with_live_session(user_id: int, key: str | None, *, max_age: timedelta | None = None,
+                           now: datetime | None = None) -> User | None:
+    """The account whose session this is, while the session's record exists and is younger than max_age."""
     if not key or len(key) > 100:
         return None
-    return db.session.scalar(
-        sa.select(User)
-        .join(UserSession, UserSession.user_id == User.id)
-        .where(User.id == user_id, UserSession.key_hash == UserSession.hash_key(key))
-    )
+    conditions = [User.id == user_id, UserSession.key_hash == UserSession.hash_key(key)]
+    if max_age is not None:
+        conditions.append(UserSession.created_at > (now or utcnow()) - max_age)
+    return db.session.scalar(sa.select(User).join(UserSession, UserSession.user_id == User.id).where(*conditions))
+
+
+def prune_sessions(max_age: timedelta, *, now: datetime | None = None) -> int:
+    """Forget sessions past their lifetime (a browser closed without signing out leaves one)."""
+    result = db.session.execute(sa.delete(UserSession).where(UserSession.created_at <= (now or utcnow()) - max_age))
+    return result.rowcount or 0
 
 
 def end_session(key: str | None) -> None:
