@@ -34,7 +34,7 @@ extras=postgres
 stamp=".venv/.installed-$(cat requirements.lock pyproject.toml | sha256sum | cut -c1-16)-${extras/,/-}"
 if [ ! -f "$stamp" ]; then
   .venv/bin/python -m pip install -q --upgrade pip 2>/dev/null
-  if ! { .venv/bin/python -m pip install -q -c requirements.lock flit_core \
+  if ! { .venv/bin/python -m pip install -q -c requirements.lock flit_core wheel \
          && .venv/bin/python -m pip install -q -c requirements.lock --no-build-isolation -e ".[$extras]"; } >.venv/pip.log 2>&1; then
     grep -v "is ignored: it is neither a file nor a directory" .venv/pip.log >&2
     echo "Installing the Python packages failed." >&2
