@@ -28,6 +28,7 @@ It is the "servicedesk" section of ``python -m benchmarks``:
 from __future__ import annotations
 
 import csv
+import io
 import multiprocessing
 import queue as queue_module
 import secrets
@@ -54,6 +55,7 @@ from .registry import Check, SectionResult, register
 TARGET_PAGE_P95_MS = 50.0
 TARGET_IMPORT_SECONDS = 15.0
 TARGET_IMPORT_MB = 300.0
+TARGET_UPLOAD_MS = 200.0
 TARGET_PACK_SECONDS = 10.0
 DEFAULT_RECORDS = 200_000
 DEFAULT_IMPORT_ROWS = 50_000
@@ -260,42 +262,83 @@ def write_excel_xlsx(path: Path, rows: list[list]) -> None:
             + "".join(sheet_rows) + "</sheetData></worksheet>"))
 
 
-def _import_in_child(url: str, path: str, results) -> None:
-    from issues_tracker.servicedesk.jobs import JobContext, run_job, servicedesk_import
+BENCH_STAFF = "import-staff@benchmark.example"
+BENCH_PASSWORD = "benchmark-only-password"  # noqa: S105 (a throwaway database)
+
+
+def _upload_in_child(url: str, path: str, results) -> None:
+    """The staff upload as the web request handles it: keep the file, queue the job, answer."""
+    import sqlalchemy as sa
+
+    from issues_tracker import create_app
+    from issues_tracker.extensions import db
+    from issues_tracker.models import User
+    from issues_tracker.services.accounts import create_user
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "benchmark-only-secret", "SESSION_COOKIE_SECURE": False,
+                      "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False, "QUEUE_BACKEND": "memory"})
+    with app.app_context():
+        if db.session.scalar(sa.select(User.id).where(User.email == BENCH_STAFF)) is None:
+            create_user(BENCH_STAFF, role="staff", organisation_name="Elexon", password=BENCH_PASSWORD)
+            db.session.commit()
+        db.session.remove()
+    client = app.test_client()
+    client.post("/login", data={"email": BENCH_STAFF, "password": BENCH_PASSWORD})
+    client.get("/performance/import")  # a warm server: templates compiled, connection open
+    with open(path, "rb") as handle:
+        data = handle.read()
+    started = time.perf_counter()
+    response = client.post("/performance/import", data={"file": (io.BytesIO(data), Path(path).name)},
+                           content_type="multipart/form-data")
+    seconds = time.perf_counter() - started
+    location = response.headers.get("Location", "")
+    results.put({"seconds": seconds, "status": response.status_code, "job_id": int(location.rsplit("/", 1)[1])
+                 if location.startswith("/performance/import/") else None})
+
+
+def _import_in_child(url: str, job_id: int, results) -> None:
+    """The queued import as a worker runs it."""
+    from issues_tracker.extensions import db
+    from issues_tracker.jobs import run_queued_jobs
+    from issues_tracker.models import Job
 
     app = _app(url)
     with app.app_context():
         baseline = peak_rss_kb()
         started = time.perf_counter()
-        outcome = run_job(servicedesk_import, JobContext(), path=path, filename=Path(path).name, source="cli")
+        run_queued_jobs()
         seconds = time.perf_counter() - started
+        job = db.session.get(Job, job_id)
+        succeeded, message = job.state == "done", job.result_message or job.failure_reason
     results.put({"seconds": seconds, "peak_mb": peak_rss_kb() / 1024, "baseline_mb": baseline / 1024,
-                 "message": outcome.message, "succeeded": outcome.succeeded})
+                 "message": message, "succeeded": succeeded})
 
 
 def _render_in_child(url: str, results) -> None:
     import sqlalchemy as sa
 
     from issues_tracker.extensions import db
-    from issues_tracker.models import Meeting
-    from issues_tracker.servicedesk.jobs import JobContext, render_meeting_pack, run_job
+    from issues_tracker.jobs import enqueue, run_queued_jobs
+    from issues_tracker.models import Job, Meeting, MeetingPack
 
     app = _app(url)
     with app.app_context():
         meeting_id = db.session.scalar(sa.select(Meeting.id).where(Meeting.meeting_date == datetime(2026, 4, 14).date()))
+        job_id = enqueue("meeting_pack", key=str(meeting_id), meeting_id=meeting_id).id
+        db.session.commit()
         baseline = peak_rss_kb()
         started = time.perf_counter()
-        outcome = run_job(render_meeting_pack, JobContext(), meeting_id=meeting_id)
+        run_queued_jobs()  # as a worker runs it
         seconds = time.perf_counter() - started
-        from issues_tracker.models import MeetingPack
-
+        job = db.session.get(Job, job_id)
+        succeeded, message = job.state == "done", job.result_message or job.failure_reason
         pdf = db.session.scalar(sa.select(MeetingPack.pdf).where(MeetingPack.meeting_id == meeting_id)) or b""
     import io
 
     from pypdf import PdfReader
 
     results.put({"seconds": seconds, "peak_mb": peak_rss_kb() / 1024, "baseline_mb": baseline / 1024,
-                 "message": outcome.message, "succeeded": outcome.succeeded, "bytes": len(pdf),
+                 "message": message, "succeeded": succeeded, "bytes": len(pdf),
                  "pages": len(PdfReader(io.BytesIO(pdf)).pages) if pdf else 0})
 
 
@@ -336,10 +379,15 @@ def measure_imports(ctx, url: str, rows: int) -> dict:
     for label, key, fresh in IMPORTS:
         if fresh:
             _fresh(url)
-        result = in_fresh_process(_import_in_child, url, str(paths[key]))
+        upload = in_fresh_process(_upload_in_child, url, str(paths[key]))
+        if upload["job_id"] is None:
+            raise RuntimeError(f"the upload of {label} was refused ({upload['status']})")
+        result = in_fresh_process(_import_in_child, url, upload["job_id"])
+        result["upload_request_ms"] = upload["seconds"] * 1000
         if not result["succeeded"]:
             raise RuntimeError(f"import {label} failed: {result['message']}")
-        ctx.progress(f"  import {label}: {result['seconds']:.1f} s, peak {result['peak_mb']:.0f} MB — {result['message']}")
+        ctx.progress(f"  import {label}: upload request {result['upload_request_ms']:.0f} ms; job {result['seconds']:.1f} s, "
+                     f"peak {result['peak_mb']:.0f} MB — {result['message']}")
         found[label] = {k: (round(v, 2) if isinstance(v, float) else v) for k, v in result.items()}
     return found
 
@@ -456,8 +504,9 @@ def run(ctx) -> SectionResult:
                             f"≤ {TARGET_IMPORT_SECONDS:g} s", found["seconds"] <= TARGET_IMPORT_SECONDS))
         checks.append(Check(f"import {rows:,} rows, {label}, peak memory", f"{found['peak_mb']:.0f} MB",
                             f"≤ {TARGET_IMPORT_MB:g} MB", found["peak_mb"] <= TARGET_IMPORT_MB))
-    checks.append(Check("import upload request", "not measured: the import runs in the request until the job queue "
-                        "is wired (servicedesk/jobs.py)", "≤ 200 ms", None))
+        figure = found["upload_request_ms"]
+        checks.append(Check(f"import {rows:,} rows, {label}, upload request (in-process)", f"{figure:.0f} ms",
+                            f"≤ {TARGET_UPLOAD_MS:g} ms", figure <= TARGET_UPLOAD_MS))
     for label, result in (("seeds", pack_seed), (f"{records:,} records", pack_large)):
         checks.append(Check(f"meeting pack render, {label}", f"{result['seconds']:.2f} s",
                             f"≤ {TARGET_PACK_SECONDS:g} s", result["seconds"] <= TARGET_PACK_SECONDS))

@@ -163,8 +163,6 @@ def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
         # Each app worker keeps the dashboard's rendered results while the data behind them is
         # unchanged (see servicedesk/views.RenderedResults); False renders every request afresh.
         "PERFORMANCE_CACHE": True,
-        # A meeting pack render still running after this long is taken to have failed.
-        "PACK_RENDER_TIMEOUT": 300,
         # Where email goes: smtp://host:port, smtp+starttls://user:pass@host:587 or
         # smtps://user:pass@host:465. Unset: notifications are recorded but not sent.
         "SMTP_URL": _smtp_url(),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import re
-import time
 from datetime import date
 
 import pytest
@@ -12,9 +11,9 @@ import sqlalchemy as sa
 from pypdf import PdfReader
 
 from issues_tracker.extensions import db
-from issues_tracker.models import Meeting, MeetingPack, Poll
+from issues_tracker.jobs import enqueue, run_queued_jobs
+from issues_tracker.models import Job, Meeting, MeetingPack, Poll
 from issues_tracker.seeding import seed_all
-from issues_tracker.servicedesk import jobs
 from issues_tracker.services import meeting_pack as pack_service
 from issues_tracker.services import polls as poll_service
 from tests.servicedesk_builders import import_rows, record
@@ -31,13 +30,20 @@ def meeting_on(day: str) -> Meeting:
     return db.session.scalar(sa.select(Meeting).where(Meeting.meeting_date == date.fromisoformat(day)))
 
 
-def render(meeting: Meeting) -> MeetingPack:
-    """Run the render job as the queue would, with a context that records its progress."""
-    seen = []
-    outcome = jobs.run_job(jobs.render_meeting_pack, jobs.JobContext(lambda p, m: seen.append(p)), meeting_id=meeting.id)
-    assert outcome.succeeded, outcome.message
-    assert seen == sorted(seen) and seen[-1] == 95
+def pack_jobs() -> list[Job]:
     db.session.expire_all()
+    return list(db.session.scalars(sa.select(Job).where(Job.kind == "meeting_pack").order_by(Job.id)))
+
+
+def render(meeting: Meeting) -> MeetingPack:
+    """Queue the render job and run it as a worker would."""
+    queued = enqueue("meeting_pack", key=str(meeting.id), meeting_id=meeting.id)
+    db.session.commit()
+    assert run_queued_jobs() == 1
+    done = db.session.get(Job, queued.id)
+    assert done.state == "done", done.failure_reason
+    assert done.result_message.startswith(f"The pack for {meeting.title} is ready")
+    assert done.result_url == f"/forum/meetings/{meeting.id}/pack.pdf"
     return pack_service.get_pack(meeting)
 
 
@@ -80,10 +86,9 @@ def test_the_pack_prints_the_previous_meetings_poll_anonymously(seeded, particip
     assert "Service performance for Nov 2025 – Apr 2026" in text
 
 
-def test_a_stored_pack_is_served_while_its_figures_are_unchanged(seeded, browser, participant, monkeypatch):
+def test_a_stored_pack_is_served_while_its_figures_are_unchanged(seeded, browser, participant):
     april = meeting_on("2026-04-14")
     pack = render(april)
-    monkeypatch.setattr(jobs, "start_pack_render", lambda *a: pytest.fail("no render should start"))
     browser.login(participant)
     response = browser.get(f"/forum/meetings/{april.id}/pack.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
@@ -91,59 +96,51 @@ def test_a_stored_pack_is_served_while_its_figures_are_unchanged(seeded, browser
     assert "service-management-forum-pack-2026-04-14.pdf" in response.headers["Content-Disposition"]
     assert browser.get(f"/forum/meetings/{april.id}/pack.pdf",
                        headers={"If-None-Match": f'"{pack.sha256}"'}).status_code == 304
+    assert len(pack_jobs()) == 1  # no render was queued
 
 
-def test_changed_figures_start_a_new_render_and_show_its_progress(seeded, browser, participant, monkeypatch):
+def test_changed_figures_queue_one_render_whose_progress_is_shown_and_then_the_pdf(seeded, browser, participant):
     april = meeting_on("2026-04-14")
     render(april)
-    started = []
-    monkeypatch.setattr(jobs, "start_pack_render", lambda app, meeting_id: started.append(meeting_id))
     import_rows([record("CS0099999", "2026-03-20 10:00", state="Open", product="DIP")])
     browser.login(participant)
     response = browser.get(f"/forum/meetings/{april.id}/pack.pdf")
-    assert response.status_code == 202 and started == [april.id]
+    assert response.status_code == 202
     html = response.get_data(as_text=True)
-    assert "Preparing the pack for 14 April 2026" in html and 'hx-trigger="load delay:1s"' in html
-    # Asking again while it renders starts nothing more.
-    assert browser.get(f"/forum/meetings/{april.id}/pack.pdf").status_code == 202 and started == [april.id]
+    assert "Preparing the meeting pack: waiting for a worker" in html
+    assert f'hx-get="/forum/meetings/{april.id}/pack"' in html and 'hx-trigger="load delay:1s"' in html
+    # Asking again while it waits queues nothing more.
+    assert browser.get(f"/forum/meetings/{april.id}/pack.pdf").status_code == 202
+    assert [job.state for job in pack_jobs()] == ["done", "queued"]
     fragment = browser.get(f"/forum/meetings/{april.id}/pack", headers={"HX-Request": "true"})
     assert fragment.status_code == 200 and "<html" not in fragment.get_data(as_text=True)
     assert "HX-Redirect" not in fragment.headers
 
-
-def test_the_pack_renders_in_another_process_and_the_browser_is_sent_to_it(seeded, browser, participant):
-    april = meeting_on("2026-04-14")
-    browser.login(participant)
-    response = browser.get(f"/forum/meetings/{april.id}/pack.pdf")
-    assert response.status_code == 202
-    deadline = time.monotonic() + 120
-    while True:
-        fragment = browser.get(f"/forum/meetings/{april.id}/pack", headers={"HX-Request": "true"})
-        if "HX-Redirect" in fragment.headers:
-            break
-        assert time.monotonic() < deadline, fragment.get_data(as_text=True)
-        time.sleep(0.5)
+    assert run_queued_jobs() == 1  # a worker renders it
+    fragment = browser.get(f"/forum/meetings/{april.id}/pack", headers={"HX-Request": "true"})
     assert fragment.headers["HX-Redirect"] == f"/forum/meetings/{april.id}/pack.pdf"
     response = browser.get(fragment.headers["HX-Redirect"])
     assert response.status_code == 200 and response.data[:5] == b"%PDF-"
-    assert "Raised 231 163 116 128 138 136" in " ".join(pdf_text(response.data)[1])
+    assert "Raised 231 163 116 128 138 137" in " ".join(pdf_text(response.data)[1])  # March has one more case
 
 
 def test_a_failed_render_is_shown_and_not_retried_at_once(seeded, browser, participant, monkeypatch):
     april = meeting_on("2026-04-14")
     monkeypatch.setattr(pack_service, "render_pack_pdf", lambda contents: 1 / 0)
-    outcome = jobs.run_job(jobs.render_meeting_pack, meeting_id=april.id)
-    assert not outcome.succeeded and "nothing was changed" in outcome.message
-    pack = pack_service.begin_render(april)
-    db.session.commit()
-    jobs._record_pack_failure(april.id, outcome.message)
-    started = []
-    monkeypatch.setattr(jobs, "start_pack_render", lambda app, meeting_id: started.append(meeting_id))
     browser.login(participant)
+    assert browser.get(f"/forum/meetings/{april.id}/pack.pdf").status_code == 202
+    run_queued_jobs()
+    db.session.execute(sa.update(Job).values(run_after=None))  # the retry's time has come
+    db.session.commit()
+    run_queued_jobs()
+    (failed,) = pack_jobs()
+    assert failed.state == "failed" and failed.attempts == 2
     response = browser.get(f"/forum/meetings/{april.id}/pack.pdf")
-    assert response.status_code == 202 and started == []
-    assert "The job stopped unexpectedly" in response.get_data(as_text=True)
-    assert pack.id
+    html = " ".join(response.get_data(as_text=True).split())
+    assert response.status_code == 202 and "Preparing the meeting pack did not complete." in html
+    assert "Try again</a> (in a minute)" in html and "hx-get" not in html
+    assert len(pack_jobs()) == 1  # not queued again at once
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(MeetingPack)) == 0
 
 
 def test_an_unknown_meeting_has_no_pack(browser, participant):

@@ -8,9 +8,11 @@ import sqlalchemy as sa
 from openpyxl import Workbook
 
 from issues_tracker.extensions import db
-from issues_tracker.models import ServiceDeskImport, ServiceDeskMonth, ServiceDeskRecord
+from issues_tracker.jobs import run_queued_jobs
+from issues_tracker.models import Job, ServiceDeskImport, ServiceDeskMonth, ServiceDeskRecord
 from issues_tracker.servicedesk.extract import ExtractError, read_extract
-from issues_tracker.servicedesk.jobs import JobContext, JobFailed, run_job, servicedesk_import
+from issues_tracker.servicedesk.jobs import ImportRefused, import_file
+from tests.conftest import Browser
 from tests.servicedesk_builders import COLUMNS, extract_csv, import_rows, record
 
 
@@ -212,27 +214,25 @@ def test_a_state_of_closed_needs_a_closed_time():
     assert "State is Closed but the Closed time is empty." in caught.value.problems[0].text
 
 
-def test_the_job_stores_nothing_when_it_fails_and_commits_once_when_it_succeeds(app, tmp_path):
+def test_an_import_stores_nothing_when_it_is_refused_and_reports_its_progress(app, tmp_path):
     bad = write(tmp_path, "bad.csv", extract_csv([record("CS0000001", "2026-03-02 09:00", priority="P0")]))
-    with pytest.raises(JobFailed) as caught:
-        servicedesk_import(JobContext(), path=bad, filename="bad.csv")
+    with pytest.raises(ImportRefused) as caught:
+        import_file(bad)
     assert caught.value.details == ["Line 2 (CS0000001): unknown priority “P0”: use 1 - Critical … 4 - Low, or P1 … P5."]
     seen = []
-    good = write(tmp_path, "good.csv", extract_csv(GOOD))
-    outcome = run_job(servicedesk_import, JobContext(lambda percent, message: seen.append(percent)), path=good,
-                      filename="good.csv")
-    assert outcome.succeeded and outcome.message.startswith("Imported 2 records")
+    message = import_file(write(tmp_path, "good.csv", extract_csv(GOOD)),
+                          progress=lambda percent, message: seen.append(percent))
+    assert message.startswith("Imported 2 records")
     assert seen[-1] == 100 and seen == sorted(seen)
-    db.session.remove()
-    assert len(records()) == 2  # committed: visible to a new session
 
 
-def test_a_file_larger_than_the_limit_is_refused_before_it_is_read(app, tmp_path):
+def test_a_file_larger_than_the_limit_is_refused_before_it_is_read(app, tmp_path, monkeypatch):
     app.config["SERVICEDESK_IMPORT_MAX_BYTES"] = 100
     path = write(tmp_path, "big.csv", extract_csv(GOOD))
-    outcome = run_job(servicedesk_import, path=path, filename="big.csv")
-    assert not outcome.succeeded
-    assert "an extract may be at most 100 bytes" in outcome.message
+    monkeypatch.setattr("builtins.open", lambda *a, **kw: pytest.fail("the file was opened"))
+    with pytest.raises(ImportRefused, match="an extract may be at most 100 bytes"):
+        import_file(path)
+    monkeypatch.undo()
     assert records() == {}
 
 
@@ -244,28 +244,56 @@ def upload(browser, data: bytes, filename: str = "extract.csv"):
                         content_type="multipart/form-data")
 
 
-def test_staff_import_an_extract_on_the_page(browser, staff):
+def test_staff_import_an_extract_on_the_page_and_follow_it_to_the_dashboard(browser, staff):
     browser.login(staff)
     page = browser.get("/performance/import")
     assert page.status_code == 200 and b"Check and import" in page.data
     response = upload(browser, extract_csv(GOOD))
-    assert response.status_code == 303 and response.headers["Location"] == "/performance"
-    assert "Imported 2 records: 2 added" in browser.get("/performance").get_data(as_text=True)
+    assert response.status_code == 303
+    progress_page = response.headers["Location"]
+    job_id = int(progress_page.rsplit("/", 1)[1])
+    assert progress_page == f"/performance/import/{job_id}"
+    assert "Importing the service-desk extract: waiting for a worker" in browser.get(progress_page).get_data(as_text=True)
+    assert records() == {}  # a worker does the work, not the web request
+
+    assert run_queued_jobs() == 1
+    text = browser.get(f"/jobs/{job_id}", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "Imported 2 records: 2 added, 0 updated, 0 unchanged." in text
+    assert 'href="/performance">See the dashboard' in text
     assert len(records()) == 2
     log = db.session.scalar(sa.select(ServiceDeskImport))
-    assert log.user_id == staff.id and log.filename == "extract.csv" and log.added == 2
+    assert log.user_id == staff.id and log.filename == "extract.csv" and log.added == 2 and log.source == "upload"
+
+
+def test_the_same_file_twice_while_its_import_waits_follows_that_import(browser, staff):
+    browser.login(staff)
+    first = upload(browser, extract_csv(GOOD)).headers["Location"]
+    assert upload(browser, extract_csv(GOOD)).headers["Location"] == first
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Job)) == 1
 
 
 def test_a_bad_extract_on_the_page_lists_every_row_and_stores_nothing(browser, staff):
     browser.login(staff)
     rows = [record("CS0000001", "2026-03-02 09:00", priority="P9"), record("CS0000002", "2026-03-05", resolved="x")]
-    response = upload(browser, extract_csv(rows))
-    assert response.status_code == 422
-    text = response.get_data(as_text=True)
-    assert "Nothing was imported: 2 rows have problems." in text
-    assert "Line 2 (CS0000001): unknown priority" in text
-    assert "Line 3 (CS0000002): Opened “2026-03-05” has no time" in text
+    progress_page = upload(browser, extract_csv(rows)).headers["Location"]
+    run_queued_jobs()
+    text = browser.get(progress_page).get_data(as_text=True)
+    assert "did not complete. Nothing was imported: 2 rows have problems." in text
+    assert "<li>Line 2 (CS0000001): unknown priority" in text
+    assert "<li>Line 3 (CS0000002): Opened “2026-03-05” has no time" in text
     assert records() == {}
+
+
+def test_only_staff_follow_an_import(app, browser, staff, participant, make_user):
+    browser.login(staff)
+    progress_page = upload(browser, extract_csv(GOOD)).headers["Location"]
+    someone = Browser(app.test_client())
+    someone.login(participant)
+    assert someone.get(progress_page).status_code == 403
+    colleague = Browser(app.test_client())
+    colleague.login(make_user("staff", org="Elexon", name="Other Staff"))
+    assert colleague.get(progress_page).status_code == 200  # staff see each other's imports
+    assert colleague.get("/performance/import/999999").status_code == 404
 
 
 def test_the_page_refuses_other_files_and_oversized_ones(app, browser, staff):
@@ -278,4 +306,6 @@ def test_the_page_refuses_other_files_and_oversized_ones(app, browser, staff):
     response = upload(browser, extract_csv(GOOD) + b"x" * 200_000)
     assert response.status_code == 413
     assert "The file is larger than 1 kB, the most an extract may be." in response.get_data(as_text=True)
-    assert records() == {}
+    response = upload(browser, b"")
+    assert response.status_code == 422 and "The file is empty." in response.get_data(as_text=True)
+    assert records() == {} and db.session.scalar(sa.select(sa.func.count()).select_from(Job)) == 0

@@ -5,7 +5,6 @@ import sqlalchemy as sa
 
 from issues_tracker.extensions import db
 from issues_tracker.models import Meeting, PirAction, ServiceDeskRecord
-from issues_tracker.servicedesk import jobs
 from tests.servicedesk_builders import import_rows, record
 
 ROLES = ("anonymous", "participant", "staff", "admin")
@@ -14,7 +13,7 @@ STAFF_ONLY = {"anonymous": "login", "participant": 403, "staff": 200, "admin": 2
 
 
 @pytest.fixture
-def world(app, participant, staff, admin, monkeypatch):
+def world(app, participant, staff, admin):
     import_rows([
         record("INC0000001", "2026-03-02 09:00", priority="P2", state="Resolved", responded="2026-03-02 09:10",
                resolved="2026-03-03 09:00", Major_incident="Y"),
@@ -25,8 +24,6 @@ def world(app, participant, staff, admin, monkeypatch):
     meeting = Meeting(meeting_date=__import__("datetime").date(2026, 4, 14), title="Service Management Forum – April")
     db.session.add_all([action, meeting])
     db.session.commit()
-    # The pack's render is started but not run: opening it shows its progress.
-    monkeypatch.setattr(jobs, "start_pack_render", lambda app, meeting_id: None)
     return {"users": {"participant": participant, "staff": staff, "admin": admin}, "action": action.id,
             "meeting": meeting.id}
 
@@ -43,6 +40,7 @@ MATRIX = [
     ("GET", "/performance/aged.csv?as_at=2026-04-14", SIGNED_IN),
     ("GET", "/performance/import", STAFF_ONLY),
     ("POST", "/performance/import", expect(participant=403, staff=422, admin=422)),
+    ("GET", "/performance/import/999999", expect(participant=403, staff=404, admin=404)),
     ("GET", "/performance/incidents/INC0000001", SIGNED_IN),
     ("GET", "/performance/incidents/CS0000001", expect(participant=404, staff=404, admin=404)),
     ("GET", "/performance/incidents/INC0009999", expect(participant=404, staff=404, admin=404)),

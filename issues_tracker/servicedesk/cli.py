@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import click
 from flask import Flask
 
@@ -21,15 +19,21 @@ def register_servicedesk_cli(app: Flask) -> None:
 
         Records are matched by Number, so importing a newer extract updates them.
         """
-        from .jobs import JobContext, run_job, servicedesk_import
+        from .jobs import ImportRefused, import_file
 
-        outcome = run_job(servicedesk_import, JobContext(), path=file, filename=os.path.basename(file), source="cli")
-        if not outcome.succeeded:
-            click.echo(outcome.message, err=True)
-            for line in outcome.details:
+        try:
+            message = import_file(file, source="cli")
+        except ImportRefused as exc:
+            db.session.rollback()
+            click.echo(exc.reason, err=True)
+            for line in exc.details:
                 click.echo(line, err=True)
-            raise SystemExit(1)
-        click.echo(outcome.message)
+            raise SystemExit(1) from None
+        except Exception:
+            db.session.rollback()
+            raise
+        db.session.commit()
+        click.echo(message)
 
     @group.command("remeasure")
     def remeasure_command() -> None:

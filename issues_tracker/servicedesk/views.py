@@ -9,11 +9,10 @@ import os
 import re
 import threading
 import time
-import uuid
 from collections import OrderedDict
 from datetime import UTC, date, datetime
-from pathlib import Path
 
+import sqlalchemy as sa
 from flask import Blueprint, Response, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
@@ -29,12 +28,15 @@ from ..forms.servicedesk import (
     ServiceDeskImportForm,
 )
 from ..htmx import wants_fragment
+from ..jobs import enqueue, store_upload
 from ..models import Meeting, PirAction, ServiceDeskRecord
+from ..models.job import DONE, FAILED, Job
 from ..permissions import staff_required
 from ..services import meeting_pack as pack_service
 from ..services import performance
 from ..services import servicedesk as servicedesk_service
 from ..templating import LONDON, url_with
+from ..transaction import commit
 from . import jobs
 from .clock import SERVICE_LEVEL_TABLE, month_label, month_text
 
@@ -266,20 +268,15 @@ def aged_csv():
 # ---------------------------------------------------------------- importing an extract
 
 
-def _upload_folder() -> Path:
-    folder = Path(current_app.instance_path) / "servicedesk-uploads"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def _import_page(form, outcome: jobs.JobOutcome | None = None, status: int = 200, problem: str = ""):
-    return render_template("performance/import.html", form=form, outcome=outcome, problem=problem), status
+def _import_page(form, job: Job | None = None, status: int = 200, problem: str = ""):
+    return render_template("performance/import.html", form=form, job=job, problem=problem), status
 
 
 @bp.route("/performance/import", methods=["GET", "POST"])
 @csrf.exempt  # the form checks its CSRF token itself, after the upload's own size limit is set
 @staff_required
 def import_extract():
+    """Keep the uploaded extract and queue its import; the browser follows the job's progress."""
     limit = current_app.config["SERVICEDESK_IMPORT_MAX_BYTES"]
     if request.method == "POST":
         # An extract may be larger than other uploads. The request is refused from its
@@ -294,19 +291,34 @@ def import_extract():
     form = ServiceDeskImportForm()
     if not form.validate_on_submit():
         return _import_page(form, status=422 if request.method == "POST" else 200)
-    upload = form.file.data
-    filename = os.path.basename(upload.filename or "extract")
-    suffix = ".xlsx" if filename.lower().endswith(".xlsx") else ".csv"
-    path = _upload_folder() / f"{uuid.uuid4().hex}{suffix}"
-    upload.save(str(path))
-    try:
-        outcome = jobs.run_job(jobs.servicedesk_import, path=str(path), filename=filename, user_id=current_user.id)
-    finally:
-        path.unlink(missing_ok=True)
-    if outcome.succeeded:
-        flash(outcome.message, "success")
-        return redirect(url_for("performance.index"), code=303)
-    return _import_page(ServiceDeskImportForm(formdata=None), outcome, 422)
+    file = form.file.data
+    file.stream.seek(0, os.SEEK_END)
+    size = file.stream.tell()
+    file.stream.seek(0)
+    if size == 0 or size > limit:
+        problem = ("The file is empty." if size == 0 else
+                   f"The file is {jobs.file_size(size)}; an extract may be at most {jobs.file_size(limit)}.")
+        return _import_page(ServiceDeskImportForm(formdata=None), status=422, problem=problem)
+    upload = store_upload(file, os.path.basename(file.filename or "extract"), user=current_user)
+    # One import per file at a time: the same file again while it is queued or running
+    # follows that import (and the copy just stored is dropped).
+    job = enqueue("servicedesk_import", key=upload.sha256, user=current_user, upload_id=upload.id,
+                  filename=upload.filename)
+    if job.params.get("upload_id") != upload.id:
+        db.session.rollback()
+    else:
+        commit()
+    return redirect(url_for("performance.import_progress", job_id=job.id), code=303)
+
+
+@bp.get("/performance/import/<int:job_id>")
+@staff_required
+def import_progress(job_id: int):
+    """An import's progress and outcome, with the form for the next one."""
+    job = db.session.scalar(sa.select(Job).where(Job.id == job_id, Job.kind == "servicedesk_import"))
+    if job is None:
+        abort(404)
+    return _import_page(ServiceDeskImportForm(formdata=None), job)
 
 
 # ---------------------------------------------------------------- major incidents
@@ -491,32 +503,38 @@ def _pack_response(meeting: Meeting, pack) -> Response:
     return response.make_conditional(request)
 
 
-def _progress_page(meeting: Meeting, pack, status: int = 202):
+def _progress_page(meeting: Meeting, job: Job | None, status: int = 202):
     template = "performance/_pack_progress.html" if wants_fragment() else "performance/pack_progress.html"
-    response = make_response(render_template(template, meeting=meeting, pack=pack), status)
+    response = make_response(render_template(template, meeting=meeting, job=job), status)
     response.headers["Vary"] = "HX-Request"
     return response
+
+
+def latest_pack_job(meeting: Meeting) -> Job | None:
+    return db.session.scalar(
+        sa.select(Job).where(Job.kind == "meeting_pack", Job.key == str(meeting.id)).order_by(Job.id.desc()).limit(1)
+    )
 
 
 @bp.get("/forum/meetings/<int:meeting_id>/pack.pdf")
 @login_required
 def meeting_pack_pdf(meeting_id: int):
-    """The stored pack while its figures are unchanged; otherwise a render starts and its progress is shown."""
+    """The stored pack while its figures are unchanged; otherwise a render is queued and its progress shown."""
     meeting = get_meeting(meeting_id)
     pack = pack_service.get_pack(meeting)
     digest = pack_service.contents_digest(pack_service.pack_contents(meeting))
     if pack is not None and pack.rendered_at is not None and pack.contents_digest == digest:
         return _pack_response(meeting, pack)
-    timeout = current_app.config["PACK_RENDER_TIMEOUT"]
+    job = latest_pack_job(meeting)
     recently_failed = (
-        pack is not None and pack.state == "failed" and pack.finished_at is not None
-        and (datetime.now(UTC) - pack.finished_at).total_seconds() < RETRY_FAILED_AFTER_SECONDS
+        job is not None and job.state == FAILED and job.finished_at is not None
+        and (datetime.now(UTC) - job.finished_at).total_seconds() < RETRY_FAILED_AFTER_SECONDS
     )
-    if not jobs.render_in_progress(pack, timeout) and not recently_failed:
-        pack = pack_service.begin_render(meeting)
-        db.session.commit()
-        jobs.start_pack_render(current_app._get_current_object(), meeting.id)
-    return _progress_page(meeting, pack)
+    if not (job is not None and job.active) and not recently_failed:
+        # One render per meeting at a time, whoever asks and whichever server answers.
+        job = enqueue("meeting_pack", key=str(meeting.id), user=current_user, meeting_id=meeting.id)
+        commit()
+    return _progress_page(meeting, job)
 
 
 @bp.get("/forum/meetings/<int:meeting_id>/pack")
@@ -524,11 +542,11 @@ def meeting_pack_pdf(meeting_id: int):
 def meeting_pack_status(meeting_id: int):
     """How the pack's render is going (htmx polls this); when it is ready, the browser is sent to the PDF."""
     meeting = get_meeting(meeting_id)
-    pack = pack_service.get_pack(meeting)
-    if pack is None:
+    job = latest_pack_job(meeting)
+    if job is None:
         return redirect(url_for("performance.meeting_pack_pdf", meeting_id=meeting.id), code=303)
-    response = _progress_page(meeting, pack, 200)
-    if pack.state == "ready" and wants_fragment():
+    response = _progress_page(meeting, job, 200)
+    if job.state == DONE and wants_fragment():
         response.headers["HX-Redirect"] = url_for("performance.meeting_pack_pdf", meeting_id=meeting.id)
     return response
 

@@ -3,7 +3,7 @@ trend analysis, the actions log, the previous poll's results and the dates for t
 
 The figures are those of the performance dashboard for the whole months before the
 meeting, with aged cases as at the meeting day (or today, for a meeting still to come).
-The PDF is rendered away from web requests (servicedesk/jobs.py) and stored with a
+The PDF is rendered by a worker as a job (servicedesk/jobs.py) and stored with a
 digest of the figures it shows: while the figures are unchanged the stored PDF is
 served, and when they change the next request renders it again.
 """
@@ -156,19 +156,6 @@ def render_pack_pdf(contents: PackContents, *, rendered_at: datetime | None = No
 
 def get_pack(meeting: Meeting) -> MeetingPack | None:
     return db.session.scalar(sa.select(MeetingPack).where(MeetingPack.meeting_id == meeting.id))
-
-
-def begin_render(meeting: Meeting, *, now: datetime | None = None) -> MeetingPack:
-    """Mark the pack as rendering (the caller commits, then starts the render)."""
-    now = now or utcnow()
-    pack = get_pack(meeting)
-    if pack is None:
-        pack = MeetingPack(meeting_id=meeting.id)
-        db.session.add(pack)
-    pack.state, pack.progress, pack.message = "rendering", 0, "Waiting to start"
-    pack.started_at, pack.finished_at = now, None
-    db.session.flush()
-    return pack
 
 
 def store_pack(meeting: Meeting, contents: PackContents, pdf: bytes, *, now: datetime | None = None) -> MeetingPack:
