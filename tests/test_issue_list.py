@@ -1,5 +1,6 @@
 import csv
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -229,3 +230,69 @@ def test_excel_export_copes_with_control_characters_already_stored(browser, part
     assert response.status_code == 200
     row = list(load_workbook(io.BytesIO(response.data)).active.values)[1]
     assert "verticaltab and bell" in row
+
+
+def header(html: str, label: str) -> str:
+    """The <th> of a sortable column, by its label."""
+    match = re.search(r'<th scope="col" class="sortable"[^>]*>\s*<a [^>]*>' + label + r".*?</th>", html, re.S)
+    assert match, label
+    return match.group(0)
+
+
+def test_column_headers_sort_and_keep_the_filters(browser, participant, seeded):
+    browser.login(participant)
+    html = browser.get("/issues?service=DIP&next_run=No&page=2").get_data(as_text=True)
+    by_id = header(html, "ID")
+    assert 'href="/issues?service=DIP&amp;next_run=No&amp;sort=id"' in by_id  # the filters kept, back to page 1
+    assert 'hx-get="/issues?service=DIP&amp;next_run=No&amp;sort=id"' in by_id and 'hx-push-url="true"' in by_id
+    assert "aria-sort" not in by_id
+    # The default order (last update, most recent first) is marked; a click asks for the oldest first.
+    updated = header(html, "Last update")
+    assert 'aria-sort="descending"' in updated and "↓" in updated
+    assert 'href="/issues?service=DIP&amp;next_run=No&amp;sort=stale"' in updated
+
+
+def test_a_sorted_header_says_so_and_its_link_turns_the_order_round(browser, participant, seeded):
+    browser.login(participant)
+    html = browser.get("/issues?status=all&sort=stale").get_data(as_text=True)
+    updated = header(html, "Last update")
+    assert 'aria-sort="ascending"' in updated and "↑" in updated
+    assert 'href="/issues?status=all"' in updated  # back to the default order, no sort in the address
+    assert html.count("aria-sort=") == 1
+    age = header(browser.get("/issues?sort=age").get_data(as_text=True), "Age")
+    assert 'aria-sort="descending"' in age and 'href="/issues?sort=newest"' in age
+    by_id = header(browser.get("/issues?sort=id").get_data(as_text=True), "ID")
+    assert 'aria-sort="ascending"' in by_id and 'href="/issues?sort=id"' in by_id  # one order only
+
+
+def test_when_searching_no_header_is_sorted_and_a_header_sorts_the_matches(browser, participant, seeded):
+    browser.login(participant)
+    html = browser.get("/issues?q=schema").get_data(as_text=True)
+    assert "aria-sort=" not in html  # best match first
+    assert 'href="/issues?q=schema&amp;sort=updated"' in header(html, "Last update")
+    fragment = browser.get("/issues?q=schema&sort=severity", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert 'aria-sort="ascending"' in header(fragment, "Severity")
+
+
+def test_an_unknown_sort_is_reported_and_the_default_order_used(browser, participant, seeded):
+    browser.login(participant)
+    for sort in ("sideways", "title", "-id", "updated'--", "x" * 300):
+        response = browser.get("/issues", query_string={"sort": sort, "service": "DIP"})
+        html = response.get_data(as_text=True)
+        assert response.status_code == 400, sort
+        assert "Not a valid choice, so this filter was ignored." in html
+        assert 'aria-sort="descending"' in header(html, "Last update")
+        assert 'href="/issues?service=DIP&amp;sort=id"' in header(html, "ID")  # the bad sort is not carried on
+    fragment = browser.get("/issues?sort=sideways", headers={"HX-Request": "true"})
+    assert fragment.status_code == 400 and "<html" not in fragment.get_data(as_text=True)
+
+
+def test_the_filter_button_counts_the_filters_in_use(browser, participant, seeded):
+    browser.login(participant)
+    html = browser.get("/issues").get_data(as_text=True)
+    assert "<summary>Filters<span class=\"filter-count\"></span></summary>" in html
+    assert 'data-filters-in-use="0"' in html
+    html = browser.get("/issues?service=DIP&status=all&q=schema&sort=id").get_data(as_text=True)
+    assert "(2 active)" in html and 'data-filters-in-use="2"' in html  # the search and sort are not filters
+    assert "data-has-errors" not in html
+    assert "data-has-errors" in browser.get("/issues?service=NOPE").get_data(as_text=True)

@@ -96,6 +96,41 @@ def current_args(query: issue_service.IssueQuery) -> dict:
     return args
 
 
+# The list's sortable columns: the sorts a header link cycles through (a click on an unsorted
+# header asks for the first; on a sorted one, for the next) and the aria-sort each one means.
+COLUMN_SORTS = {
+    "id": (("id", "ascending"),),
+    "severity": (("severity", "ascending"),),  # P1 first
+    "affected": (("affected", "descending"),),
+    "age": (("age", "descending"), ("newest", "ascending")),
+    "updated": (("updated", "descending"), ("stale", "ascending")),
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class SortHeader:
+    href: str
+    aria_sort: str | None  # "ascending"/"descending" on the column the list is sorted by
+
+
+def sort_headers(query: issue_service.IssueQuery) -> dict[str, SortHeader]:
+    """Each sortable column's link (the current filters kept, back to page 1) and its state."""
+    args = current_args(query)
+    headers = {}
+    for column, sorts in COLUMN_SORTS.items():
+        codes = [code for code, _ in sorts]
+        current = codes.index(query.sort) if query.sort in codes else None
+        target = codes[0] if current is None else codes[(current + 1) % len(codes)]
+        href = url_with("issues.index", args, sort=None if target == default_sort(query) else target, page=None)
+        headers[column] = SortHeader(href, None if current is None else sorts[current][1])
+    return headers
+
+
+def filters_in_use(query: issue_service.IssueQuery) -> int:
+    """How many filters (besides the search and the sort) narrow the view, for the phone's filter button."""
+    return len([name for name in current_args(query) if name not in ("q", "sort")])
+
+
 def active_filters(form: IssueFilterForm, query: issue_service.IssueQuery) -> list[tuple[str, str, str]]:
     """Each filter in use as (name, value, link without it), for the chips above the results."""
     args = current_args(query)
@@ -147,6 +182,8 @@ def index():
         excerpts=excerpts,
         capped=query.search is not None and total >= issue_service.search_queries.COUNT_CAP,
         chips=active_filters(form, query),
+        sort_headers=sort_headers(query),
+        filters_in_use=filters_in_use(query),
         status_all=query.status == "",
     )
     if not valid:

@@ -55,6 +55,7 @@ CLIPPED = """
     const box = el.getBoundingClientRect();
     if (box.width === 0 && box.height === 0) continue;
     if (el.closest('.visually-hidden, .skip-link, .default-submit')) continue;
+    if (el.checkVisibility && !el.checkVisibility()) continue;  // e.g. inside a closed <details>
     if (box.left < -1 || box.right > width + 1) found.push((el.innerText || el.name || el.id || el.tagName).trim().slice(0, 40) + ' ' + Math.round(box.left) + '–' + Math.round(box.right));
   }
   return {found, scrollWidth: document.documentElement.scrollWidth, width};
@@ -68,7 +69,7 @@ def paths():
     issue = db.session.scalar(sa.select(Issue.id).where(Issue.status == "Under investigation").order_by(Issue.id))
     action = db.session.scalar(sa.select(ForumAction.number).order_by(ForumAction.number))
     return {
-        "home": "/", "actions log": "/actions", "forum": "/forum", "meeting": f"/forum/meetings/{meeting}",
+        "home": "/", "issues": "/issues", "all issues": "/issues?status=all", "actions log": "/actions", "forum": "/forum", "meeting": f"/forum/meetings/{meeting}",
         "forum action": f"/actions/{action}", "poll": f"/polls/{poll}", "projector": f"/polls/{poll}/results",
         "issues log": "/log", "issue": f"/issues/{issue}", "admin": "/admin/", "new account": "/admin/users/new",
         "new meeting": "/forum/meetings/new",
@@ -83,6 +84,102 @@ def test_no_control_is_clipped_and_no_page_scrolls_sideways(sized, admin, seeded
         result = sized.evaluate(CLIPPED)
         assert result["found"] == [], (name, result["found"])
         assert result["scrollWidth"] <= result["width"], (name, result)
+    assert sized.problems == []
+
+
+def card_refs(page) -> list[str]:
+    return page.locator("#results tbody tr td:first-child a").all_inner_texts()
+
+
+@pytest.mark.parametrize("sized", [pytest.param(PHONE, id="phone")], indirect=True)
+def test_on_a_phone_the_issue_list_starts_on_the_first_screen_as_cards(sized, participant, seeded):
+    sign_in(sized, participant)
+    sized.goto("/issues")
+    card = sized.locator("#results tbody tr").first
+    assert card.evaluate("row => getComputedStyle(row).display") == "grid"  # a card, not a table row
+    assert card.bounding_box()["y"] < PHONE["height"]  # the first result is on the first screen
+    expect(card).to_be_in_viewport()
+    assert re.match(r"IIT-\d{4}", card.locator("td").first.inner_text())
+    expect(card.locator("td.card-status .pill")).to_be_visible()
+    labels = card.evaluate("row => [...row.cells].map(cell => getComputedStyle(cell, '::before').content)")
+    assert '"Service: "' in labels and '"Updated: "' in labels  # each value says what it is
+    expect(card.locator("td[data-label=Service]")).to_have_text(re.compile(r"\S"))
+    expect(card.locator("td[data-label=Updated]")).to_have_text(re.compile(r"ago|today|yesterday"))
+    expect(card.locator("td.card-extra").first).to_be_hidden()
+
+    # The search box is in view; the other filters fold behind a button that a tap opens.
+    expect(sized.get_by_label("Search")).to_be_in_viewport()
+    service = sized.get_by_label("Service", exact=True)
+    expect(service).to_be_hidden()
+    filters = sized.locator("details.filter-panel > summary")
+    filters.click()
+    expect(service).to_be_visible()
+    expect(sized.get_by_label("Current status")).to_be_visible()
+    expect(sized.get_by_role("button", name="Apply filters")).to_be_visible()
+    result = sized.evaluate(CLIPPED)
+    assert result["found"] == [] and result["scrollWidth"] <= result["width"], result
+    assert axe_violations(sized) == []
+
+    sized.get_by_text("My views").click()  # the menu opens within the screen
+    expect(sized.get_by_role("link", name="Saved views")).to_be_visible()
+    result = sized.evaluate(CLIPPED)
+    assert result["found"] == [], result
+    sized.get_by_text("My views").click()
+
+    service.select_option("DIP")
+    sized.wait_for_url(re.compile(r"service=DIP"))
+    expect(filters).to_contain_text("(1 active)")
+    expect(sized.locator("#results .results-count")).to_contain_text("match these filters")
+    assert all("DIP" in text for text in sized.locator("#results td[data-label=Service]").all_inner_texts())
+    assert sized.problems == []
+
+
+@pytest.mark.parametrize("sized", [pytest.param(PHONE, id="phone")], indirect=True)
+def test_on_a_phone_a_filter_in_error_stays_in_view(sized, participant, seeded):
+    sign_in(sized, participant)
+    sized.goto("/issues?service=NOPE")
+    expect(sized.get_by_label("Service", exact=True)).to_be_visible()
+    expect(sized.get_by_text("Not a valid choice, so this filter was ignored.")).to_be_visible()
+
+
+@pytest.mark.parametrize("sized", [pytest.param(DESKTOP, id="desktop")], indirect=True)
+def test_column_headers_sort_the_list_in_place_and_keep_the_filters(sized, participant, seeded):
+    sign_in(sized, participant)
+    sized.goto("/issues?status=all")
+    expect(sized.locator("details.filter-panel > summary")).to_be_hidden()  # the filter bar is as it was
+    expect(sized.get_by_label("Service", exact=True)).to_be_visible()
+    updated = sized.locator("#results th", has_text="Last update")
+    assert updated.get_attribute("aria-sort") == "descending"  # the default order
+    sized.evaluate("window.__sameDocument = true")
+
+    sized.locator("#results th a", has_text="ID").click()
+    sized.wait_for_url(re.compile(r"[?&]sort=id"))
+    assert "status=all" in sized.url
+    id_header = sized.locator("#results th", has_text="ID")
+    expect(id_header).to_have_attribute("aria-sort", "ascending")
+    expect(id_header.locator(".sort-arrow")).to_have_text("↑")
+    assert sized.locator("#results th[aria-sort]").count() == 1
+    refs = card_refs(sized)
+    assert refs == sorted(refs) and len(refs) == 15
+    assert sized.get_by_label("Sort by").input_value() == "id"  # the filter form follows
+    assert sized.evaluate("document.activeElement.dataset.sortColumn") == "id"  # focus stays on the header
+
+    # From the keyboard: the last-update header sorts most recent first, then oldest first.
+    sized.locator("#results th a", has_text="Last update").focus()
+    sized.keyboard.press("Enter")
+    expect(sized.locator("#results th", has_text="Last update")).to_have_attribute("aria-sort", "descending")
+    assert "sort=" not in sized.url and "status=all" in sized.url  # the default order needs no parameter
+    newest_first = card_refs(sized)
+    assert sized.evaluate("document.activeElement.dataset.sortColumn") == "updated"
+    sized.keyboard.press("Enter")
+    sized.wait_for_url(re.compile(r"[?&]sort=stale"))
+    expect(sized.locator("#results th", has_text="Last update")).to_have_attribute("aria-sort", "ascending")
+    expect(sized.locator("#results th", has_text="Last update").locator(".sort-arrow")).to_have_text("↑")
+    assert card_refs(sized) == list(reversed(newest_first))
+    assert sized.evaluate("window.__sameDocument") is True  # swapped in place, not a new page
+
+    sized.go_back()
+    expect(sized.locator("#results th", has_text="Last update")).to_have_attribute("aria-sort", "descending")
     assert sized.problems == []
 
 

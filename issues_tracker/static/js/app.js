@@ -120,15 +120,45 @@
       });
     });
   }
-  document.addEventListener("htmx:historyRestore", function () { syncFiltersWithAddress(); });
+  document.addEventListener("htmx:historyRestore", function () { syncFiltersWithAddress(); showFilterCount(); });
+
+  // On a phone the list's filters fold behind their summary, so the first results are on the
+  // first screen; the page is sent with them open, so they still work without JavaScript.
+  // From a tablet up they are always open (the summary is hidden there).
+  var phone = window.matchMedia("(max-width: 47.99rem)");
+  function foldFilters() {
+    document.querySelectorAll("details[data-fold-on-phones]").forEach(function (panel) {
+      panel.open = !phone.matches || panel.hasAttribute("data-has-errors");
+    });
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", foldFilters);
+  else foldFilters();
+  phone.addEventListener("change", foldFilters);
+
+  // The filter summary says how many filters the results in view use.
+  function showFilterCount() {
+    var results = document.getElementById("results");
+    var count = document.querySelector("details[data-fold-on-phones] .filter-count");
+    if (!results || !count) return;
+    var n = parseInt(results.getAttribute("data-filters-in-use") || "0", 10);
+    count.textContent = n ? " (" + n + " active)" : "";
+  }
 
   // Pagination links and filter chips inside the results move focus to the results heading
-  // after the swap; taking a chip away also sets the filter controls to the view it shows.
+  // after the swap; taking a chip away or sorting by a column header also sets the filter
+  // controls to the view shown, and a sorted header keeps the focus.
   document.addEventListener("htmx:afterSwap", function (event) {
     var elt = event.detail.requestConfig && event.detail.requestConfig.elt;
     var chip = elt && elt.closest && elt.closest(".chips");
-    if (chip) {
+    var column = elt && elt.getAttribute && elt.getAttribute("data-sort-column");
+    if (chip || column) {
       syncFiltersWithAddress(new URL(event.detail.requestConfig.path, window.location.href).search);
+    }
+    if (event.detail.target && event.detail.target.id === "results") showFilterCount();
+    if (column) {
+      var header = document.querySelector("#results [data-sort-column='" + column + "']");
+      if (header) header.focus();
+      return;
     }
     if (elt && elt.closest && (elt.closest(".pagination") || chip)) {
       var count = document.querySelector("#results .results-count");
