@@ -25,8 +25,12 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
-def sqlite_queue_app(database_url, tmp_path):
-    """The app as a server on one machine sees it: the job queue in a SQLite file."""
+def sqlite_queue_app(app, database_url, tmp_path):
+    """The app as a server on one machine sees it: the job queue in a SQLite file.
+
+    It asks for the test app first (make_user uses it), so that app's teardown, which empties
+    the tables, runs last: after the worker process has stopped, never while it still reads.
+    """
     queue_file = tmp_path / "job-queue.sqlite"
     app = create_app({
         "TESTING": True, "SECRET_KEY": SECRET, "SQLALCHEMY_DATABASE_URI": database_url, "RATELIMIT_ENABLED": False,

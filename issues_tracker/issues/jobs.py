@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-from ..extensions import db
-from ..jobs import JobFailed, job
-from ..models import Upload
+from ..jobs import JobFailed, job, staff_upload
 from ..services.tracker_import import TrackerFileError, import_tracker
 
 
 # Safe to run again: rows are matched by their Issue ID, so a second run updates, never duplicates.
 @job("tracker_import", retries=1, title="Importing the tracker")
 def tracker_import_job(ctx, upload_id: int, filename: str = "") -> str:
-    upload = db.session.get(Upload, upload_id)
-    if upload is None:
-        raise JobFailed("The uploaded file is no longer kept; upload it again.")
-    user = ctx.user
-    if user is None or not user.is_staff:
-        raise JobFailed("Only staff can import the tracker, and the account that started this import no longer can.")
+    upload = staff_upload(ctx, upload_id, "import the tracker")
     try:
-        result = import_tracker(upload.filename, upload.data, user, progress=ctx.progress)
+        result = import_tracker(upload.filename, upload.data, ctx.user, progress=ctx.progress)
     except TrackerFileError as exc:
         raise JobFailed(str(exc)) from None
     if result.errors:

@@ -54,9 +54,12 @@ __all__ = [
     "get_queue",
     "background_task",
     "job",
+    "job_or_404",
     "poke_after_commit",
+    "queue_upload_job",
     "run_background_tasks",
     "run_queued_jobs",
+    "staff_upload",
     "store_upload",
 ]
 
@@ -216,6 +219,43 @@ def store_upload(file, filename: str | None = None, user=None) -> Upload:
     db.session.add(upload)
     db.session.flush()
     return upload
+
+
+def queue_upload_job(kind: str, upload: Upload, user) -> Job:
+    """Queue the job that imports a stored upload, and commit.
+
+    One job per file at a time: the same file again while its job is queued or running
+    follows that job, and the copy just stored is dropped.
+    """
+    from ..transaction import commit
+
+    job_row = enqueue(kind, key=upload.sha256, user=user, upload_id=upload.id, filename=upload.filename)
+    if job_row.params.get("upload_id") != upload.id:
+        db.session.rollback()
+    else:
+        commit()
+    return job_row
+
+
+def staff_upload(ctx, upload_id: int, work: str) -> Upload:
+    """The upload a staff member's import job reads; JobFailed if it or their staff role has gone."""
+    upload = db.session.get(Upload, upload_id)
+    if upload is None:
+        raise JobFailed("The uploaded file is no longer kept; upload it again.")
+    user = ctx.user
+    if user is None or not user.is_staff:
+        raise JobFailed(f"Only staff can {work}, and the account that started this import no longer can.")
+    return upload
+
+
+def job_or_404(job_id: int, kind: str) -> Job:
+    """A job of this kind, for the page that follows it; 404 for any other id."""
+    from flask import abort
+
+    job_row = db.session.scalar(sa.select(Job).where(Job.id == job_id, Job.kind == kind))
+    if job_row is None:
+        abort(404)
+    return job_row
 
 
 def run_queued_jobs(limit: int | None = None) -> int:

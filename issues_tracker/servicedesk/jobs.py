@@ -15,8 +15,8 @@ from collections.abc import Callable
 from flask import current_app
 
 from ..extensions import db
-from ..jobs import JobFailed, job
-from ..models import Meeting, Upload, User
+from ..jobs import JobFailed, job, staff_upload
+from ..models import Meeting, User
 from .extract import ExtractError, read_extract
 
 # Row problems quoted in a failed import's message.
@@ -95,14 +95,9 @@ def import_file(path: str, *, user: User | None = None, source: str = "cli", pro
 # Safe to run again: records are matched by Number, so a second run updates, never duplicates.
 @job("servicedesk_import", retries=1, title="Importing the service-desk extract")
 def servicedesk_import_job(ctx, upload_id: int, filename: str = "") -> str:
-    upload = db.session.get(Upload, upload_id)
-    if upload is None:
-        raise JobFailed("The uploaded file is no longer kept; upload it again.")
-    user = ctx.user
-    if user is None or not user.is_staff:
-        raise JobFailed("Only staff can import an extract, and the account that started this import no longer can.")
+    upload = staff_upload(ctx, upload_id, "import an extract")
     try:
-        message = import_extract_file(io.BytesIO(upload.data), upload.filename, upload.size_bytes, user=user,
+        message = import_extract_file(io.BytesIO(upload.data), upload.filename, upload.size_bytes, user=ctx.user,
                                       source="upload", progress=ctx.progress)
     except ImportRefused as exc:
         raise JobFailed(str(exc)) from None

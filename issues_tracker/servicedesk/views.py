@@ -28,7 +28,7 @@ from ..forms.servicedesk import (
     ServiceDeskImportForm,
 )
 from ..htmx import wants_fragment
-from ..jobs import enqueue, store_upload
+from ..jobs import enqueue, job_or_404, queue_upload_job, store_upload
 from ..models import Meeting, PirAction, ServiceDeskRecord
 from ..models.job import DONE, FAILED, Job
 from ..permissions import staff_required
@@ -300,14 +300,7 @@ def import_extract():
                    f"The file is {jobs.file_size(size)}; an extract may be at most {jobs.file_size(limit)}.")
         return _import_page(ServiceDeskImportForm(formdata=None), status=422, problem=problem)
     upload = store_upload(file, os.path.basename(file.filename or "extract"), user=current_user)
-    # One import per file at a time: the same file again while it is queued or running
-    # follows that import (and the copy just stored is dropped).
-    job = enqueue("servicedesk_import", key=upload.sha256, user=current_user, upload_id=upload.id,
-                  filename=upload.filename)
-    if job.params.get("upload_id") != upload.id:
-        db.session.rollback()
-    else:
-        commit()
+    job = queue_upload_job("servicedesk_import", upload, current_user)
     return redirect(url_for("performance.import_progress", job_id=job.id), code=303)
 
 
@@ -315,10 +308,7 @@ def import_extract():
 @staff_required
 def import_progress(job_id: int):
     """An import's progress and outcome, with the form for the next one."""
-    job = db.session.scalar(sa.select(Job).where(Job.id == job_id, Job.kind == "servicedesk_import"))
-    if job is None:
-        abort(404)
-    return _import_page(ServiceDeskImportForm(formdata=None), job)
+    return _import_page(ServiceDeskImportForm(formdata=None), job_or_404(job_id, "servicedesk_import"))
 
 
 # ---------------------------------------------------------------- major incidents
