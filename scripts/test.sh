@@ -12,9 +12,7 @@ echo "== Test suite on SQLite"
 env -u TEST_DATABASE_URL .venv/bin/python -m pytest -n 2 "$@"
 if [ -n "${TEST_DATABASE_URL:-}" ]; then
   echo "== Test suite on PostgreSQL (the package install test ran above; it uses no test database)"
-  # The fuzz sweep makes two passes per role here, four on SQLite: what differs between the
-  # databases (NUL bytes, lengths, locks) shows in either, and the run stays short.
-  FUZZ_PASSES=${FUZZ_PASSES:-2} .venv/bin/python -m pytest -n 2 -m "not servers and not install" "$@"
+  .venv/bin/python -m pytest -n 2 -m "not servers and not install" "$@"
   echo "== Two app servers and a worker on PostgreSQL and Redis"
   .venv/bin/python -m pytest -p no:xdist -m servers tests/test_two_servers.py
 else
