@@ -7,6 +7,7 @@ from datetime import date, datetime
 from urllib.parse import urlencode
 
 from flask import Flask, request, url_for
+from markupsafe import Markup, escape
 
 from . import choices
 from .formats import LONDON, format_date, format_datetime, format_week, plural
@@ -81,11 +82,25 @@ PILL_KINDS = {
 
 
 def pill_parts(kind: str, value) -> tuple[str, str, str]:
-    """(tone, short text, full text) of a status pill; see macros/pills.html."""
+    """(tone, short text, full text) of a status pill."""
     tones, text = PILL_KINDS[kind]
     short = text(value)
     full = choices.SEVERITY_LABELS.get(value, short) if kind == "severity" else short
     return tones.get(value, "neutral"), short, full
+
+
+def pill(kind: str, value, compact: bool = False) -> Markup:
+    """A coloured status pill, one look for a state wherever it appears (issue headers, the home
+    page, the actions log, forum lists). kind: status | severity | triage | forum_action |
+    issue_action | poll. compact: "P1" with the full label for screen readers and on hover."""
+    tone, short, label = pill_parts(kind, value)
+    if compact and label != short:
+        rest = label[len(short):].strip(" –")
+        return Markup(  # noqa: S704 (every part escaped)
+            f'<span class="pill pill-{escape(tone)}" title="{escape(label)}">{escape(short)}'
+            f'<span class="visually-hidden"> {escape(rest)}</span></span>'
+        )
+    return Markup(f'<span class="pill pill-{escape(tone)}">{escape(label)}</span>')  # noqa: S704 (every part escaped)
 
 
 # ---------------------------------------------------------------- navigation
@@ -126,7 +141,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["url_with"] = url_with
     app.jinja_env.globals["choices"] = choices
     app.jinja_env.globals["plural"] = plural
-    app.jinja_env.globals["pill_parts"] = pill_parts
+    app.jinja_env.globals["pill"] = pill
     app.jinja_env.globals["htmx_asset"] = "vendor/htmx-2.0.11.min.js"
 
     @app.context_processor

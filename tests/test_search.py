@@ -283,6 +283,20 @@ def test_a_broad_search_says_there_are_more_than_it_counts(app, browser, staff, 
     assert len(found(browser, "heron")) == 5  # the page still lists the best of them
 
 
+def test_pages_past_the_ranked_matches_go_on_newest_first_without_repeats(app, browser, staff, participant, monkeypatch):
+    monkeypatch.setattr(search_queries, "WINDOW", 2)  # the newest two matches are ranked
+    app.config["ISSUES_PER_PAGE"] = 2
+    oldest_strong = make_issue(participant, publish_by=staff, summary="Kestrel feed outage")
+    mentions = [make_issue(participant, publish_by=staff, summary=f"Weekly report {n}", description="A kestrel was seen.")
+                for n in range(3)]
+    newest_strong = make_issue(participant, publish_by=staff, summary="Kestrel alerts")
+    browser.login(participant)
+    pages = [found(browser, "kestrel", page=page) for page in (1, 2, 3)]
+    # Page 1 ranks the newest two; the pages after list the older matches newest first.
+    assert pages == [[newest_strong.id, mentions[2].id], [mentions[1].id, mentions[0].id], [oldest_strong.id]]
+    assert "page 1 of 3" in count_line(browser, "kestrel")
+
+
 def test_search_results_mark_the_matching_words_and_escape_everything(browser, staff, participant):
     make_issue(
         participant, publish_by=staff, summary='<script>alert("x")</script> Pelican schema errors',

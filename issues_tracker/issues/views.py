@@ -45,15 +45,21 @@ def get_issue(issue_id: int) -> Issue:
 
 
 def staff_choices() -> list[tuple[int, str]]:
-    users = db.session.scalars(
-        sa.select(User).where(User.role.in_(("staff", "admin")), User.active.is_(True)).order_by(User.name, User.email)
+    users = db.session.execute(
+        sa.select(User.id, User.name, User.email)
+        .where(User.role.in_(("staff", "admin")), User.active.is_(True))
+        .order_by(User.name, User.email)
     )
-    return [(user.id, user.display_name) for user in users]
+    return [(user.id, user.name or user.email) for user in users]
 
 
 def build_filter_form() -> IssueFilterForm:
     form = IssueFilterForm(formdata=MultiDict(request.args))
-    owners = [("", "Anyone"), ("none", "Unassigned")] + [(str(uid), name) for uid, name in staff_choices()]
+    owners = [("", "Anyone"), ("none", "Unassigned")]
+    # The staff are listed for the page's owner menu and to check a chosen owner; a results
+    # fragment without one needs neither.
+    if not wants_fragment() or request.args.get("owner", "") not in ("", "none"):
+        owners += [(str(uid), name) for uid, name in staff_choices()]
     form.owner.choices = owners
     return form
 

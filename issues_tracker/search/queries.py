@@ -4,9 +4,10 @@ A search is the person's words (each matched by its stem, the last also as a pre
 while it is being typed) AND the filters and visibility rule as facets, all answered by
 the full-text index itself (FTS5 MATCH on SQLite, tsquery @@ on PostgreSQL). Ranking
 (bm25 on SQLite, ts_rank on PostgreSQL, each weighting references and codes above the
-summary above names above the rest) covers the newest `WINDOW` matches, and counts stop
-at `COUNT_CAP`: so a one-word search matching half of 100,000 issues costs what one
-matching a thousand does. Results past the cap are for a narrower search or a filter.
+summary above names above the rest) covers the newest `WINDOW` matches, older matches
+following newest first, and counts stop at `COUNT_CAP`: so a one-word search matching
+half of 100,000 issues costs what one matching a few hundred does. Results past the cap
+are for a narrower search or a filter.
 """
 
 from __future__ import annotations
@@ -22,10 +23,10 @@ from ..models.base import UTCDateTime
 from .documents import OPEN, PRIVATE, facet
 from .text import SearchText
 
-WINDOW = 1_000
+WINDOW = 300
 COUNT_CAP = 1_000
 # Similar issues while typing rank the newest matches of "any of the words" (nearly everything).
-SIMILAR_WINDOW = 1_000
+SIMILAR_WINDOW = 300
 
 # SQLite bm25 column weights: refs, codes, summary, names, body, facets, excerpt (lower score ranks first).
 BM25_WEIGHTS = (10.0, 8.0, 5.0, 2.0, 1.0, 0.0, 0.0)
@@ -175,18 +176,25 @@ def count_matches(session, search: SearchText, facets: Facets, *, cap: int | Non
 
 
 def ranked_hits(
-    session, search: SearchText, facets: Facets, *, limit: int, offset: int = 0, window: int = WINDOW,
+    session, search: SearchText, facets: Facets, *, limit: int, offset: int = 0, window: int | None = None,
     any_term: bool = False, exclude_id: int | None = None,
 ) -> sa.Subquery:
-    """A subquery of (id, score, excerpt): one page of the best-ranked among the newest `window` matches."""
+    """A subquery of (id, score, excerpt): one page of the matches, best first.
+
+    The newest `window` matches (rounded up to whole pages) come first, in order of
+    relevance; older matches follow, newest first, unranked. Every page is cut from that
+    one order, so no match is shown twice or skipped, and a page past the window costs
+    no ranking at all.
+    """
     m = match(session, search, facets, any_term=any_term)
-    newest = (
-        _matches_select(m, facets, m.key.label("id"), m.score.label("score"), exclude_id=exclude_id)
-        .order_by(m.key.desc())
-        .limit(window)
-        .subquery("newest")
-    )
-    top = sa.select(newest.c.id, newest.c.score).order_by(newest.c.score, newest.c.id.desc()).limit(limit).offset(offset)
+    window = -(-max(window or WINDOW, limit) // limit) * limit
+    matches = _matches_select(m, facets, m.key.label("id"), exclude_id=exclude_id).order_by(m.key.desc())
+    if offset >= window:
+        top = matches.add_columns(sa.literal(0.0).label("score")).limit(limit).offset(offset)
+    else:
+        newest = matches.add_columns(m.score.label("score")).limit(window).subquery("newest")
+        top = sa.select(newest.c.id, newest.c.score).order_by(newest.c.score, newest.c.id.desc())
+        top = top.limit(limit).offset(offset)
     top = top.subquery("top")
     source = m.table.alias("doc")
     source_key = source.c.issue_id if _postgresql(session) else source.c.rowid

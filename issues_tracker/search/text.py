@@ -115,41 +115,63 @@ def similar_search(summary: str, description: str = "") -> tuple[SearchText, Sea
 
 # ------------------------------------------------------------------ highlighting
 
-def _matches(word: str, search: SearchText) -> bool:
-    folded = fold(word)
-    for term in search.terms:
-        if term.prefix and folded.startswith(term.word):
-            return True
-        if folded == term.word or stem(folded[:MAX_WORD]) == term.stem:
-            return True
-    return False
+# In escaped text: an entity (skipped whole, so "amp" never matches inside "&amp;") or a word.
+# Escaping changes only characters that are not word characters, so the words are the same.
+_ESCAPED_TOKEN = re.compile(r"&#?\w+;|[^\W_]+")
+
+
+class _Matcher:
+    """Whether a word of a text matches a search: its folded form, its stem, or the prefix
+    being typed; each distinct word is decided once."""
+
+    def __init__(self, search: SearchText):
+        self.words = frozenset(term.word for term in search.terms)
+        self.stems = frozenset(term.stem for term in search.terms)
+        self.prefixes = tuple(term.word for term in search.terms if term.prefix)
+        self.decided: dict[str, bool] = {}
+
+    def __call__(self, word: str) -> bool:
+        found = self.decided.get(word)
+        if found is None:
+            folded = fold(word)
+            found = (
+                folded in self.words
+                or (bool(self.prefixes) and folded.startswith(self.prefixes))
+                or stem(folded[:MAX_WORD]) in self.stems
+            )
+            if len(self.decided) < 4_096:
+                self.decided[word] = found
+        return found
+
+
+@lru_cache(maxsize=256)
+def _matcher(search: SearchText) -> _Matcher:
+    return _Matcher(search)
 
 
 def highlight(text: str, search: SearchText | None) -> Markup:
     """text, escaped, with the words that match the search in <mark>."""
     if not text:
         return Markup("")
+    escaped = str(escape(text))
     if not search:
-        return escape(text)
-    parts: list[str] = []
-    last = 0
-    for match in WORD.finditer(text):
-        if _matches(match.group(), search):
-            parts.append(escape(text[last:match.start()]))
-            parts.append(Markup("<mark>") + escape(match.group()) + Markup("</mark>"))
-            last = match.end()
-    if not parts:
-        return escape(text)
-    parts.append(escape(text[last:]))
-    return Markup("").join(parts)
+        return Markup(escaped)  # noqa: S704 (escaped above)
+    matches = _matcher(search)
+
+    def mark(token: re.Match) -> str:
+        word = token.group()
+        return f"<mark>{word}</mark>" if word[0] != "&" and matches(word) else word
+
+    return Markup(_ESCAPED_TOKEN.sub(mark, escaped))  # noqa: S704 (escaped, with <mark> added around words)
 
 
 def excerpt(text: str, search: SearchText | None, *, width: int = 160) -> Markup | None:
     """The part of text around its first matching word, highlighted; None when nothing matches."""
     if not text or not search:
         return None
+    matches = _matcher(search)
     for match in WORD.finditer(text):
-        if _matches(match.group(), search):
+        if matches(match.group()):
             start = max(0, match.start() - width // 3)
             if start:
                 space = text.find(" ", start)
@@ -159,5 +181,5 @@ def excerpt(text: str, search: SearchText | None, *, width: int = 160) -> Markup
                 space = text.rfind(" ", match.end(), end)
                 end = space if space > match.end() else end
             piece = highlight(text[start:end].strip(), search)
-            return Markup("%s%s%s") % ("… " if start else "", piece, " …" if end < len(text) else "")
+            return ("… " if start else "") + piece + (" …" if end < len(text) else "")
     return None

@@ -526,8 +526,9 @@ def list_loader_options():
 
 
 def page_loader_options():
-    """Eager loads for what the list page shows: services and owner (one query more in all)."""
-    return (so.selectinload(Issue.service_links), so.joinedload(Issue.owner))
+    """Eager loads for what the list page shows: services and owner (one query more in all); the
+    owner's organisation, which the page does not show, is left unloaded."""
+    return (so.selectinload(Issue.service_links), so.joinedload(Issue.owner).lazyload(User.organisation))
 
 
 def search_facets(
