@@ -19,6 +19,7 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from itsdangerous import URLSafeTimedSerializer
 from jinja2 import BytecodeCache
+from werkzeug.routing import Rule
 from werkzeug.security import generate_password_hash
 
 from issues_tracker import create_app
@@ -59,6 +60,25 @@ def _jinja_environment_sharing_compiled_templates(self):
 
 
 Flask.create_jinja_environment = _jinja_environment_sharing_compiled_templates
+
+
+_compile_url_builder = Rule._compile_builder
+_URL_BUILDERS: dict[tuple, object] = {}
+
+
+def _url_builder_compiled_once(self, append_unknown: bool = True):
+    """Werkzeug writes and compiles a Python function to build each route's URLs whenever an app
+    adds the route, most of the cost of making an app. The function depends only on the rule's
+    parts and defaults (it reaches the rule's converters through its `self` argument), so one
+    compiled per rule serves every test's app."""
+    key = (self.rule, tuple(self._trace), repr(sorted((self.defaults or {}).items())), append_unknown)
+    builder = _URL_BUILDERS.get(key)
+    if builder is None:
+        builder = _URL_BUILDERS[key] = _compile_url_builder(self, append_unknown)
+    return builder
+
+
+Rule._compile_builder = _url_builder_compiled_once
 
 
 def _database_url(tmp_path_factory) -> str:
