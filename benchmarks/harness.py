@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import http.client
 import math
+import multiprocessing
 import os
 import platform
+import queue as queue_module
 import re
 import secrets
 import socket
@@ -303,6 +305,30 @@ def sign_in(client, account: Account) -> None:
     status, _ = client.post_form("/login", data)
     if status != 303:
         raise BenchmarkError(f"signing in as {account.email} answered {status}")
+
+
+# ------------------------------------------------------------------ a measurement in its own process
+
+
+def in_fresh_process(target, *args, timeout: float) -> dict:
+    """Run target(*args, queue) in a spawned process (its own memory, as a worker's job has)
+    and return the figures it puts on the queue; a process that dies or overruns sends none."""
+    context = multiprocessing.get_context("spawn")
+    results = context.Queue()
+    process = context.Process(target=target, args=(*args, results))
+    process.start()
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            try:
+                return results.get(timeout=1)
+            except queue_module.Empty:
+                # A process that died (out of memory, a crash) sends nothing: stop waiting for it.
+                if (not process.is_alive() and results.empty()) or time.monotonic() > deadline:
+                    process.kill()
+                    raise RuntimeError(f"{target.__name__} sent no figures (exit status {process.exitcode})") from None
+    finally:
+        process.join()
 
 
 # ------------------------------------------------------------------ timing

@@ -26,10 +26,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
 import os
 import platform
-import queue as queue_module
 import random
 import resource
 import statistics
@@ -39,6 +37,7 @@ from datetime import UTC, datetime, timedelta
 from html import escape
 from pathlib import Path
 
+from .harness import in_fresh_process
 from .registry import Check, SectionResult, register
 
 RESULTS = Path(__file__).resolve().parent / "results" / "log_render.json"
@@ -237,22 +236,7 @@ def _measure(kind: str, database_url: str, queue) -> None:
 
 
 def measure(kind: str, database_url: str) -> dict:
-    context = multiprocessing.get_context("spawn")
-    results = context.Queue()
-    process = context.Process(target=_measure, args=(kind, database_url, results))
-    process.start()
-    deadline = time.monotonic() + RENDER_TIMEOUT_SECONDS
-    try:
-        while True:
-            try:
-                return results.get(timeout=1)
-            except queue_module.Empty:
-                # A renderer that died (out of memory, a crash) sends nothing: stop waiting for it.
-                if (not process.is_alive() and results.empty()) or time.monotonic() > deadline:
-                    process.kill()
-                    raise RuntimeError(f"the {kind} render sent no figures (exit status {process.exitcode})") from None
-    finally:
-        process.join()
+    return in_fresh_process(_measure, kind, database_url, timeout=RENDER_TIMEOUT_SECONDS)
 
 
 def migrate(database_url: str) -> None:

@@ -29,8 +29,6 @@ from __future__ import annotations
 
 import csv
 import io
-import multiprocessing
-import queue as queue_module
 import secrets
 import statistics
 import sys
@@ -47,6 +45,7 @@ from .harness import (
     QueryCounter,
     _redacted,
     _reset_postgresql,
+    in_fresh_process,
     sign_in,
 )
 from .log_render import peak_rss_kb
@@ -342,24 +341,6 @@ def _render_in_child(url: str, results) -> None:
                  "pages": len(PdfReader(io.BytesIO(pdf)).pages) if pdf else 0})
 
 
-def in_fresh_process(target, *args) -> dict:
-    context = multiprocessing.get_context("spawn")
-    results = context.Queue()
-    process = context.Process(target=target, args=(*args, results))
-    process.start()
-    deadline = time.monotonic() + TIMEOUT_SECONDS
-    try:
-        while True:
-            try:
-                return results.get(timeout=1)
-            except queue_module.Empty:
-                if (not process.is_alive() and results.empty()) or time.monotonic() > deadline:
-                    process.kill()
-                    raise RuntimeError(f"{target.__name__} sent no figures (exit status {process.exitcode})") from None
-    finally:
-        process.join()
-
-
 IMPORTS = (
     ("csv, new records", "csv", True),
     ("csv, again (unchanged)", "csv", False),
@@ -379,10 +360,10 @@ def measure_imports(ctx, url: str, rows: int) -> dict:
     for label, key, fresh in IMPORTS:
         if fresh:
             _fresh(url)
-        upload = in_fresh_process(_upload_in_child, url, str(paths[key]))
+        upload = in_fresh_process(_upload_in_child, url, str(paths[key]), timeout=TIMEOUT_SECONDS)
         if upload["job_id"] is None:
             raise RuntimeError(f"the upload of {label} was refused ({upload['status']})")
-        result = in_fresh_process(_import_in_child, url, upload["job_id"])
+        result = in_fresh_process(_import_in_child, url, upload["job_id"], timeout=TIMEOUT_SECONDS)
         result["upload_request_ms"] = upload["seconds"] * 1000
         if not result["succeeded"]:
             raise RuntimeError(f"import {label} failed: {result['message']}")
@@ -393,7 +374,7 @@ def measure_imports(ctx, url: str, rows: int) -> dict:
 
 
 def measure_pack(ctx, url: str, label: str, rounds: int = 3) -> dict:
-    runs = [in_fresh_process(_render_in_child, url) for _ in range(rounds)]
+    runs = [in_fresh_process(_render_in_child, url, timeout=TIMEOUT_SECONDS) for _ in range(rounds)]
     for run in runs:
         if not run["succeeded"]:
             raise RuntimeError(f"pack render failed: {run['message']}")
