@@ -323,7 +323,7 @@ def checks(rows: list[dict]) -> list[Check]:
     # process (issues_tracker/log/jobs.py) and the CLI/timer runs it outside the server.
     found.append(Check(
         "log render, 1,000 open issues, never inside a web request",
-        "by design: a spawned renderer process (log/jobs.py) or the CLI", "never in a web worker", True,
+        "by design: a job the worker runs (log/jobs.py) or the CLI", "never in a web worker", True,
     ))
     return found
 
