@@ -319,8 +319,8 @@ def checks(rows: list[dict]) -> list[Check]:
             f"≤ {TARGET_RATIO:g} ×", row["meets_ratio_target"],
         ))
         found.append(Check(peak_name, f"{row['log_peak_mb']:.0f} MB", f"≤ {peak_limit} MB", row["meets_memory_target"]))
-    # Not timed: publishing and previews from the web page hand the render to a spawned
-    # process (issues_tracker/log/jobs.py) and the CLI/timer runs it outside the server.
+    # Not timed: publishing and previews from the web page queue a job that a worker runs
+    # (issues_tracker/log/jobs.py), and the CLI/timer runs it outside the server.
     found.append(Check(
         "log render, 1,000 open issues, never inside a web request",
         "by design: a job the worker runs (log/jobs.py) or the CLI", "never in a web worker", True,
