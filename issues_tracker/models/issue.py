@@ -43,7 +43,38 @@ class IssueMessage(db.Model):
         super().__init__(message=message, **kw)
 
 
-class Issue(db.Model):
+class IssueFacts:
+    """What an issue says of itself from its id, status, severity, services and dates: shared by
+    the model and by the plain rows a list page is drawn from (services.issues.ListedIssue)."""
+
+    @property
+    def reference(self) -> str:
+        return f"IIT-{self.id:04d}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in CLOSED_STATUSES
+
+    @property
+    def severity_label(self) -> str:
+        return SEVERITY_LABELS.get(self.severity, str(self.severity))
+
+    @property
+    def services_label(self) -> str:
+        return " / ".join(self.services) or "—"
+
+    def age_days(self, now: datetime | None = None) -> int:
+        end = self.resolved_at if (self.resolved_at and not self.is_open) else (now or utcnow())
+        return max(0, (end - self.created_at).days)
+
+    def days_since_update(self, now: datetime | None = None) -> int:
+        return max(0, ((now or utcnow()) - self.last_update_at).days)
+
+    def is_stale(self, stale_after_days: int = 14, now: datetime | None = None) -> bool:
+        return self.is_open and self.days_since_update(now) >= stale_after_days
+
+
+class Issue(IssueFacts, db.Model):
     __tablename__ = "issue"
     __table_args__ = (
         sa.Index("ix_issue_triage_updated", "triage_state", "last_update_at"),
@@ -141,34 +172,8 @@ class Issue(db.Model):
     )
 
     @property
-    def reference(self) -> str:
-        return f"IIT-{self.id:04d}"
-
-    @property
-    def is_open(self) -> bool:
-        return self.status not in CLOSED_STATUSES
-
-    @property
-    def severity_label(self) -> str:
-        return SEVERITY_LABELS.get(self.severity, str(self.severity))
-
-    @property
-    def services_label(self) -> str:
-        return " / ".join(self.services) or "—"
-
-    @property
     def messages_label(self) -> str:
         return " / ".join(self.messages) or "—"
-
-    def age_days(self, now: datetime | None = None) -> int:
-        end = self.resolved_at if (self.resolved_at and not self.is_open) else (now or utcnow())
-        return max(0, (end - self.created_at).days)
-
-    def days_since_update(self, now: datetime | None = None) -> int:
-        return max(0, ((now or utcnow()) - self.last_update_at).days)
-
-    def is_stale(self, stale_after_days: int = 14, now: datetime | None = None) -> bool:
-        return self.is_open and self.days_since_update(now) >= stale_after_days
 
     def __repr__(self) -> str:
         return f"<Issue {self.id} {self.summary!r}>"
