@@ -12,6 +12,7 @@ from issues_tracker.extensions import db
 from issues_tracker.models import Issue, Organisation
 from issues_tracker.models.base import utcnow
 from issues_tracker.search import queries as search_queries
+from issues_tracker.search.text import highlight, parse_search
 from issues_tracker.seeding import seed_all
 from issues_tracker.services import issues as issue_service
 from issues_tracker.services.tracker_import import import_tracker
@@ -345,3 +346,15 @@ def test_the_export_follows_the_search(browser, staff, participant):
     browser.login(participant)
     table = list(csv.reader(io.StringIO(browser.get("/issues.csv?q=cormorant").get_data(as_text=True).lstrip("\ufeff"))))
     assert [row[1] for row in table[1:]] == ["Cormorant data gaps"]
+
+
+@pytest.mark.parametrize(("text", "q", "marked"), [
+    ("Pelican feeds", "pelican", "<mark>Pelican</mark> feeds"),
+    ("Validations failed; validated later", "validation", "<mark>Validations</mark> failed; <mark>validated</mark> later"),
+    ("Schema validé", "schema valid", "<mark>Schema</mark> <mark>validé</mark>"),  # the word being typed, accents folded
+    ("AT&T and amplifiers", "amp", "AT&amp;T and <mark>amplifiers</mark>"),  # never inside the escaped "&amp;"
+    ("xamp ampx", "amp ", "xamp ampx"),  # a finished word: neither inside another word nor as a prefix
+    ("Résumé due", "resume", "<mark>Résumé</mark> due"),
+])
+def test_highlighting_marks_whole_matching_words_only(text, q, marked):
+    assert str(highlight(text, parse_search(q))) == marked

@@ -129,6 +129,12 @@ class _Matcher:
         self.stems = frozenset(term.stem for term in search.terms)
         self.prefixes = tuple(term.word for term in search.terms if term.prefix)
         self.decided: dict[str, bool] = {}
+        # In ASCII text only a word that starts with the first letter of a term's word or stem
+        # can match (a stem keeps its word's first letter), so only those are looked at.
+        first = "".join(sorted({re.escape(token[0]) for token in self.words | self.stems}))
+        candidate = rf"(?<![^\W_])[{first}][^\W_]*"
+        self.ascii_words = re.compile(candidate, re.IGNORECASE)
+        self.ascii_escaped = re.compile(r"&#?\w+;|" + candidate, re.IGNORECASE)
 
     def __call__(self, word: str) -> bool:
         found = self.decided.get(word)
@@ -162,7 +168,8 @@ def highlight(text: str, search: SearchText | None) -> Markup:
         word = token.group()
         return f"<mark>{word}</mark>" if word[0] != "&" and matches(word) else word
 
-    return Markup(_ESCAPED_TOKEN.sub(mark, escaped))  # noqa: S704 (escaped, with <mark> added around words)
+    tokens = matches.ascii_escaped if escaped.isascii() else _ESCAPED_TOKEN
+    return Markup(tokens.sub(mark, escaped))  # noqa: S704 (escaped, with <mark> added around words)
 
 
 def excerpt(text: str, search: SearchText | None, *, width: int = 160) -> Markup | None:
@@ -170,7 +177,7 @@ def excerpt(text: str, search: SearchText | None, *, width: int = 160) -> Markup
     if not text or not search:
         return None
     matches = _matcher(search)
-    for match in WORD.finditer(text):
+    for match in (matches.ascii_words if text.isascii() else WORD).finditer(text):
         if matches(match.group()):
             start = max(0, match.start() - width // 3)
             if start:
