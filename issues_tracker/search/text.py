@@ -19,6 +19,9 @@ from markupsafe import Markup, escape
 WORD = re.compile(r"[^\W_]+")
 # A search reads at most this many words; more would only slow it down.
 MAX_TERMS = 12
+# The "any of these words" search for similar issues: the summary's words and the description's
+# first ones up to this many. Ranking reads each word's whole posting list, so every word costs.
+SIMILAR_TERMS = 8
 # Words longer than this are cut (nobody types them; a pasted blob must stay cheap).
 MAX_WORD = 40
 # The word being typed matches as a prefix once it has this many characters.
@@ -103,7 +106,7 @@ def similar_search(summary: str, description: str = "") -> tuple[SearchText, Sea
     terms = list(summary_terms)
     seen = {term.stem for term in terms}
     for word in words(description)[:60]:
-        if len(terms) >= MAX_TERMS:
+        if len(terms) >= SIMILAR_TERMS:
             break
         root = stem(word)
         if word in STOPWORDS or len(word) < 3 or root in seen:
