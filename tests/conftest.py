@@ -140,6 +140,7 @@ def _empty_all_tables() -> None:
         )).all()
         if sequences:
             db.session.execute(sa.text("SELECT " + ", ".join(f"setval('{name}', 1, false)" for name in sequences)))
+        db.session.execute(sa.text("DELETE FROM search_word"))
     else:
         db.session.execute(sa.text("DELETE FROM issue_search"))
     db.session.commit()

@@ -107,10 +107,13 @@ def test_list_and_detail_queries_do_not_grow_with_the_data(browser, staff, parti
 
     assert many == few
     assert many_detail == few_detail
-    # And few in absolute terms: the signed-in user, owner choices, count, page, services;
-    # similar issues add their affected counts.
-    assert max(count for page, count in many.items() if page != "similar issues") <= 5
-    assert many["similar issues"] <= 6
+    # And few in absolute terms: the signed-in user, owner choices (full pages), count, page,
+    # services; on PostgreSQL a search looks up the words that the word being typed begins
+    # (search.queries.prefix_words, once a request); similar issues add their affected counts.
+    typed = 1 if db.engine.dialect.name == "postgresql" else 0
+    for page, count in many.items():
+        searching = "search" in page or page == "similar issues"
+        assert count <= (6 if page == "similar issues" else 5) + (typed if searching else 0), page
     # The detail page adds three to its own: following, comments, declarations.
     assert many_detail <= 12
 

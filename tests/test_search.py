@@ -358,3 +358,20 @@ def test_the_export_follows_the_search(browser, staff, participant):
 ])
 def test_highlighting_marks_whole_matching_words_only(text, q, marked):
     assert str(highlight(text, parse_search(q))) == marked
+
+
+def test_a_word_being_typed_finds_every_word_it_begins_however_many(browser, staff, participant, monkeypatch):
+    monkeypatch.setattr(search_queries, "PREFIX_WORDS", 2)  # PostgreSQL spells out at most two words
+    issues = [make_issue(participant, publish_by=staff, summary=f"Osprey{suffix} sightings")
+              for suffix in ("", "nest", "wing")]
+    browser.login(participant)
+    assert sorted(found(browser, "ospr")) == sorted(issue.id for issue in issues)  # three words: a prefix search
+    assert found(browser, "ospreyw") == [issues[2].id]  # one word
+    assert found(browser, "ospreyz") == []
+
+
+def test_a_word_indexed_after_a_search_is_found_by_the_next_search(staff, participant):
+    make_issue(participant, publish_by=staff, summary="Kittiwake counts")
+    assert issue_service.count_issues(issue_service.IssueQuery(q="kitt", status=""), staff) == 1
+    make_issue(participant, publish_by=staff, summary="Kittens rescued")  # in the same session
+    assert issue_service.count_issues(issue_service.IssueQuery(q="kitt", status=""), staff) == 2

@@ -5,7 +5,9 @@ SQLite: an FTS5 table `issue_search` (rowid = issue id) with a column per weight
 excerpt text (stored, not indexed). PostgreSQL: a table `issue_search` with a
 weighted `tsvector` (A: refs and codes, B: summary, C: names, D: body; facets as
 lexemes starting with "_", which no searched word can) under a GIN index, and the
-excerpt text. Both are filled with the same tokens (see text.py).
+excerpt text; and a table `search_word` of every word the documents hold (never pruned:
+a word no document holds any more only matches nothing). Both are filled with the same
+tokens (see text.py).
 
 Every ORM flush that touches an issue, its services, messages, notes or actions (or an
 organisation's name) refreshes those issues' rows before the flush returns, through
@@ -23,6 +25,7 @@ import sqlalchemy.orm as so
 
 from ..models import Issue, Organisation
 from .documents import DOCUMENT_COLUMNS, Document, documents_for, watched_models
+from .queries import PREFIX_CACHE
 
 BATCH = 1_000
 FTS_COLUMNS = ("refs", "codes", "summary", "names", "body", "facets", "excerpt")
@@ -45,16 +48,19 @@ def index_issues(connection: sa.Connection, issue_ids: Iterable[int]) -> int:
     return written
 
 
-def rebuild_index(connection: sa.Connection, *, progress=None) -> int:
-    """Empty the index and index every issue again; returns how many were indexed."""
+def rebuild_index(connection: sa.Connection, *, progress=None, words: bool = True) -> int:
+    """Empty the index and index every issue again; returns how many were indexed.
+    words: keep PostgreSQL's list of words too (the migration that creates it fills it itself)."""
     connection.execute(sa.text("DELETE FROM issue_search"))
+    if words and is_postgresql(connection):
+        connection.execute(sa.text("DELETE FROM search_word"))
     last, written = 0, 0
     while True:
         ids = connection.scalars(sa.select(Issue.id).where(Issue.id > last).order_by(Issue.id).limit(BATCH)).all()
         if not ids:
             break
         documents = documents_for(connection, ids)
-        _insert(connection, documents)
+        _insert(connection, documents, words=words)
         written += len(documents)
         last = ids[-1]
         if progress:
@@ -87,13 +93,15 @@ PG_INSERT = sa.text(
         || array_to_tsvector(CAST(:facets AS text[])))
     """
 )
+# The words the index holds (PostgreSQL), for turning the word being typed into exact keys.
+PG_WORDS = sa.text("INSERT INTO search_word (word) SELECT unnest(CAST(:words AS text[])) ON CONFLICT DO NOTHING")
 SQLITE_INSERT = sa.text(
     "INSERT INTO issue_search (rowid, refs, codes, summary, names, body, facets, excerpt) "
     "VALUES (:issue_id, :refs, :codes, :summary, :names, :body, :facets, :excerpt)"
 )
 
 
-def _insert(connection: sa.Connection, documents: list[Document]) -> None:
+def _insert(connection: sa.Connection, documents: list[Document], *, words: bool = True) -> None:
     if not documents:
         return
     if is_postgresql(connection):
@@ -106,6 +114,9 @@ def _insert(connection: sa.Connection, documents: list[Document]) -> None:
             for doc in documents
         ]
         connection.execute(PG_INSERT, rows)
+        if words:
+            tokens = {token for doc in documents for token in doc.refs + doc.codes + doc.summary + doc.names + doc.body}
+            connection.execute(PG_WORDS, {"words": sorted(tokens)})
     else:
         rows = [
             {
@@ -150,6 +161,7 @@ def _after_flush(session: so.Session, flush_context) -> None:
     touched = issues_touched(session)
     if touched:
         index_issues(session.connection(), touched)
+        session.info.pop(PREFIX_CACHE, None)  # new words may begin a prefix already looked up
 
 
 def follow_changes() -> None:
