@@ -65,6 +65,19 @@ def make_mailer() -> Mailer:
 
 
 @contextmanager
+def _mailer_for_batch(given: Mailer | None):
+    """The mailer given (its owner closes it), or one of the batch's own, closed after it."""
+    if given is not None:
+        yield given
+        return
+    mailer = make_mailer()
+    try:
+        yield mailer
+    finally:
+        mailer.close()
+
+
+@contextmanager
 def _keep_loaded():
     """Commit outcomes one by one without reloading the batch's rows after each commit."""
     session = db.session()
@@ -160,9 +173,7 @@ def _send_immediate(now: datetime, limit: int, mailer: Mailer | None) -> SendRes
     if not deliveries:
         return result
     batch = Batch(deliveries)
-    own_mailer = mailer is None
-    mailer = mailer or make_mailer()
-    try:
+    with _mailer_for_batch(mailer) as mailer:
         for position, delivery in enumerate(deliveries):
             if delivery.announcement_id:
                 news = batch.announcement_news(delivery)
@@ -178,9 +189,6 @@ def _send_immediate(now: datetime, limit: int, mailer: Mailer | None) -> SendRes
                 # The server is unavailable: the rest of the batch waits for the next attempt.
                 _retry(deliveries[position + 1:], now, delivery.last_error, result)
                 break
-    finally:
-        if own_mailer:
-            mailer.close()
     result.more = len(ids) >= limit
     return result
 
@@ -202,9 +210,7 @@ def _send_digests(now: datetime, people: int, mailer: Mailer | None) -> SendResu
     ids = db.session.scalars(sa.select(Delivery.id).where(due, Delivery.user_id.in_(user_ids))).all()
     deliveries = _claim(ids, now)
     batch = Batch(deliveries)
-    own_mailer = mailer is None
-    mailer = mailer or make_mailer()
-    try:
+    with _mailer_for_batch(mailer) as mailer:
         groups = list(group_by_person(deliveries).items())
         for position, ((user_id, mode), group) in enumerate(groups):
             message = digest_message(batch, user_id, mode, group, now)
@@ -216,8 +222,5 @@ def _send_digests(now: datetime, people: int, mailer: Mailer | None) -> SendResu
                 for _, rest in groups[position + 1:]:
                     _retry(rest, now, group[0].last_error, result)
                 break
-    finally:
-        if own_mailer:
-            mailer.close()
     result.more = len(user_ids) >= people
     return result
