@@ -129,6 +129,8 @@ def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
         # Finished jobs and stored files (uploads, draft PDFs) are cleared after this many days.
         "JOB_KEEP_DAYS": 90,
         "UPLOAD_KEEP_DAYS": 7,
+        # Records of emails finished (sent, recorded, skipped, given up) are deleted after this many days.
+        "DELIVERY_KEEP_DAYS": 90,
         "LOG_FORMAT": log_format,
         "LOG_LEVEL": (os.environ.get("LOG_LEVEL") or "INFO").strip().upper(),
         "RATELIMIT_HEADERS_ENABLED": True,

@@ -13,6 +13,7 @@ from issues_tracker.jobs import run_queued_jobs
 from issues_tracker.models import Delivery, IssueEvent, Organisation
 from issues_tracker.models.base import utcnow
 from issues_tracker.notifications.delivery import deliver_pending
+from issues_tracker.notifications.jobs import forget_old_deliveries
 from issues_tracker.notifications.preferences import save_preferences
 from issues_tracker.notifications.sending import CLAIM_TIMEOUT
 from issues_tracker.services import affected as affected_service
@@ -195,6 +196,32 @@ def test_the_journal_is_the_outbox_fanned_out_once(smtp, staff, participant):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Delivery).where(Delivery.state == "sent",
                                                                                     Delivery.event_ids.contains(","))) == 1
     assert len(smtp.received) == 1
+
+
+def test_old_finished_email_records_are_forgotten_and_nobody_is_told_again(smtp, staff, participant, colleague):
+    issue = make_issue(participant, publish_by=staff)
+    follow(participant, issue)
+    follow(colleague, issue)
+    settle(smtp)
+    change_status(issue, staff, note="Investigating")
+    deliver_pending()
+    assert len(smtp.received) == 2
+    smtp.received.clear()
+    db.session.execute(sa.update(Delivery).values(created_at=utcnow() - timedelta(days=89)))
+    db.session.commit()
+    forget_old_deliveries()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Delivery)) == 2  # kept for 90 days
+    # Months later: one record is still waiting (say, for a mail server that was down).
+    db.session.execute(sa.update(Delivery).values(created_at=utcnow() - timedelta(days=91)))
+    waiting = db.session.scalar(sa.select(Delivery.id).order_by(Delivery.id.desc()).limit(1))
+    db.session.execute(sa.update(Delivery).where(Delivery.id == waiting).values(state="pending", next_attempt_at=utcnow() + timedelta(days=1)))
+    db.session.commit()
+
+    forget_old_deliveries()  # the worker's upkeep, with DELIVERY_KEEP_DAYS (90)
+
+    assert db.session.scalars(sa.select(Delivery.id)).all() == [waiting]
+    deliver_pending()
+    assert smtp.received == []  # the journal entries stay fanned out: nobody is told again
 
 
 def test_without_smtp_url_email_is_recorded_not_sent(app, staff, participant):

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
 
 from ..extensions import db
+from ..models import Delivery
 from ..models.base import utcnow
 from .outbox import fan_out
 from .sending import SendResult, send_digests, send_immediate
@@ -67,3 +70,15 @@ def deliver_pending(*, now: datetime | None = None, max_rounds: int = 10_000) ->
             break
     db.session.commit()
     return report
+
+
+def forget_deliveries(keep: timedelta, *, now: datetime | None = None) -> int:
+    """Delete the records of emails finished (sent, recorded, skipped or given up) and made longer
+    ago than `keep`. Their journal entries stay marked as fanned out, so nobody is told again;
+    emails still waiting are kept however old. Flushes; the caller commits."""
+    result = db.session.execute(
+        sa.delete(Delivery)
+        .where(Delivery.state != "pending", Delivery.created_at < (now or utcnow()) - keep)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0

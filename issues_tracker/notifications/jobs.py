@@ -10,12 +10,16 @@ may run it at once and a crash or an outage loses nothing: the next run picks it
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import Session
 
 from ..jobs import background_task, poke_after_commit
 from ..models import Announcement, IssueEvent
-from .delivery import deliver_pending
+from ..transaction import commit
+from .delivery import deliver_pending, forget_deliveries
 
 TASK = "notifications"
 
@@ -23,6 +27,13 @@ TASK = "notifications"
 @background_task(TASK, every_minutes=1)
 def deliver_notifications() -> None:
     deliver_pending()
+
+
+@background_task("delivery-records", every_minutes=30)
+def forget_old_deliveries() -> None:
+    """The outbox's finished records are kept DELIVERY_KEEP_DAYS, then deleted."""
+    forget_deliveries(timedelta(days=current_app.config["DELIVERY_KEEP_DAYS"]))
+    commit()
 
 
 @sa.event.listens_for(Session, "after_flush")
