@@ -46,11 +46,11 @@ def get_issue(issue_id: int) -> Issue:
 
 def staff_choices() -> list[tuple[int, str]]:
     users = db.session.execute(
-        sa.select(User.id, User.name, User.email)
+        sa.select(User.id, User.display_name)
         .where(User.role.in_(("staff", "admin")), User.active.is_(True))
         .order_by(User.name, User.email)
     )
-    return [(user.id, user.name or user.email) for user in users]
+    return [(user_id, name) for user_id, name in users]
 
 
 def build_filter_form() -> IssueFilterForm:

@@ -8,6 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_login import UserMixin
+from sqlalchemy.ext.hybrid import hybrid_property
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
@@ -75,9 +76,15 @@ class User(UserMixin, db.Model):
     def is_admin(self) -> bool:
         return self.role == "admin"
 
-    @property
+    @hybrid_property
     def display_name(self) -> str:
         return self.name or self.email
+
+    @display_name.inplace.expression
+    @classmethod
+    def _display_name_expression(cls) -> sa.ColumnElement[str]:
+        # The same in SQL, for pages that read names as plain columns.
+        return sa.func.coalesce(sa.func.nullif(cls.name, ""), cls.email)
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"

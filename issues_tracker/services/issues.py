@@ -550,7 +550,7 @@ class ListedIssue(IssueFacts):
 LISTED_COLUMNS = (
     Issue.id, Issue.summary, Issue.description, Issue.triage_state, Issue.status, Issue.resolution_status,
     Issue.severity, Issue.next_run_resolves, Issue.affected_org_count, Issue.created_at, Issue.last_update_at,
-    Issue.resolved_at, sa.func.coalesce(sa.func.nullif(User.name, ""), User.email).label("owner_name"),
+    Issue.resolved_at, User.display_name.label("owner_name"),
 )
 LISTED_FIELDS = tuple(f.name for f in fields(ListedIssue) if f.name != "services")
 
