@@ -284,6 +284,30 @@ def test_a_broad_search_says_there_are_more_than_it_counts(app, browser, staff, 
     assert len(found(browser, "heron")) == 5  # the page still lists the best of them
 
 
+def test_a_broad_search_in_a_chosen_order_lists_what_a_narrow_one_does(
+    app, browser, staff, participant, outsider, monkeypatch
+):
+    """A search matching at least COUNT_CAP issues finds its pages another way (walking the
+    sort order); the pages must be the same, and hidden issues still never appear."""
+    app.config["ISSUES_PER_PAGE"] = 2
+    visible = []
+    for number in range(5):
+        issue = make_issue(participant, publish_by=staff, summary=f"Plover report {number}", severity=1 + number % 4)
+        issue.last_update_at = utcnow() - timedelta(days=[3, 1, 4, 1, 5][number], minutes=number)
+        visible.append(issue)
+    make_issue(outsider, summary="Plover report from elsewhere")  # not published: hidden from the participant
+    db.session.commit()
+    browser.login(participant)
+    sorts = ("updated", "severity", "id")
+    narrow = {sort: [found(browser, "plover", sort=sort, page=page) for page in (1, 2, 3)] for sort in sorts}
+    by_update = sorted(visible, key=lambda issue: (issue.last_update_at, issue.id), reverse=True)
+    assert sum(narrow["updated"], []) == [issue.id for issue in by_update]
+    monkeypatch.setattr(search_queries, "COUNT_CAP", 3)  # counted as "more than 3": two pages of two
+    broad = {sort: [found(browser, "plover", sort=sort, page=page) for page in (1, 2)] for sort in sorts}
+    assert broad == {sort: pages[:2] for sort, pages in narrow.items()}
+    assert "More than <strong>3</strong> issues match" in count_line(browser, "plover", sort="updated")
+
+
 def test_pages_past_the_ranked_matches_go_on_newest_first_without_repeats(app, browser, staff, participant, monkeypatch):
     monkeypatch.setattr(search_queries, "WINDOW", 2)  # the newest two matches are ranked
     app.config["ISSUES_PER_PAGE"] = 2

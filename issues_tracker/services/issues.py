@@ -447,21 +447,32 @@ def sort_order(sort: str, *, reverse: bool = False) -> tuple:
 SORT_ORDERS = {name: sort_order(name) for name in SORT_KEYS}
 
 
-def _visibility(user: User):
-    clause = visible_issues_clause(user)
-    if user.is_staff or db.session.get_bind().dialect.name != "sqlite":
+def _checked_only(clause):
+    """The clause as SQLite's planner will only check, never use to choose an index.
+
+    SQLite plans without statistics. Given "published OR own organisation", or "among these
+    20,000 search matches", it looks the rows up through that condition's index and sorts
+    them all for every page. Written as a CASE, the condition is only checked row by row, so
+    a page walks the sort index (or a selective filter's index) and stops after a page.
+    Same rows, same meaning; other databases plan from statistics and get the clause as is.
+    """
+    if db.session.get_bind().dialect.name != "sqlite":
         return clause
-    # SQLite plans without statistics: given "published OR own organisation" it looks up
-    # both halves through their indexes and sorts nearly the whole table for every page.
-    # Written as a CASE, the rule is only checked, never used to choose an index, so a page
-    # walks the sort index (or a selective filter's index) instead. Same rows, same meaning.
     return sa.case((clause, 1), else_=0) == 1
 
 
+def _visibility(user: User):
+    clause = visible_issues_clause(user)
+    return clause if user.is_staff else _checked_only(clause)
+
+
 def filter_conditions(
-    query: IssueQuery, user: User, *, stale_after_days: int = 14, now: datetime | None = None, for_page: bool = False
+    query: IssueQuery, user: User, *, stale_after_days: int = 14, now: datetime | None = None, for_page: bool = False,
+    broad_search: bool = False,
 ) -> list:
-    """The list's WHERE clause. for_page: shaped for picking one page rather than counting them all."""
+    """The list's WHERE clause. for_page: shaped for picking one page rather than counting them all.
+    broad_search: the search matches at least search_queries.COUNT_CAP issues, so a page is
+    found sooner by walking the sort order than by sorting every match."""
     now = now or utcnow()
     conditions = [_visibility(user)]
     if query.service and for_page:
@@ -502,7 +513,8 @@ def filter_conditions(
     search = query.search
     if search is not None:
         if search:
-            conditions.append(Issue.id.in_(search_queries.matching_ids(db.session, search)))
+            matched = Issue.id.in_(search_queries.matching_ids(db.session, search))
+            conditions.append(_checked_only(matched) if broad_search and for_page else matched)
         else:
             conditions.append(sa.false())  # nothing searchable in what was typed: nothing matches
     return conditions
@@ -654,7 +666,9 @@ def issues_page(query: IssueQuery, user: User, *, page: int, per_page: int, tota
         start, limit = offset, per_page
     page_ids = (
         sa.select(Issue.id)
-        .where(*filter_conditions(query, user, for_page=True, **kw))
+        .where(*filter_conditions(
+            query, user, for_page=True, broad_search=total >= search_queries.COUNT_CAP, **kw
+        ))
         .order_by(*sort_order(query.sort, reverse=reverse))
         .limit(limit)
         .offset(start)
