@@ -4,10 +4,11 @@ SQLite: an FTS5 table `issue_search` (rowid = issue id) with a column per weight
 (refs, codes, summary, names, body), a `facets` column of filter tokens and the
 excerpt text (stored, not indexed). PostgreSQL: a table `issue_search` with a
 weighted `tsvector` (A: refs and codes, B: summary, C: names, D: body; facets as
-lexemes starting with "_", which no searched word can) under a GIN index, and the
-excerpt text; and a table `search_word` of every word the documents hold (never pruned:
-a word no document holds any more only matches nothing). Both are filled with the same
-tokens (see text.py).
+lexemes starting with "_", which no searched word can) under a GIN index; the excerpt
+text in a table of its own, `issue_search_excerpt`, so that reading documents to find and
+count matches reads narrow rows; and a table `search_word` of every word the documents
+hold (never pruned: a word no document holds any more only matches nothing). Both
+databases are filled with the same tokens (see text.py).
 
 Every ORM flush that touches an issue, its services, messages, notes or actions (or an
 organisation's name) refreshes those issues' rows before the flush returns, through
@@ -48,11 +49,11 @@ def index_issues(connection: sa.Connection, issue_ids: Iterable[int]) -> int:
     return written
 
 
-def rebuild_index(connection: sa.Connection, *, progress=None, words: bool = True) -> int:
-    """Empty the index and index every issue again; returns how many were indexed.
-    words: keep PostgreSQL's list of words too (the migration that creates it fills it itself)."""
+def rebuild_index(connection: sa.Connection, *, progress=None) -> int:
+    """Empty the index and index every issue again; returns how many were indexed."""
     connection.execute(sa.text("DELETE FROM issue_search"))
-    if words and is_postgresql(connection):
+    if is_postgresql(connection):
+        connection.execute(sa.text("DELETE FROM issue_search_excerpt"))
         connection.execute(sa.text("DELETE FROM search_word"))
     last, written = 0, 0
     while True:
@@ -60,7 +61,7 @@ def rebuild_index(connection: sa.Connection, *, progress=None, words: bool = Tru
         if not ids:
             break
         documents = documents_for(connection, ids)
-        _insert(connection, documents, words=words)
+        _insert(connection, documents)
         written += len(documents)
         last = ids[-1]
         if progress:
@@ -74,17 +75,19 @@ def rebuild_index(connection: sa.Connection, *, progress=None, words: bool = Tru
 def _delete(connection: sa.Connection, ids: list[int]) -> None:
     if not ids:
         return
-    key = "issue_id" if is_postgresql(connection) else "rowid"
-    connection.execute(
-        sa.text(f"DELETE FROM issue_search WHERE {key} IN :ids").bindparams(sa.bindparam("ids", expanding=True)),  # noqa: S608
-        {"ids": ids},
-    )
+    tables = (("issue_search", "issue_id"), ("issue_search_excerpt", "issue_id")) if is_postgresql(connection) \
+        else (("issue_search", "rowid"),)
+    for table, key in tables:
+        connection.execute(
+            sa.text(f"DELETE FROM {table} WHERE {key} IN :ids").bindparams(sa.bindparam("ids", expanding=True)),  # noqa: S608
+            {"ids": ids},
+        )
 
 
 PG_INSERT = sa.text(
     """
-    INSERT INTO issue_search (issue_id, excerpt, document)
-    VALUES (:issue_id, :excerpt,
+    INSERT INTO issue_search (issue_id, document)
+    VALUES (:issue_id,
         setweight(array_to_tsvector(CAST(:refs AS text[])), 'A')
         || setweight(array_to_tsvector(CAST(:codes AS text[])), 'A')
         || setweight(array_to_tsvector(CAST(:summary AS text[])), 'B')
@@ -93,6 +96,7 @@ PG_INSERT = sa.text(
         || array_to_tsvector(CAST(:facets AS text[])))
     """
 )
+PG_EXCERPT = sa.text("INSERT INTO issue_search_excerpt (issue_id, excerpt) VALUES (:issue_id, :excerpt)")
 # The words the index holds (PostgreSQL), for turning the word being typed into exact keys.
 PG_WORDS = sa.text("INSERT INTO search_word (word) SELECT unnest(CAST(:words AS text[])) ON CONFLICT DO NOTHING")
 SQLITE_INSERT = sa.text(
@@ -101,22 +105,22 @@ SQLITE_INSERT = sa.text(
 )
 
 
-def _insert(connection: sa.Connection, documents: list[Document], *, words: bool = True) -> None:
+def _insert(connection: sa.Connection, documents: list[Document]) -> None:
     if not documents:
         return
     if is_postgresql(connection):
         rows = [
             {
-                "issue_id": doc.issue_id, "excerpt": doc.excerpt,
+                "issue_id": doc.issue_id,
                 "refs": doc.refs, "codes": doc.codes, "summary": doc.summary, "names": doc.names, "body": doc.body,
                 "facets": ["_" + name for name in doc.facets],
             }
             for doc in documents
         ]
         connection.execute(PG_INSERT, rows)
-        if words:
-            tokens = {token for doc in documents for token in doc.refs + doc.codes + doc.summary + doc.names + doc.body}
-            connection.execute(PG_WORDS, {"words": sorted(tokens)})
+        connection.execute(PG_EXCERPT, [{"issue_id": doc.issue_id, "excerpt": doc.excerpt} for doc in documents])
+        tokens = {token for doc in documents for token in doc.refs + doc.codes + doc.summary + doc.names + doc.body}
+        connection.execute(PG_WORDS, {"words": sorted(tokens)})
     else:
         rows = [
             {

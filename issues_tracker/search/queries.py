@@ -155,9 +155,8 @@ def _postgresql(session) -> bool:
 
 
 SQLITE_INDEX = sa.table("issue_search", sa.column("rowid", sa.Integer), sa.column("excerpt", sa.Text))
-PG_INDEX = sa.table(
-    "issue_search", sa.column("issue_id", sa.Integer), sa.column("excerpt", sa.Text), sa.column("document")
-)
+PG_INDEX = sa.table("issue_search", sa.column("issue_id", sa.Integer), sa.column("document"))
+PG_EXCERPTS = sa.table("issue_search_excerpt", sa.column("issue_id", sa.Integer), sa.column("excerpt", sa.Text))
 
 
 @dataclass
@@ -225,11 +224,11 @@ def ranked_hits(
         top = sa.select(newest.c.id, newest.c.score).order_by(newest.c.score, newest.c.id.desc())
         top = top.limit(limit).offset(offset)
     top = top.subquery("top")
-    source = m.table.alias("doc")
+    source = (PG_EXCERPTS if _postgresql(session) else SQLITE_INDEX).alias("doc")
     source_key = source.c.issue_id if _postgresql(session) else source.c.rowid
     return (
         sa.select(top.c.id, top.c.score, source.c.excerpt)
-        .join(source, source_key == top.c.id)
+        .outerjoin(source, source_key == top.c.id)
         .subquery("hits")
     )
 

@@ -46,9 +46,11 @@ def upgrade():
             "CREATE TRIGGER issue_search_forget AFTER DELETE ON issue "
             "BEGIN DELETE FROM issue_search WHERE rowid = OLD.id; END"
         )
-    from issues_tracker.search.index import rebuild_index
+    if bind.dialect.name != "postgresql":
+        from issues_tracker.search.index import rebuild_index
 
-    rebuild_index(bind, words=False)  # PostgreSQL's list of words arrives with 0011_search_words
+        rebuild_index(bind)
+    # PostgreSQL's index is filled by 0012_search_excerpts, once its tables have their final shape.
 
 
 def downgrade():
