@@ -114,6 +114,25 @@ def _reset_schema(url: str) -> None:
     engine.dispose()
 
 
+@pytest.fixture
+def second_database(database_url, tmp_path):
+    """The URL of a new, empty database of the suite's kind beside the suite's own, dropped after the test."""
+    if database_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'second.sqlite'}"
+        return
+    url = sa.engine.make_url(database_url)
+    second = url.set(database=f"{url.database}_second")
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    drop = sa.text(f'DROP DATABASE IF EXISTS "{second.database}" WITH (FORCE)')
+    with engine.connect() as conn:
+        conn.execute(drop)
+        conn.execute(sa.text(f'CREATE DATABASE "{second.database}"'))
+    yield second.render_as_string(hide_password=False)
+    with engine.connect() as conn:
+        conn.execute(drop)
+    engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
     url = _database_url(tmp_path_factory)

@@ -13,22 +13,8 @@ from tests.conftest import SECRET, Browser, IsolatedClient
 from tests.helpers import make_issue
 
 
-def empty_database(database_url: str, tmp_path) -> str:
-    """A new, empty database of the same kind as the suite's."""
-    if database_url.startswith("sqlite"):
-        return f"sqlite:///{tmp_path / 'restored.sqlite'}"
-    url = sa.engine.make_url(database_url)
-    restored = url.set(database=f"{url.database}_restored")
-    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{restored.database}" WITH (FORCE)'))
-        conn.execute(sa.text(f'CREATE DATABASE "{restored.database}"'))
-    engine.dispose()
-    return restored.render_as_string(hide_password=False)
-
-
 def test_a_backup_restores_issues_accounts_and_published_logs_byte_for_byte(
-    app, runner, participant, staff, database_url, tmp_path
+    app, runner, participant, staff, second_database, tmp_path
 ):
     make_issue(participant, publish_by=staff, summary="Kept through a restore")
     week = log_service.current_week()
@@ -40,8 +26,9 @@ def test_a_backup_restores_issues_accounts_and_published_logs_byte_for_byte(
     assert result.exit_code == 0, result.output
     assert "Backed up the database" in result.output and backup_file.stat().st_size > published.size_bytes
 
+    participant_email = participant.email  # read here: inside the other app, its session would ask the other database
     restored_app = create_app({"TESTING": True, "SECRET_KEY": SECRET, "RATELIMIT_ENABLED": False,
-                               "SQLALCHEMY_DATABASE_URI": empty_database(database_url, tmp_path)})
+                               "SQLALCHEMY_DATABASE_URI": second_database})
     restored_app.test_client_class = IsolatedClient
     with restored_app.app_context():
         restore = restored_app.test_cli_runner()
@@ -51,7 +38,7 @@ def test_a_backup_restores_issues_accounts_and_published_logs_byte_for_byte(
         assert result.exit_code == 0, result.output
 
         browser = Browser(restored_app.test_client())
-        browser.login(participant)  # accounts and their passwords came back
+        browser.login(participant_email)  # accounts and their passwords came back
         pdf = browser.get(f"/log/{week.isoformat()}.pdf")
         assert pdf.status_code == 200 and hashlib.sha256(pdf.data).hexdigest() == published.sha256
         assert "Kept through a restore" in browser.get("/issues").get_data(as_text=True)

@@ -16,21 +16,13 @@ from tests.conftest import SECRET
 
 
 @pytest.fixture
-def fresh_url(database_url, tmp_path):
-    """An empty database of the suite's kind, apart from the suite's own."""
-    if database_url.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path / 'upgraded.sqlite'}"
-        return
-    url = sa.engine.make_url(database_url)
-    fresh = url.set(database=f"{url.database}_upgraded")
-    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{fresh.database}" WITH (FORCE)'))
-        conn.execute(sa.text(f'CREATE DATABASE "{fresh.database}"'))
-    yield fresh.render_as_string(hide_password=False)
-    with engine.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{fresh.database}" WITH (FORCE)'))
-    engine.dispose()
+def upgrading(second_database):
+    """An app on an empty database, in its app context, for migrating step by step."""
+    app = create_app({"TESTING": True, "SECRET_KEY": SECRET, "SQLALCHEMY_DATABASE_URI": second_database})
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
 
 
 def _insert_issue(connection, summary: str) -> int:
@@ -57,42 +49,34 @@ def _found(session, words: str) -> list[tuple[int, str]]:
     return [(row.id, row.excerpt) for row in session.execute(sa.select(hits.c.id, hits.c.excerpt))]
 
 
-def test_issues_from_before_the_search_index_are_indexed_by_the_upgrade(fresh_url):
-    app = create_app({"TESTING": True, "SECRET_KEY": SECRET, "SQLALCHEMY_DATABASE_URI": fresh_url})
-    with app.app_context():
-        upgrade(revision="0008_participation")
-        with db.engine.begin() as connection:
-            issue_id = _insert_issue(connection, "Lyrebird calls mistaken for meter alarms")
-        upgrade()
-        assert [found_id for found_id, _ in _found(db.session, "lyrebird")] == [issue_id]
-        db.session.remove()
-        db.engine.dispose()
+def test_issues_from_before_the_search_index_are_indexed_by_the_upgrade(upgrading):
+    upgrade(revision="0008_participation")
+    with db.engine.begin() as connection:
+        issue_id = _insert_issue(connection, "Lyrebird calls mistaken for meter alarms")
+    upgrade()
+    assert [found_id for found_id, _ in _found(db.session, "lyrebird")] == [issue_id]
 
 
-def test_an_indexed_database_keeps_its_matches_and_excerpts_through_the_upgrade(fresh_url):
-    app = create_app({"TESTING": True, "SECRET_KEY": SECRET, "SQLALCHEMY_DATABASE_URI": fresh_url})
-    with app.app_context():
-        upgrade(revision="0011_search_words")
-        with db.engine.begin() as connection:
-            issue_id = _insert_issue(connection, "Currawong feed stalled")
-            # The index row as that revision's code wrote it.
-            if connection.dialect.name == "postgresql":
-                connection.execute(sa.text(
-                    "INSERT INTO issue_search (issue_id, excerpt, document) VALUES "
-                    "(:id, 'The currawong feed stalled at noon.', "
-                    "setweight(array_to_tsvector(ARRAY['currawong', 'feed', 'stall', 'stalled']), 'B'))"
-                ), {"id": issue_id})
-                connection.execute(sa.text("INSERT INTO search_word (word) VALUES ('currawong')"))
-            else:
-                connection.execute(sa.text(
-                    "INSERT INTO issue_search (rowid, summary, excerpt) VALUES "
-                    "(:id, 'currawong feed stall stalled', 'The currawong feed stalled at noon.')"
-                ), {"id": issue_id})
-        upgrade()
-        assert _found(db.session, "currawong") == [(issue_id, "The currawong feed stalled at noon.")]
-        assert _found(db.session, "curraw") == [(issue_id, "The currawong feed stalled at noon.")]  # being typed
-        if db.engine.dialect.name == "postgresql":
-            columns = {column["name"] for column in sa.inspect(db.engine).get_columns("issue_search")}
-            assert columns == {"issue_id", "document"}
-        db.session.remove()
-        db.engine.dispose()
+def test_an_indexed_database_keeps_its_matches_and_excerpts_through_the_upgrade(upgrading):
+    upgrade(revision="0011_search_words")
+    with db.engine.begin() as connection:
+        issue_id = _insert_issue(connection, "Currawong feed stalled")
+        # The index row as that revision's code wrote it.
+        if connection.dialect.name == "postgresql":
+            connection.execute(sa.text(
+                "INSERT INTO issue_search (issue_id, excerpt, document) VALUES "
+                "(:id, 'The currawong feed stalled at noon.', "
+                "setweight(array_to_tsvector(ARRAY['currawong', 'feed', 'stall', 'stalled']), 'B'))"
+            ), {"id": issue_id})
+            connection.execute(sa.text("INSERT INTO search_word (word) VALUES ('currawong')"))
+        else:
+            connection.execute(sa.text(
+                "INSERT INTO issue_search (rowid, summary, excerpt) VALUES "
+                "(:id, 'currawong feed stall stalled', 'The currawong feed stalled at noon.')"
+            ), {"id": issue_id})
+    upgrade()
+    assert _found(db.session, "currawong") == [(issue_id, "The currawong feed stalled at noon.")]
+    assert _found(db.session, "curraw") == [(issue_id, "The currawong feed stalled at noon.")]  # being typed
+    if db.engine.dialect.name == "postgresql":
+        columns = {column["name"] for column in sa.inspect(db.engine).get_columns("issue_search")}
+        assert columns == {"issue_id", "document"}
