@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 want_dev="${1:-}"
 packages=(libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fonts-dejavu-extra)
 if [ "$want_dev" = "dev" ]; then
-  packages+=(chromium poppler-utils postgresql-client redis-server)
+  packages+=(chromium poppler-utils postgresql-client redis-server openssl)
 fi
 missing=()
 for pkg in "${packages[@]}"; do
