@@ -305,6 +305,11 @@ def test_the_issues_feed_follows_the_lists_filters_and_links_to_base_url(app, br
     assert found == [{"title": f"{dip.reference} DIP <b>rejections</b> & delays", "link": f"{BASE_URL}/issues/{dip.id}"}]
     assert "attacker.example" not in response.get_data(as_text=True)
     assert key not in response.get_data(as_text=True)
+    # A search's feed is named and linked by the view's own address, whatever order was asked for.
+    for sort in ("", "&sort=severity"):
+        text = browser.client.get(f"/issues.atom?q=rejections&status=all{sort}&key={key}").get_data(as_text=True)
+        assert f"<id>{BASE_URL}/issues?q=rejections&amp;status=all</id>" in text
+        assert f'href="{BASE_URL}/issues?q=rejections&amp;status=all"' in text
 
 
 def test_the_issue_feed_lists_its_changes_and_comments(app, browser, issue, staff, participant, outsider):

@@ -66,9 +66,11 @@ def issues_feed():
     user = feed_reader()
     if user is None:
         return login_manager.unauthorized()
-    from ..issues.views import parse_filters
+    from ..issues.views import current_args, parse_filters
 
     _form, query, _page, _valid = parse_filters(user)
+    # The view the feed follows, as its address says it (whatever order it was asked in).
+    args = {name: value for name, value in current_args(query).items() if name != "sort"}
     query.sort = "updated"
     stale_days = current_app.config["STALE_AFTER_DAYS"]
     issues = db.session.scalars(
@@ -76,7 +78,6 @@ def issues_feed():
         .options(so.selectinload(Issue.service_links))
         .limit(FEED_ENTRIES)
     ).all()
-    args = {k: v for k, v in vars(query).items() if v and k != "sort"}
     feed = _feed(
         "Industry issues" + (" (filtered)" if args else ""),
         external_url("issues.index", **args),
