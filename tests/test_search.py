@@ -282,6 +282,9 @@ def test_a_broad_search_says_there_are_more_than_it_counts(app, browser, staff, 
     line = count_line(browser, "heron")
     assert "More than <strong>3</strong> issues match" in line
     assert len(found(browser, "heron")) == 5  # the page still lists the best of them
+    for number in range(3):
+        make_issue(participant, publish_by=staff, summary=f"Egret report {number}")
+    assert "<strong>3</strong> issues match these filters" in count_line(browser, "egret")  # exactly the cap
 
 
 def test_a_broad_search_in_a_chosen_order_lists_what_a_narrow_one_does(

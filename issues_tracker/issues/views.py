@@ -162,6 +162,10 @@ def index():
     per_page = current_app.config["ISSUES_PER_PAGE"]
     stale_days = current_app.config["STALE_AFTER_DAYS"]
     total = issue_service.count_issues(query, current_user, stale_after_days=stale_days)
+    # A search counts one past the cap; more than that is "more than the cap", paged as the cap.
+    capped = query.search is not None and total > issue_service.search_queries.COUNT_CAP
+    if capped:
+        total = issue_service.search_queries.COUNT_CAP
     pages = max(1, math.ceil(total / per_page))
     page = min(page, pages)
     excerpts: dict[int, str] = {}
@@ -186,7 +190,7 @@ def index():
         stale_days=stale_days,
         search=query.search,
         excerpts=excerpts,
-        capped=query.search is not None and total >= issue_service.search_queries.COUNT_CAP,
+        capped=capped,
         chips=active_filters(form, query),
         sort_headers=sort_headers(query),
         filters_in_use=filters_in_use(query),

@@ -196,10 +196,11 @@ def _matches_select(m: Match, facets: Facets, *columns, exclude_id: int | None =
 
 
 def count_matches(session, search: SearchText, facets: Facets, *, cap: int | None = None) -> int:
-    """How many issues match, counting no further than cap (COUNT_CAP)."""
+    """How many issues match, counting no further than one past cap (COUNT_CAP): a figure
+    above cap means "more than cap", and exactly cap means exactly that many."""
     cap = cap or COUNT_CAP
     m = match(session, search, facets)
-    limited = _matches_select(m, facets, m.key).limit(cap).subquery()
+    limited = _matches_select(m, facets, m.key).limit(cap + 1).subquery()
     return session.scalar(sa.select(sa.func.count()).select_from(limited))
 
 

@@ -619,7 +619,8 @@ def search_facets(
 
 
 def count_issues(query: IssueQuery, user: User, **kw) -> int:
-    """How many issues the list shows; a search counts no further than search_queries.COUNT_CAP."""
+    """How many issues the list shows; a search counts no further than one past
+    search_queries.COUNT_CAP (more than the cap: see search_queries.count_matches)."""
     search = query.search
     if search is not None:
         if not search:
