@@ -262,6 +262,16 @@ def test_filters_and_search_combine(browser, staff, participant, colleague, outs
     assert "<strong>3</strong> issues match these filters" in response and "Emu certificate renewal" not in response
 
 
+def test_a_search_in_a_chosen_order_shows_where_each_issue_matched(browser, staff, participant):
+    issue = make_issue(participant, publish_by=staff, summary="Overnight file late",
+                       root_cause="A gannet-shaped gap in the scheduler's calendar.")
+    browser.login(participant)
+    for sort in ("relevance", "updated", "id"):
+        html = browser.get("/issues", query_string={"q": "gannet", "status": "all", "sort": sort}).get_data(as_text=True)
+        assert f'href="/issues/{issue.id}"' in html, sort
+        assert "A <mark>gannet</mark>-shaped gap" in html, sort
+
+
 def test_a_chosen_sort_replaces_relevance(browser, staff, participant):
     first = make_issue(participant, publish_by=staff, summary="Magpie alerts in passing", description="DIP mentioned")
     second = make_issue(participant, publish_by=staff, summary="Magpie DIP alerts", services=["DIP"])

@@ -168,15 +168,10 @@ def index():
         total = issue_service.search_queries.COUNT_CAP
     pages = max(1, math.ceil(total / per_page))
     page = min(page, pages)
-    excerpts: dict[int, str] = {}
-    if query.ranked:
-        rows, excerpts = issue_service.ranked_page(
-            query, current_user, page=page, per_page=per_page, total=total, stale_after_days=stale_days
-        )
-    else:
-        rows = issue_service.issues_page(
-            query, current_user, page=page, per_page=per_page, total=total, stale_after_days=stale_days
-        )
+    pick_page = issue_service.ranked_page if query.ranked else issue_service.issues_page
+    rows, excerpts = pick_page(
+        query, current_user, page=page, per_page=per_page, total=total, stale_after_days=stale_days
+    )
     response = render_page_or_fragment(
         "issues/index.html",
         "issues/_results.html",

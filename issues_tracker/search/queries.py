@@ -225,13 +225,29 @@ def ranked_hits(
         top = sa.select(newest.c.id, newest.c.score).order_by(newest.c.score, newest.c.id.desc())
         top = top.limit(limit).offset(offset)
     top = top.subquery("top")
-    source = (PG_EXCERPTS if _postgresql(session) else SQLITE_INDEX).alias("doc")
-    source_key = source.c.issue_id if _postgresql(session) else source.c.rowid
+    source, source_key, excerpt = excerpts(session)
     return (
-        sa.select(top.c.id, top.c.score, source.c.excerpt)
+        sa.select(top.c.id, top.c.score, excerpt)
         .outerjoin(source, source_key == top.c.id)
         .subquery("hits")
     )
+
+
+def excerpts(session) -> tuple[sa.FromClause, sa.ColumnElement, sa.ColumnElement]:
+    """Where the index keeps each issue's excerpt text: (table, its issue id, the excerpt)."""
+    if _postgresql(session):
+        source = PG_EXCERPTS.alias("doc")
+        return source, source.c.issue_id, source.c.excerpt
+    source = SQLITE_INDEX.alias("doc")
+    return source, source.c.rowid, source.c.excerpt
+
+
+def excerpts_of(session, issue_ids: list[int]) -> dict[int, str]:
+    """The excerpt text of each of these issues, by id."""
+    if not issue_ids:
+        return {}
+    source, source_key, excerpt = excerpts(session)
+    return dict(session.execute(sa.select(source_key, excerpt).where(source_key.in_(issue_ids))).all())
 
 
 def matching_ids(session, search: SearchText) -> sa.Select:

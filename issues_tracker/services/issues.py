@@ -648,8 +648,11 @@ def ranked_page(
     return listed_issues(rows), {row.id: row.excerpt for row in rows}
 
 
-def issues_page(query: IssueQuery, user: User, *, page: int, per_page: int, total: int, **kw) -> list[ListedIssue]:
-    """One page of the list, in the chosen order; total is count_issues for the same query.
+def issues_page(
+    query: IssueQuery, user: User, *, page: int, per_page: int, total: int, **kw
+) -> tuple[list[ListedIssue], dict[int, str]]:
+    """One page of the list in the chosen order, with each issue's excerpt text when it is a
+    search (as ranked_page gives); total is count_issues for the same query.
 
     The page's ids are picked from the narrow sort index first and only those rows are
     loaded, rather than sorting and skipping whole rows. A page past the middle is read
@@ -657,7 +660,7 @@ def issues_page(query: IssueQuery, user: User, *, page: int, per_page: int, tota
     """
     offset = (page - 1) * per_page
     if offset >= total:
-        return []
+        return [], {}
     # A search's total stops at a cap, so its pages are always read from the front.
     reverse = offset > total // 2 and query.search is None
     if reverse:
@@ -678,4 +681,7 @@ def issues_page(query: IssueQuery, user: User, *, page: int, per_page: int, tota
     rows = db.session.execute(
         listed_select().join(page_ids, page_ids.c.id == Issue.id).order_by(*sort_order(query.sort))
     ).all()
-    return listed_issues(rows)
+    # A search's excerpts come apart: joined here, SQLite would walk the whole sort index
+    # to keep the page's order rather than look the page's 25 rows up.
+    excerpts = search_queries.excerpts_of(db.session, [row.id for row in rows]) if query.search else {}
+    return listed_issues(rows), excerpts
