@@ -222,6 +222,33 @@ def test_seeds_imports_and_generated_issues_are_searchable(app, browser, staff, 
     assert synthetic.id in found(browser, synthetic.reference)
 
 
+def test_telling_followers_of_a_change_leaves_the_index_alone(browser, staff, participant):
+    """Fan-out marks journal entries as sent; no searchable text changes, so nothing is re-indexed."""
+    from issues_tracker.notifications.outbox import fan_out
+
+    issue = make_issue(participant, publish_by=staff, summary="Bittern alarms")
+    issue_service.update_issue(issue, {}, staff, expected_version=None, note="Bittern heard again at dawn.")
+    db.session.commit()
+    index_statements = []
+
+    def seen(conn, cursor, statement, *args):
+        if "issue_search" in statement:
+            index_statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        result = fan_out()
+        db.session.commit()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", seen)
+    assert result.records >= 2 and index_statements == []
+    browser.login(participant)
+    assert found(browser, "dawn") == [issue.id]  # the note is still found
+    issue_service.update_issue(issue, {}, staff, expected_version=None, note="Heard at dusk instead.")
+    db.session.commit()
+    assert found(browser, "dusk") == [issue.id]  # and a new note is indexed as before
+
+
 def test_the_rebuild_command_restores_a_lost_index(app, browser, staff, participant):
     issue = make_issue(participant, publish_by=staff, summary="Lyrebird signal loss")
     db.session.execute(sa.text("DELETE FROM issue_search"))

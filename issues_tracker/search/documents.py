@@ -3,11 +3,12 @@
 `build_document` says what goes into the document; `RELATED_TEXTS` names the text from
 other tables that belongs to it (progress notes, actions, comments). A new kind of text
 joins the search with one line there, and the index then follows every change to those
-rows as well (see `watched_models`).
+rows as well (see `watched_attributes`).
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -46,9 +47,24 @@ SERVICE_NAMES = dict(choices.SERVICES)
 MESSAGE_NAMES = dict(choices.SETTLEMENT_MESSAGES)
 
 
-def watched_models() -> tuple[type, ...]:
-    """Models whose rows (with an issue_id) are part of an issue's document."""
-    return tuple(dict.fromkeys([IssueService, IssueMessage] + [part.model for part in RELATED_TEXTS]))
+@functools.cache
+def watched_attributes() -> dict[type, set[str]]:
+    """The models whose rows (with an issue_id) are part of an issue's document, each with the
+    attributes the document is made of: a change to another one (a journal entry marked as
+    fanned out, say) leaves the document as it was. New and deleted rows always count."""
+    watched: dict[type, set[str]] = {
+        IssueService: {"issue_id", "service"}, IssueMessage: {"issue_id", "message"},
+    }
+    for part in RELATED_TEXTS:
+        names = watched.setdefault(part.model, {"issue_id"})
+        names.add(part.text.key)
+        if part.where is not None:
+            mapper = sa.inspect(part.model)
+            names.update(
+                mapper.get_property_by_column(column).key
+                for column in sa.sql.visitors.iterate(part.where) if isinstance(column, sa.Column)
+            )
+    return watched
 
 
 @dataclass

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from ..models import Issue, Organisation
-from .documents import DOCUMENT_COLUMNS, Document, documents_for, watched_models
+from .documents import DOCUMENT_COLUMNS, Document, documents_for, watched_attributes
 from .queries import PREFIX_CACHE
 
 BATCH = 1_000
@@ -144,13 +144,15 @@ def _changed(obj, names: Iterable[str]) -> bool:
 def issues_touched(session: so.Session) -> set[int]:
     """The issues whose documents this flush changes (read in after_flush: the lists are still pre-flush)."""
     touched: set[int] = set()
-    related = watched_models()
+    related = watched_attributes()
     for obj in list(session.new) + list(session.dirty) + list(session.deleted):
         if isinstance(obj, Issue):
             if obj in session.dirty and not _changed(obj, DOCUMENT_COLUMNS + ("service_links", "message_links")):
                 continue
             touched.add(obj.id)
-        elif isinstance(obj, related):
+        elif type(obj) in related:
+            if obj in session.dirty and not _changed(obj, related[type(obj)]):
+                continue
             issue_id = obj.issue_id if obj.issue_id is not None else getattr(getattr(obj, "issue", None), "id", None)
             touched.add(issue_id)
         elif isinstance(obj, Organisation) and obj in session.dirty and _changed(obj, ("name",)):
