@@ -404,12 +404,26 @@ def test_a_search_too_long_is_reported_and_ignored(browser, staff, participant):
     assert "The search was ignored." in response.get_data(as_text=True)
 
 
+def exported(browser, query: str) -> list[str]:
+    table = list(csv.reader(io.StringIO(browser.get(f"/issues.csv?{query}").get_data(as_text=True).lstrip("\ufeff"))))
+    return [row[1] for row in table[1:]]
+
+
 def test_the_export_follows_the_search(browser, staff, participant):
     make_issue(participant, publish_by=staff, summary="Cormorant data gaps")
     make_issue(participant, publish_by=staff, summary="Something else entirely")
     browser.login(participant)
-    table = list(csv.reader(io.StringIO(browser.get("/issues.csv?q=cormorant").get_data(as_text=True).lstrip("\ufeff"))))
-    assert [row[1] for row in table[1:]] == ["Cormorant data gaps"]
+    assert exported(browser, "q=cormorant") == ["Cormorant data gaps"]
+
+
+def test_the_export_of_a_search_is_in_the_order_of_the_view(browser, staff, participant):
+    strong = make_issue(participant, publish_by=staff, summary="Shag feed DIP outage", services=["DIP"])
+    mention = make_issue(participant, publish_by=staff, summary="Shag report", services=["ISD"],
+                         description="DIP noted in passing")
+    browser.login(participant)
+    assert found(browser, "shag DIP") == [strong.id, mention.id]  # best match first, though older
+    assert exported(browser, "q=shag+DIP&status=all") == [strong.summary, mention.summary]
+    assert exported(browser, "q=shag+DIP&status=all&sort=updated") == [mention.summary, strong.summary]
 
 
 @pytest.mark.parametrize(("text", "q", "marked"), [

@@ -207,7 +207,10 @@ def _export_rows():
     stmt = issue_service.issue_select(query, current_user, stale_after_days=stale_days).options(
         *issue_service.list_loader_options()
     )
-    return db.session.scalars(stmt).unique().all()
+    issues = db.session.scalars(stmt).unique().all()
+    if query.ranked:
+        issues = issue_service.in_ranked_order(issues, query, current_user, stale_after_days=stale_days)
+    return issues
 
 
 @bp.get("/issues.csv")

@@ -648,6 +648,18 @@ def ranked_page(
     return listed_issues(rows), {row.id: row.excerpt for row in rows}
 
 
+def in_ranked_order(issues: list, query: IssueQuery, user: User, **kw) -> list:
+    """The issues a search matched, in the order its pages list them (ranked_page): the
+    newest WINDOW matches best first, then the older ones newest first."""
+    hits = search_queries.ranked_hits(
+        db.session, query.search, search_facets(query, user, **kw), limit=search_queries.WINDOW
+    )
+    best = {issue_id: position for position, issue_id in enumerate(
+        db.session.scalars(sa.select(hits.c.id).order_by(hits.c.score, hits.c.id.desc()))
+    )}
+    return sorted(issues, key=lambda issue: (best.get(issue.id, len(best)), -issue.id))
+
+
 def issues_page(
     query: IssueQuery, user: User, *, page: int, per_page: int, total: int, **kw
 ) -> tuple[list[ListedIssue], dict[int, str]]:
