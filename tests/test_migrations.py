@@ -25,7 +25,7 @@ def upgrading(second_database):
         db.engine.dispose()
 
 
-def _insert_issue(connection, summary: str) -> int:
+def _insert_issue(connection, summary: str, description: str = "") -> int:
     """An issue written as that revision's schema has it (the models describe the newest)."""
     now = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
     organisation = sa.Table("organisation", sa.MetaData(), autoload_with=connection)
@@ -33,7 +33,7 @@ def _insert_issue(connection, summary: str) -> int:
         organisation.insert().values(name="Upgrade Energy", kind="Supplier", created_at=now).returning(organisation.c.id)
     ).scalar_one()
     issue = sa.Table("issue", sa.MetaData(), autoload_with=connection)
-    values = {"summary": summary, "organisation_id": org_id, "severity": 3, "status": "New", "version": 1,
+    values = {"summary": summary, "description": description, "organisation_id": org_id, "severity": 3, "status": "New", "version": 1,
               "triage_state": "published", "root_cause_certainty": "Suspected", "affected_org_count": 0}
     for column in issue.columns:
         if column.name in values or column.nullable or column.primary_key:
@@ -60,7 +60,7 @@ def test_issues_from_before_the_search_index_are_indexed_by_the_upgrade(upgradin
 def test_an_indexed_database_keeps_its_matches_and_excerpts_through_the_upgrade(upgrading):
     upgrade(revision="0011_search_words")
     with db.engine.begin() as connection:
-        issue_id = _insert_issue(connection, "Currawong feed stalled")
+        issue_id = _insert_issue(connection, "Currawong feed stalled", "The currawong feed stalled at noon.")
         # The index row as that revision's code wrote it.
         if connection.dialect.name == "postgresql":
             connection.execute(sa.text(

@@ -35,26 +35,37 @@ def count_line(browser, q, **args) -> str:
 # ------------------------------------------------------------------ ranking
 
 
-def test_an_issue_for_the_service_outranks_one_that_mentions_it_in_passing(browser, staff, participant):
-    mention = make_issue(
-        participant, publish_by=staff, services=["ISD"], summary="Standing data published late",
-        description="Seen while checking the DIP logs and the ISD extract for the morning run.",
-    )
-    service = make_issue(
-        participant, publish_by=staff, services=["DIP"], summary="Acknowledgements missing",
-        description="No acknowledgement for messages sent in the morning.",
-    )
+@pytest.mark.parametrize("service_first", [True, False], ids=["service older", "service newer"])
+def test_an_issue_for_the_service_outranks_one_that_mentions_it_in_passing(browser, staff, participant, service_first):
+    """Whichever is newer: among equals the newer comes first, so both orders are tried."""
+    made = {}
+    for kind in (("service", "mention") if service_first else ("mention", "service")):
+        if kind == "service":
+            made[kind] = make_issue(
+                participant, publish_by=staff, services=["DIP"], summary="Acknowledgements missing",
+                description="No acknowledgement for messages sent in the morning.",
+            )
+        else:
+            made[kind] = make_issue(
+                participant, publish_by=staff, services=["ISD"], summary="Standing data published late",
+                description="Seen while checking the DIP logs and the ISD extract for the morning run.",
+            )
     browser.login(participant)
-    assert found(browser, "DIP") == [service.id, mention.id]
-    assert found(browser, "dip") == [service.id, mention.id]
+    assert found(browser, "DIP") == [made["service"].id, made["mention"].id]
+    assert found(browser, "dip") == [made["service"].id, made["mention"].id]
 
 
-def test_an_exact_reference_outranks_a_passing_mention(browser, staff, participant):
+@pytest.mark.parametrize("owner_first", [True, False], ids=["owner older", "owner newer"])
+def test_an_exact_reference_outranks_a_passing_mention(browser, staff, participant, owner_first):
+    def make_owner():
+        return make_issue(participant, publish_by=staff, summary="Scheduled extract not delivered",
+                          service_desk_refs="CS0016629, INC0126133")
+
+    owner = make_owner() if owner_first else None
     noted = make_issue(participant, publish_by=staff, summary="Late certificate renewal reminders")
     issue_service.update_issue(noted, {}, staff, expected_version=None, note="Compare with CS0016629, raised in March.")
     db.session.commit()
-    owner = make_issue(participant, publish_by=staff, summary="Scheduled extract not delivered",
-                       service_desk_refs="CS0016629, INC0126133")
+    owner = owner or make_owner()
     browser.login(participant)
     assert found(browser, "CS0016629") == [owner.id, noted.id]
     assert found(browser, "cs0016629")[0] == owner.id

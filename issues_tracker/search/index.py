@@ -26,7 +26,7 @@ import sqlalchemy.orm as so
 
 from ..models import Issue, Organisation
 from .documents import DOCUMENT_COLUMNS, Document, documents_for, watched_attributes
-from .queries import PREFIX_CACHE
+from .queries import PREFIX_CACHE, _lexeme
 
 BATCH = 1_000
 FTS_COLUMNS = ("refs", "codes", "summary", "names", "body", "facets", "excerpt")
@@ -84,18 +84,30 @@ def _delete(connection: sa.Connection, ids: list[int]) -> None:
         )
 
 
-PG_INSERT = sa.text(
-    """
-    INSERT INTO issue_search (issue_id, document)
-    VALUES (:issue_id,
-        setweight(array_to_tsvector(CAST(:refs AS text[])), 'A')
-        || setweight(array_to_tsvector(CAST(:codes AS text[])), 'A')
-        || setweight(array_to_tsvector(CAST(:summary AS text[])), 'B')
-        || setweight(array_to_tsvector(CAST(:names AS text[])), 'C')
-        || setweight(array_to_tsvector(CAST(:body AS text[])), 'D')
-        || array_to_tsvector(CAST(:facets AS text[])))
-    """
-)
+PG_INSERT = sa.text("INSERT INTO issue_search (issue_id, document) VALUES (:issue_id, CAST(:document AS tsvector))")
+# ts_rank weighs a word by the weights of its positions; a word without positions counts as
+# D, whatever setweight says. So the weighted parts are written with a position for each word.
+PG_WEIGHTED = (("refs", "A"), ("codes", "A"), ("summary", "B"), ("names", "C"))
+PG_MAX_POSITION, PG_POSITIONS_PER_WORD = 16_383, 256  # PostgreSQL's limits
+
+
+def pg_document(doc: Document) -> str:
+    """The document as tsvector text: refs and codes (A), summary (B) and names (C) with
+    positions, the body (D) and the facets without."""
+    positions: dict[str, list[str]] = {}
+    position = 0
+    for column, weight in PG_WEIGHTED:
+        for token in getattr(doc, column):
+            kept = positions.setdefault(token, [])
+            if len(kept) < PG_POSITIONS_PER_WORD:
+                position = min(position + 1, PG_MAX_POSITION)
+                kept.append(f"{position}{weight}")
+    words = [f"{_lexeme(token)}:{','.join(kept)}" for token, kept in positions.items()]
+    words += [_lexeme(token) for token in dict.fromkeys(doc.body) if token not in positions]
+    words += [_lexeme("_" + name) for name in doc.facets]
+    return " ".join(words)
+
+
 PG_EXCERPT = sa.text("INSERT INTO issue_search_excerpt (issue_id, excerpt) VALUES (:issue_id, :excerpt)")
 # The words the index holds (PostgreSQL), for turning the word being typed into exact keys.
 PG_WORDS = sa.text("INSERT INTO search_word (word) SELECT unnest(CAST(:words AS text[])) ON CONFLICT DO NOTHING")
@@ -109,15 +121,7 @@ def _insert(connection: sa.Connection, documents: list[Document]) -> None:
     if not documents:
         return
     if is_postgresql(connection):
-        rows = [
-            {
-                "issue_id": doc.issue_id,
-                "refs": doc.refs, "codes": doc.codes, "summary": doc.summary, "names": doc.names, "body": doc.body,
-                "facets": ["_" + name for name in doc.facets],
-            }
-            for doc in documents
-        ]
-        connection.execute(PG_INSERT, rows)
+        connection.execute(PG_INSERT, [{"issue_id": doc.issue_id, "document": pg_document(doc)} for doc in documents])
         connection.execute(PG_EXCERPT, [{"issue_id": doc.issue_id, "excerpt": doc.excerpt} for doc in documents])
         tokens = {token for doc in documents for token in doc.refs + doc.codes + doc.summary + doc.names + doc.body}
         connection.execute(PG_WORDS, {"words": sorted(tokens)})

@@ -651,6 +651,8 @@ def ranked_page(
 def in_ranked_order(issues: list, query: IssueQuery, user: User, **kw) -> list:
     """The issues a search matched, in the order its pages list them (ranked_page): the
     newest WINDOW matches best first, then the older ones newest first."""
+    if not query.search:  # nothing searchable in what was typed: nothing matched
+        return issues
     hits = search_queries.ranked_hits(
         db.session, query.search, search_facets(query, user, **kw), limit=search_queries.WINDOW
     )

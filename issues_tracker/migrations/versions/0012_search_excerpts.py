@@ -1,4 +1,4 @@
-"""search on PostgreSQL: excerpts in a table of their own, so documents are read from narrow rows
+"""search on PostgreSQL: excerpts in a table of their own, and documents whose weights count
 
 Revision ID: 0012_search_excerpts
 Revises: 0011_search_words
@@ -6,7 +6,6 @@ Create Date: 2026-12-01
 
 """
 from alembic import op
-import sqlalchemy as sa
 
 
 revision = "0012_search_excerpts"
@@ -19,6 +18,9 @@ def upgrade():
     # Finding and counting matches reads each candidate's document from the table; with the
     # excerpt beside it a row took about 1.8 kB, so twice the pages were read for the same
     # matches. SQLite's FTS5 keeps the excerpt as an unindexed column, which bm25 never reads.
+    # The documents are written again too: their words had no positions, and ts_rank counts a
+    # word without positions at the lowest weight whatever setweight said, so a reference or a
+    # service code ranked no higher than a passing mention (issues_tracker/search/index.py).
     bind = op.get_bind()
     if bind.dialect.name != "postgresql":
         return
@@ -30,29 +32,19 @@ def upgrade():
         )
         """
     )
-    op.execute("INSERT INTO issue_search_excerpt (issue_id, excerpt) SELECT issue_id, excerpt FROM issue_search")
-    # Dropping the column would leave every row as wide until it is next written: copy instead.
+    op.execute("DROP TABLE issue_search")
     op.execute(
         """
-        CREATE TABLE issue_search_narrow (
+        CREATE TABLE issue_search (
             issue_id integer PRIMARY KEY REFERENCES issue (id) ON DELETE CASCADE,
             document tsvector NOT NULL
         )
         """
     )
-    op.execute("INSERT INTO issue_search_narrow (issue_id, document) SELECT issue_id, document FROM issue_search ORDER BY issue_id")
-    op.execute("DROP TABLE issue_search")
-    op.execute("ALTER TABLE issue_search_narrow RENAME TO issue_search")
-    op.execute("ALTER TABLE issue_search RENAME CONSTRAINT issue_search_narrow_pkey TO issue_search_pkey")
-    op.execute("ALTER TABLE issue_search RENAME CONSTRAINT issue_search_narrow_issue_id_fkey TO issue_search_issue_id_fkey")
     op.execute("CREATE INDEX ix_issue_search_document ON issue_search USING gin (document)")
-    # A database migrated from before 0009_search has issues but no index yet (0009 leaves
-    # PostgreSQL's to this step, whose table shape the indexing code writes).
-    issues = bind.scalar(sa.text("SELECT count(*) FROM issue"))
-    if issues and issues > bind.scalar(sa.text("SELECT count(*) FROM issue_search")):
-        from issues_tracker.search.index import rebuild_index
+    from issues_tracker.search.index import rebuild_index
 
-        rebuild_index(bind)
+    rebuild_index(bind)  # also every issue of a database from before 0009_search, which left PostgreSQL's to here
 
 
 def downgrade():
