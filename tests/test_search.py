@@ -141,6 +141,28 @@ def test_search_never_shows_or_counts_what_the_person_may_not_see(browser, staff
     assert len(found(browser, "quokka")) == 4
 
 
+@pytest.mark.parametrize("hidden_word", ["omega", "kappa"])
+def test_the_order_of_results_says_nothing_of_issues_the_person_may_not_see(
+    browser, staff, participant, outsider, hidden_word
+):
+    """Two of the participant's issues that rank alike must stay in the same order whichever
+    words another organisation's unpublished issues use (an index-wide word weighting would
+    put first the one richer in the word the hidden issues lack)."""
+    for number in range(10):
+        make_issue(outsider, publish_by=staff, summary=f"Filler {number}", description="routine filler text")
+    first = make_issue(participant, summary="Probe one", description="kappa kappa kappa omega")
+    second = make_issue(participant, summary="Probe two", description="kappa omega omega omega")
+    browser.login(participant)
+    before = found(browser, "kappa omega", status="")
+    for number in range(3):
+        make_issue(outsider, summary=f"Confidential {number}", description=f"Our {hidden_word} contract")
+    assert sorted(before) == sorted([first.id, second.id])
+    assert found(browser, "kappa omega", status="") == before
+    browser.logout()
+    browser.login(staff)
+    assert len(found(browser, hidden_word)) == 3 + 2  # the hidden issues are there, for those who may see them
+
+
 def test_the_index_words_that_hold_visibility_cannot_be_searched_for(browser, staff, participant, outsider):
     hidden = make_issue(outsider, summary="Hidden submission")
     other_org = f"o{outsider.organisation_id}"

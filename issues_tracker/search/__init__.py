@@ -3,6 +3,7 @@
 - `documents.py`: what an issue is found by (`build_document`, `RELATED_TEXTS`).
 - `index.py`: the index tables, refreshed on every flush that changes an issue.
 - `queries.py`: ranked pages, capped counts and similar issues.
+- `ranking.py`: SQLite's ranking of a window of matches, from those matches alone.
 - `text.py`: words, stems, the person's query, highlighting.
 """
 

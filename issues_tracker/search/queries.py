@@ -3,9 +3,10 @@
 A search is the person's words (each matched by its stem, the last also as a prefix
 while it is being typed) AND the filters and visibility rule as facets, all answered by
 the full-text index itself (FTS5 MATCH on SQLite, tsquery @@ on PostgreSQL). Ranking
-(bm25 on SQLite, ts_rank on PostgreSQL, each weighting references and codes above the
-summary above names above the rest) covers the newest `WINDOW` matches, older matches
-following newest first, and counts stop at `COUNT_CAP`: so a one-word search matching
+(in Python from the window's own tokens on SQLite, see ranking.py; ts_rank on PostgreSQL;
+each weighting references and codes above the summary above names above the rest)
+covers the newest `WINDOW` matches, older matches following newest first, and counts
+stop at `COUNT_CAP`: so a one-word search matching
 half of 100,000 issues costs what one matching a few hundred does. Results past the cap
 are for a narrower search or a filter.
 """
@@ -21,6 +22,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, REAL, TSQUERY
 from ..models import Issue
 from ..models.base import UTCDateTime
 from .documents import OPEN, PRIVATE, facet
+from .ranking import RANKED_COLUMNS, best_first
 from .text import SearchText
 
 WINDOW = 300
@@ -28,8 +30,6 @@ COUNT_CAP = 1_000
 # Similar issues while typing rank the newest matches of "any of the words" (nearly everything).
 SIMILAR_WINDOW = 300
 
-# SQLite bm25 column weights: refs, codes, summary, names, body, facets, excerpt (lower score ranks first).
-BM25_WEIGHTS = (10.0, 8.0, 5.0, 2.0, 1.0, 0.0, 0.0)
 # PostgreSQL ts_rank weights for D, C, B, A: body, names, summary, refs and codes.
 TS_RANK_WEIGHTS = [0.1, 0.2, 0.5, 1.0]
 
@@ -154,7 +154,10 @@ def _postgresql(session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-SQLITE_INDEX = sa.table("issue_search", sa.column("rowid", sa.Integer), sa.column("excerpt", sa.Text))
+SQLITE_INDEX = sa.table(
+    "issue_search", sa.column("rowid", sa.Integer), sa.column("excerpt", sa.Text),
+    *(sa.column(name, sa.Text) for name in RANKED_COLUMNS),
+)
 PG_INDEX = sa.table("issue_search", sa.column("issue_id", sa.Integer), sa.column("document"))
 PG_EXCERPTS = sa.table("issue_search_excerpt", sa.column("issue_id", sa.Integer), sa.column("excerpt", sa.Text))
 
@@ -166,7 +169,7 @@ class Match:
     table: sa.TableClause
     key: sa.ColumnElement
     condition: sa.ColumnElement
-    score: sa.ColumnElement  # lower ranks first
+    score: sa.ColumnElement | None  # lower ranks first; None: ranked in Python (SQLite)
 
 
 def match(session, search: SearchText, facets: Facets, *, any_term: bool = False) -> Match:
@@ -180,8 +183,7 @@ def match(session, search: SearchText, facets: Facets, *, any_term: bool = False
         return Match(table, table.c.issue_id, table.c.document.op("@@")(query), score)
     table = SQLITE_INDEX
     condition = sa.literal_column("issue_search").op("MATCH")(fts_expression(search, facets, any_term=any_term))
-    score = sa.func.bm25(sa.literal_column("issue_search"), *BM25_WEIGHTS)
-    return Match(table, table.c.rowid, condition, score)
+    return Match(table, table.c.rowid, condition, None)  # ranked in Python: see ranking.py
 
 
 def _matches_select(m: Match, facets: Facets, *columns, exclude_id: int | None = None) -> sa.Select:
@@ -220,6 +222,16 @@ def ranked_hits(
     matches = _matches_select(m, facets, m.key.label("id"), exclude_id=exclude_id).order_by(m.key.desc())
     if offset >= window:
         top = matches.add_columns(sa.literal(0.0).label("score")).limit(limit).offset(offset)
+    elif m.score is None:
+        # SQLite: the window's tokens ranked in Python (ranking.py), the page given by position.
+        rows = session.execute(
+            matches.add_columns(*(m.table.c[name] for name in RANKED_COLUMNS)).limit(window)
+        ).all()
+        page = best_first(rows, search)[offset:offset + limit]
+        position = sa.case({issue_id: place for place, issue_id in enumerate(page)}, value=m.key, else_=0) \
+            if page else sa.literal(0)
+        top = sa.select(m.key.label("id"), position.label("score")).select_from(m.table) \
+            .where(m.key.in_(page) if page else sa.false())
     else:
         newest = matches.add_columns(m.score.label("score")).limit(window).subquery("newest")
         top = sa.select(newest.c.id, newest.c.score).order_by(newest.c.score, newest.c.id.desc())

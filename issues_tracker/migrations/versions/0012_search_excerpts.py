@@ -17,7 +17,7 @@ depends_on = None
 def upgrade():
     # Finding and counting matches reads each candidate's document from the table; with the
     # excerpt beside it a row took about 1.8 kB, so twice the pages were read for the same
-    # matches. SQLite's FTS5 keeps the excerpt as an unindexed column, which bm25 never reads.
+    # matches. SQLite's FTS5 keeps the excerpt as an unindexed column, which a match never reads.
     # The documents are written again too: their words had no positions, and ts_rank counts a
     # word without positions at the lowest weight whatever setweight said, so a reference or a
     # service code ranked no higher than a passing mention (issues_tracker/search/index.py).
