@@ -459,6 +459,17 @@ def test_the_export_of_a_search_is_in_the_order_of_the_view(browser, staff, part
     assert exported(browser, "q=shag+DIP&status=all&sort=updated") == [mention.summary, strong.summary]
 
 
+@pytest.mark.parametrize(("q", "typed"), [
+    ("schema valid", "valid"),
+    ("schema valid ", None),  # a space after it: finished
+    ("dip files dip", "dip"),  # typed again: the word being typed is the earlier term
+    (" ".join(f"word{n}" for n in range(14)), None),  # past the word limit: the words read are finished
+    ("ab", None),  # too short to begin anything
+])
+def test_only_the_word_being_typed_is_a_prefix(q, typed):
+    assert [term.word for term in parse_search(q).terms if term.prefix] == ([typed] if typed else [])
+
+
 @pytest.mark.parametrize(("text", "q", "marked"), [
     ("Pelican feeds", "pelican", "<mark>Pelican</mark> feeds"),
     ("Validations failed; validated later", "validation", "<mark>Validations</mark> failed; <mark>validated</mark> later"),

@@ -81,13 +81,13 @@ class SearchText:
 
 def parse_search(text: str, *, typing: bool = True) -> SearchText:
     """The terms of a search. typing: the last word may be unfinished, so it is also a prefix."""
-    found = list(dict.fromkeys(words(text)))[:MAX_TERMS]
-    open_ended = typing and bool(text) and not text[-1:].isspace()
-    terms = []
-    for position, word in enumerate(found):
-        last = position == len(found) - 1
-        terms.append(Term(word, stem(word), prefix=last and open_ended and len(word) >= MIN_PREFIX))
-    return SearchText(tuple(terms))
+    typed = words(text)
+    found = list(dict.fromkeys(typed))[:MAX_TERMS]
+    # The word being typed is the text's last, unless a space or the word limit came after it.
+    being_typed = typed[-1] if typing and typed and not text[-1:].isspace() else None
+    return SearchText(tuple(
+        Term(word, stem(word), prefix=word == being_typed and len(word) >= MIN_PREFIX) for word in found
+    ))
 
 
 # Words too common to say what an issue is about; left out when looking for similar issues.
