@@ -20,7 +20,8 @@ WORD = re.compile(r"[^\W_]+")
 # A search reads at most this many words; more would only slow it down.
 MAX_TERMS = 12
 # The "any of these words" search for similar issues: the summary's words and the description's
-# first ones up to this many. Ranking reads each word's whole posting list, so every word costs.
+# first ones up to this many. Every word costs: each is looked up in the index and counted in
+# every match that is ranked.
 SIMILAR_TERMS = 8
 # Words longer than this are cut (nobody types them; a pasted blob must stay cheap).
 MAX_WORD = 40
