@@ -215,7 +215,7 @@ def ranked_hits(
     The newest `window` matches (rounded up to whole pages) come first, in order of
     relevance; older matches follow, newest first, unranked. Every page is cut from that
     one order, so no match is shown twice or skipped, and a page past the window costs
-    no ranking at all.
+    no ranking at all. On SQLite the window is read and ranked here, when this is called.
     """
     m = match(session, search, facets, any_term=any_term)
     window = -(-max(window or WINDOW, limit) // limit) * limit
