@@ -22,7 +22,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, REAL, TSQUERY
 from ..models import Issue
 from ..models.base import UTCDateTime
 from .documents import OPEN, PRIVATE, facet
-from .ranking import RANKED_COLUMNS, best_first
+from .ranking import RANKED_CHARS, RANKED_COLUMNS, best_first
 from .text import SearchText
 
 WINDOW = 300
@@ -225,7 +225,9 @@ def ranked_hits(
     elif m.score is None:
         # SQLite: the window's tokens ranked in Python (ranking.py), the page given by position.
         rows = session.execute(
-            matches.add_columns(*(m.table.c[name] for name in RANKED_COLUMNS)).limit(window)
+            matches.add_columns(
+                *(sa.func.substr(m.table.c[name], 1, RANKED_CHARS).label(name) for name in RANKED_COLUMNS)
+            ).limit(window)
         ).all()
         page = best_first(rows, search)[offset:offset + limit]
         position = sa.case({issue_id: place for place, issue_id in enumerate(page)}, value=m.key, else_=0) \

@@ -20,6 +20,9 @@ from .text import SearchText, Term
 RANKED_COLUMNS = ("refs", "codes", "summary", "names", "body")
 COLUMN_WEIGHTS = (10.0, 8.0, 5.0, 2.0, 1.0)
 REPEATS = 1.2  # a word found n times in a part counts n / (n + REPEATS) of the part's weight
+# Each part is read up to this many characters: an issue with a long discussion costs what
+# a short one does to rank, and its first few hundred words say what it is about.
+RANKED_CHARS = 4_000
 
 
 def _forms(term: Term) -> tuple[str, ...]:
