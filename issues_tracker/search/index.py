@@ -26,7 +26,7 @@ import sqlalchemy.orm as so
 
 from ..models import Issue, Organisation
 from .documents import DOCUMENT_COLUMNS, Document, documents_for, watched_attributes
-from .queries import PREFIX_CACHE, _lexeme
+from .queries import PREFIX_CACHE, facet_lexeme, lexeme
 
 BATCH = 1_000
 FTS_COLUMNS = ("refs", "codes", "summary", "names", "body", "facets", "excerpt")
@@ -102,9 +102,9 @@ def pg_document(doc: Document) -> str:
             if len(kept) < PG_POSITIONS_PER_WORD:
                 position = min(position + 1, PG_MAX_POSITION)
                 kept.append(f"{position}{weight}")
-    words = [f"{_lexeme(token)}:{','.join(kept)}" for token, kept in positions.items()]
-    words += [_lexeme(token) for token in dict.fromkeys(doc.body) if token not in positions]
-    words += [_lexeme("_" + name) for name in doc.facets]
+    words = [f"{lexeme(token)}:{','.join(kept)}" for token, kept in positions.items()]
+    words += [lexeme(token) for token in dict.fromkeys(doc.body) if token not in positions]
+    words += [facet_lexeme(name) for name in doc.facets]
     return " ".join(words)
 
 

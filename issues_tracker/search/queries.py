@@ -93,8 +93,14 @@ def fts_expression(search: SearchText, facets: Facets, *, any_term: bool = False
 # ------------------------------------------------------------------ query language, PostgreSQL tsquery
 
 
-def _lexeme(token: str) -> str:
+def lexeme(token: str) -> str:
+    """A word quoted as PostgreSQL's tsquery and tsvector texts both read it."""
     return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def facet_lexeme(name: str) -> str:
+    """A facet as a lexeme: it starts with "_", which no word of a search can."""
+    return lexeme("_" + name)
 
 
 def ts_text(search: SearchText, *, any_term: bool = False, spelled_out: dict | None = None) -> str:
@@ -102,15 +108,15 @@ def ts_text(search: SearchText, *, any_term: bool = False, spelled_out: dict | N
     (see prefix_words); searched as those exact keys rather than as a prefix where known."""
     parts = []
     for term in search.terms:
-        forms = [_lexeme(term.stem)]
+        forms = [lexeme(term.stem)]
         if term.prefix:
             known = (spelled_out or {}).get(term.word)
             if known is not None:
-                forms += [_lexeme(word) for word in known if word != term.stem]
+                forms += [lexeme(word) for word in known if word != term.stem]
             elif term.stem == term.word:
-                forms = [_lexeme(term.word) + ":*"]
+                forms = [lexeme(term.word) + ":*"]
             else:
-                forms.append(_lexeme(term.word) + ":*")
+                forms.append(lexeme(term.word) + ":*")
         parts.append(forms[0] if len(forms) == 1 else "(" + " | ".join(forms) + ")")
     return "(" + (" | " if any_term else " & ").join(parts) + ")"
 
@@ -138,12 +144,12 @@ def prefix_words(session, prefix: str) -> tuple[str, ...] | None:
 def ts_expression(search: SearchText, facets: Facets, *, any_term: bool = False, spelled_out: dict | None = None) -> str:
     expression = ts_text(search, any_term=any_term, spelled_out=spelled_out)
     for group in facets.all_of:
-        expression += " & (" + " | ".join(_lexeme("_" + name) for name in group) + ")"
+        expression += " & (" + " | ".join(facet_lexeme(name) for name in group) + ")"
     for excluded, unless in facets.none_of:
         if unless is None:
-            expression += f" & !{_lexeme('_' + excluded)}"
+            expression += f" & !{facet_lexeme(excluded)}"
         else:
-            expression += f" & !({_lexeme('_' + excluded)} & !{_lexeme('_' + unless)})"
+            expression += f" & !({facet_lexeme(excluded)} & !{facet_lexeme(unless)})"
     return expression
 
 
