@@ -46,19 +46,21 @@ def free_port() -> int:
 
 
 class SmtpServer:
-    """Start, stop (an outage) and start again on the same port; received messages are kept."""
+    """Start, stop (an outage) and start again on the same port; received messages are kept.
+    options: more of aiosmtpd's settings (TLS, logins)."""
 
-    def __init__(self):
+    def __init__(self, **options):
         self.port = free_port()
         self.received: list[Received] = []
         self.controller: Controller | None = None
+        self.options = options
 
     @property
     def url(self) -> str:
         return f"smtp://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        self.controller = Controller(_Handler(self.received), hostname="127.0.0.1", port=self.port)
+        self.controller = Controller(_Handler(self.received), hostname="127.0.0.1", port=self.port, **self.options)
         self.controller.start()
 
     def stop(self) -> None:

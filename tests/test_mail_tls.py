@@ -8,11 +8,10 @@ import subprocess
 from email.message import EmailMessage
 
 import pytest
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
 from issues_tracker.notifications.mailer import Mailer, TemporaryFailure
-from tests.mail import _Handler, free_port
+from tests.mail import SmtpServer
 
 # The implicit-TLS server offers AUTH without aiosmtpd's own STARTTLS, which it warns about.
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
@@ -33,36 +32,32 @@ def certificate(tmp_path_factory):
     return cert, key
 
 
-class TlsServer:
-    def __init__(self, certificate, *, implicit: bool):
-        cert, key = certificate
-        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        context.load_cert_chain(cert, key)
-        self.port, self.received, self.logins = free_port(), [], []
-        # aiosmtpd offers AUTH only after its own STARTTLS; a connection that began in TLS is
-        # encrypted all the same, so there it is offered from the start.
-        tls = {"ssl_context": context, "auth_require_tls": False} if implicit else {
-            "tls_context": context, "require_starttls": True, "auth_require_tls": True}
-        self.controller = Controller(
-            _Handler(self.received), hostname="127.0.0.1", port=self.port, server_hostname="127.0.0.1",
-            authenticator=self._authenticate, auth_required=True, auth_exclude_mechanism=["LOGIN"], **tls,
-        )
+@pytest.fixture(params=["starttls", "tls"])
+def server(request, certificate):
+    """A server asking for a login, over STARTTLS or TLS from the start; `logins` lists who tried."""
+    cert, key = certificate
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    logins = []
 
-    def _authenticate(self, server, session, envelope, mechanism, auth_data):
+    def authenticate(server, session, envelope, mechanism, auth_data):
         login, password = auth_data.login.decode(), auth_data.password.decode()
-        self.logins.append(login)
+        logins.append(login)
         if (login, password) == (USER, PASSWORD):
             return AuthResult(success=True)
         return AuthResult(success=False, handled=False)  # aiosmtpd then answers 535
 
-
-@pytest.fixture(params=["starttls", "tls"])
-def server(request, certificate):
-    server = TlsServer(certificate, implicit=request.param == "tls")
+    # aiosmtpd offers AUTH only after its own STARTTLS; a connection that began in TLS is
+    # encrypted all the same, so there it is offered from the start.
+    tls = {"ssl_context": context, "auth_require_tls": False} if request.param == "tls" else {
+        "tls_context": context, "require_starttls": True, "auth_require_tls": True}
+    server = SmtpServer(server_hostname="127.0.0.1", authenticator=authenticate, auth_required=True,
+                        auth_exclude_mechanism=["LOGIN"], **tls)
     server.scheme = {"starttls": "smtp+starttls", "tls": "smtps"}[request.param]
-    server.controller.start()
+    server.logins = logins
+    server.start()
     yield server
-    server.controller.stop()
+    server.stop()
 
 
 def _message() -> EmailMessage:
