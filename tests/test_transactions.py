@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import time
 from pathlib import Path
 
 import openpyxl
@@ -17,7 +18,7 @@ from issues_tracker.models import Issue, IssueEvent, Organisation
 from issues_tracker.services import forum as forum_service
 from issues_tracker.services import issues as issue_service
 from issues_tracker.services import tracker_import
-from tests.helpers import VALID_SUBMISSION
+from tests.helpers import VALID_SUBMISSION, make_issue
 
 PACKAGE = Path(__file__).resolve().parent.parent / "issues_tracker"
 
@@ -137,3 +138,26 @@ def test_service_desk_references_that_grow_past_the_column_are_refused_with_a_me
     assert response.status_code == 422
     assert "Too many service-desk references" in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Issue)) == 0
+
+
+def test_pages_open_while_another_process_holds_a_long_write(app, database_url, browser, staff, participant):
+    """A worker's import is one transaction: on SQLite a large one spills past its page cache and
+    locks the file until it commits. People reading the site meanwhile see the last committed
+    state at once, not an error after the wait for the lock runs out."""
+    issue = make_issue(participant, publish_by=staff, summary="Settlement run delayed")
+    browser.login(participant)
+    worker = sa.create_engine(database_url, isolation_level="AUTOCOMMIT")
+    try:
+        with worker.connect() as connection:
+            connection.exec_driver_sql("BEGIN EXCLUSIVE" if worker.dialect.name == "sqlite" else "BEGIN")
+            connection.execute(sa.update(Issue).where(Issue.id == issue.id).values(summary="Half-written summary"))
+            started = time.monotonic()
+            page = browser.get(f"/issues/{issue.id}")
+            waited = time.monotonic() - started
+            connection.exec_driver_sql("ROLLBACK")
+    finally:
+        worker.dispose()
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "Settlement run delayed" in text and "Half-written summary" not in text
+    assert waited < 2, f"the page waited {waited:.1f} s for the writer"
