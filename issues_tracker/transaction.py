@@ -15,7 +15,7 @@ session teardown do it), so nothing half-done is ever stored.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -50,8 +50,42 @@ def is_conflict(error: BaseException) -> bool:
     return "database is locked" in text or (isinstance(error, IntegrityError) and "unique constraint failed" in text)
 
 
+BATCHED = "flushes_batched"  # in session.info while `batched_flushes` runs
+
+
 def flush() -> None:
-    """Flush the session; a concurrent change shows up as ConflictError (the caller rolls back)."""
+    """Flush the session; a concurrent change shows up as ConflictError (the caller rolls back).
+
+    Inside `batched_flushes` this waits for the batch's flush instead.
+    """
+    if not db.session.info.get(BATCHED):
+        flush_now()
+
+
+@contextmanager
+def batched_flushes() -> Iterator[Callable[[], None]]:
+    """Bulk work through the services: their `flush()` calls wait, and the block flushes with
+    the function it is given (every few hundred rows, say) and once more at its end.
+
+    One flush of many rows costs far less than many flushes of a few, and so does indexing
+    the issues they touch (see search.index). The services link what they write through
+    relationships, not ids, so nothing they do needs a flush in between. Errors of the
+    batch surface at its flush, as ConflictError for a concurrent change.
+    """
+    session = db.session()
+    if session.info.get(BATCHED):  # already batching: the outer block flushes
+        yield flush_now
+        return
+    session.info[BATCHED] = True
+    try:
+        yield flush_now
+        flush_now()
+    finally:
+        session.info.pop(BATCHED, None)
+
+
+def flush_now() -> None:
+    """Flush the session now (even inside `batched_flushes`); ConflictError for a concurrent change."""
     try:
         db.session.flush()
     except (StaleDataError, DBAPIError) as exc:

@@ -77,6 +77,32 @@ def test_tracker_import_that_fails_in_the_database_part_way_stores_nothing(brows
     assert db.session.scalar(sa.select(sa.func.count()).select_from(IssueEvent)) == 0
 
 
+def test_tracker_import_refused_when_its_rows_are_written_names_the_rows_and_stores_nothing(
+    browser, staff, monkeypatch
+):
+    """Rows go to the database a batch at a time; when the database refuses a batch, the
+    message names the batch's rows."""
+    browser.login(staff)
+    real_triage = issue_service.triage_issue
+    calls = []
+
+    def triage_that_leaves_a_bad_row_on_the_third(issue, user, decision, *args, **kwargs):
+        calls.append(1)
+        real_triage(issue, user, decision, *args, **kwargs)
+        if len(calls) == 3:
+            db.session.add(Organisation(name=None))  # refused by the database (NOT NULL) when written
+
+    monkeypatch.setattr(issue_service, "triage_issue", triage_that_leaves_a_bad_row_on_the_third)
+    third = list(ROW_6)
+    third[0], third[1] = "9", "Certificate expiry issues"
+    page = import_file(browser, "tracker.xlsx", _xlsx([HEADER, ROW_1, ROW_6, third]))
+
+    assert "Rows 2 to 4 could not be stored; nothing was imported." in page
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Issue)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(IssueEvent)) == 0
+
+
 def _xlsx(rows) -> bytes:
     book = Workbook()
     for row in rows:

@@ -179,6 +179,29 @@ class Issue(IssueFacts, db.Model):
         return f"<Issue {self.id} {self.summary!r}>"
 
 
+def _with_column_defaults(model: type, skip: tuple[str, ...] = ()) -> None:
+    """New rows of `model` hold their columns' plain defaults from the start, not only once written.
+
+    The services compare an issue's fields with its defaults (status "New", impact assessment
+    "Not started") before any flush; and journal entries that all carry the same columns are
+    written together in one statement rather than in runs of alike ones.
+    """
+    defaults = [
+        (column.key, column.default.arg)
+        for column in model.__table__.columns
+        if column.default is not None and column.default.is_scalar and column.key not in skip
+    ]
+
+    @sa.event.listens_for(model, "init")
+    def _set_defaults(target, args, kwargs) -> None:
+        for key, value in defaults:
+            if key not in kwargs:
+                setattr(target, key, value)
+
+
+_with_column_defaults(Issue, skip=("version",))  # the version counter is the ORM's to set
+
+
 # The severity sort mixes directions (most severe first, then latest update), so its index does too.
 sa.Index(
     "ix_issue_sort_severity",
@@ -212,6 +235,9 @@ class IssueEvent(db.Model):
 
     issue: so.Mapped[Issue] = so.relationship(back_populates="events")
     user: so.Mapped[User | None] = so.relationship(lazy="joined")
+
+
+_with_column_defaults(IssueEvent)
 
 
 class IssueAction(db.Model):

@@ -130,8 +130,7 @@ def submit_issue(
     issue.service_links = [IssueService(code) for code in _unique(data.get("services", []))]
     issue.message_links = [IssueMessage(code) for code in _unique(data.get("messages", []))]
     db.session.add(issue)
-    flush()
-    db.session.add(IssueEvent(issue_id=issue.id, user_id=user.id, created_at=now, kind="created", note="Issue submitted"))
+    db.session.add(IssueEvent(issue=issue, user_id=user.id, created_at=now, kind="created", note="Issue submitted"))
     flush()
     return issue
 
@@ -194,7 +193,7 @@ def update_issue(
             events.append(_change_event(issue, user, now, "resolution_status", issue.resolution_status, "Complete"))
             issue.resolution_status = "Complete"
     if note:
-        events.append(IssueEvent(issue_id=issue.id, user_id=user.id, created_at=now, kind="note", note=note))
+        events.append(IssueEvent(issue=issue, user_id=user.id, created_at=now, kind="note", note=note))
     if not events:
         return []
     _stamp_resolved(issue, now)
@@ -225,7 +224,7 @@ def _set_status(issue: Issue, user: User | None, now: datetime, status: str, not
 
 def _change_event(issue, user, now, field, old, new) -> IssueEvent:
     return IssueEvent(
-        issue_id=issue.id,
+        issue=issue,
         user_id=user.id if user else None,
         created_at=now,
         kind="change",
@@ -272,7 +271,7 @@ def triage_issue(
     issue.last_update_at = now
     db.session.add(
         IssueEvent(
-            issue_id=issue.id,
+            issue=issue,
             user_id=user.id,
             created_at=now,
             kind="triage",

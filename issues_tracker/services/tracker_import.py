@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from openpyxl import load_workbook
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -24,10 +25,11 @@ from ..extensions import db
 from ..forms.base import without_control_characters
 from ..forms.issues import format_service_desk_refs, parse_party_count
 from ..models import Issue, User
-from ..transaction import is_conflict
+from ..transaction import ConflictError, batched_flushes, is_conflict
 from . import issues as issue_service
 
 MAX_ROWS = 5_000
+FLUSH_EVERY = 250  # rows written to the database at a time
 
 # Header (lower-cased, spaces squeezed) → issue field.
 HEADERS = {
@@ -233,24 +235,42 @@ def import_tracker(
     report(30, "Storing the issues")
     existing = {
         issue.source_ref: issue
-        for issue in db.session.scalars(sa.select(Issue).where(Issue.source_ref.in_([ref for ref, _ in parsed])))
+        for issue in db.session.scalars(
+            sa.select(Issue)
+            .where(Issue.source_ref.in_([ref for ref, _ in parsed]))
+            .options(so.selectinload(Issue.service_links), so.selectinload(Issue.message_links))
+        )
     }
     step = max(1, len(parsed) // 20)
-    for done, (source_ref, data) in enumerate(parsed):
-        if done and done % step == 0:
-            report(30 + 65 * done // len(parsed), f"Storing the issues: {done} of {len(parsed)}")
-        number = done + 2
-        try:
-            _store_row(existing.get(source_ref), source_ref, data, user, result)
-        except SQLAlchemyError as exc:
-            if is_conflict(exc):
-                raise TrackerFileError(
-                    "Another import or edit changed these issues at the same moment; nothing was imported. "
-                    "Import the file again."
-                ) from exc
+    first = stored = 2  # the rows of the batch not yet written to the database
+    try:
+        with batched_flushes() as flush_batch:
+            for done, (source_ref, data) in enumerate(parsed):
+                number = done + 2
+                if done and done % step == 0:
+                    report(30 + 65 * done // len(parsed), f"Storing the issues: {done} of {len(parsed)}")
+                if done and done % FLUSH_EVERY == 0:
+                    flush_batch()
+                    first = number
+                try:
+                    _store_row(existing.get(source_ref), source_ref, data, user, result)
+                except SQLAlchemyError as exc:
+                    if is_conflict(exc):
+                        raise
+                    raise TrackerFileError(
+                        f"Row {number} (Issue ID {source_ref.removeprefix('tracker:')}) could not be stored; "
+                        "nothing was imported."
+                    ) from exc
+                stored = number
+            report(95, f"Storing the issues: {len(parsed)} of {len(parsed)}")
+    except (ConflictError, SQLAlchemyError) as exc:
+        if isinstance(exc, ConflictError) or is_conflict(exc):
             raise TrackerFileError(
-                f"Row {number} (Issue ID {source_ref.removeprefix('tracker:')}) could not be stored; nothing was imported."
+                "Another import or edit changed these issues at the same moment; nothing was imported. "
+                "Import the file again."
             ) from exc
+        # Rows are written a batch at a time: the fault is in one of the batch's rows.
+        raise TrackerFileError(f"Rows {first} to {stored} could not be stored; nothing was imported.") from exc
     return result
 
 
