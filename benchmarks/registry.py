@@ -37,6 +37,7 @@ SECTION_MODULES: dict[str, str] = {
     "poll_refresh": "benchmarks.poll_results",
     "servicedesk": "benchmarks.servicedesk",
     "notifications": "benchmarks.notifications",
+    "tracker_import": "benchmarks.tracker_import",
 }
 
 
