@@ -67,6 +67,25 @@ def _app(url: str, secret: str = "benchmark-only-secret"):  # noqa: S107 (a thro
     return create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secret, "SESSION_COOKIE_SECURE": False})
 
 
+def seeded_scratch(ctx, filename: str) -> str:
+    """A database of the forum's seeds alone, built afresh by the migrations: a SQLite file in
+    the run's folder, or the --database-url PostgreSQL database (rebuilt). Returns its URL."""
+    url = ctx.options.database_url or "sqlite:///" + str(ctx.workdir / filename)
+    if ctx.options.database_url:
+        ctx._datasets.clear()  # the one PostgreSQL database is rebuilt here
+    _fresh(url)
+    app = _app(url)
+    with app.app_context():
+        from issues_tracker.extensions import db
+        from issues_tracker.seeding import seed_all
+
+        seed_all()
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+    return url
+
+
 def _fresh(url: str) -> None:
     from flask_migrate import upgrade
 
@@ -391,21 +410,7 @@ def run(ctx) -> SectionResult:
     options = ctx.options
     records = getattr(options, "servicedesk_records", DEFAULT_RECORDS)
     rows = getattr(options, "import_rows", DEFAULT_IMPORT_ROWS)
-    url = options.database_url or "sqlite:///" + str(ctx.workdir / "servicedesk.sqlite")
-    if options.database_url:
-        ctx._datasets.clear()  # the one PostgreSQL database is rebuilt here
-
-    # Pack on the seeds alone: the forum's own pack.
-    _fresh(url)
-    app = _app(url)
-    with app.app_context():
-        from issues_tracker.extensions import db
-        from issues_tracker.seeding import seed_all
-
-        seed_all()
-        db.session.commit()
-        db.session.remove()
-        db.engine.dispose()
+    url = seeded_scratch(ctx, "servicedesk.sqlite")  # pack on the seeds alone: the forum's own pack
     ctx.progress("\nMeeting pack render on the seeds")
     pack_seed = measure_pack(ctx, url, "seeds")
 

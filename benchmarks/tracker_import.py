@@ -14,7 +14,7 @@ from pathlib import Path
 from .harness import in_fresh_process
 from .log_render import peak_rss_kb
 from .registry import Check, SectionResult, register
-from .servicedesk import _app, _fresh, _import_in_child
+from .servicedesk import _app, _import_in_child, seeded_scratch
 
 DEFAULT_ROWS = 5_000
 TARGET_SECONDS = 5.0
@@ -63,21 +63,8 @@ def _queue_in_child(url: str, path: str, results) -> None:
 
 @register("tracker_import", "Tracker import: 5,000 rows as a worker runs it")
 def run(ctx) -> SectionResult:
-    options = ctx.options
     rows = DEFAULT_ROWS
-    url = options.database_url or "sqlite:///" + str(ctx.workdir / "tracker-import.sqlite")
-    if options.database_url:
-        ctx._datasets.clear()  # the one PostgreSQL database is rebuilt here
-    _fresh(url)
-    app = _app(url)
-    with app.app_context():
-        from issues_tracker.extensions import db
-        from issues_tracker.seeding import seed_all
-
-        seed_all()
-        db.session.commit()
-        db.session.remove()
-        db.engine.dispose()
+    url = seeded_scratch(ctx, "tracker-import.sqlite")
     sheet = write_sheet(ctx.workdir / "tracker-import.csv", rows)
     found, checks, table = {"rows": rows}, [], []
     for label in ("new issues", "the same sheet again"):
