@@ -105,9 +105,15 @@ def test_a_worker_process_runs_an_import_whose_progress_the_server_shows_while_i
     assert db.session.get(Job, job_id).state == "done"
 
     process, log = worker
-    log.flush()
-    log.seek(0)
-    lines = [json.loads(line) for line in log if line.startswith("{")]
-    job_lines = [line for line in lines if line.get("job_id") == job_id]
+    # The worker logs "done" just after its commit, which the panel may show first: wait for it.
+    deadline = time.monotonic() + 20
+    while True:
+        log.flush()
+        log.seek(0)
+        lines = [json.loads(line) for line in log if line.startswith("{")]
+        job_lines = [line for line in lines if line.get("job_id") == job_id]
+        if any("done" in line["message"] for line in job_lines) or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
     assert job_lines and all(line["request_id"] == "upload-req-0001" for line in job_lines)
     assert any("done" in line["message"] for line in job_lines)
