@@ -144,10 +144,10 @@ def build_dataset(size: int, url: str, random_seed: int) -> Dataset:
     from flask_migrate import upgrade
 
     from issues_tracker import create_app
-    from issues_tracker.extensions import db
-    from issues_tracker.seeding import seed_all
-    from issues_tracker.services.accounts import create_user
-    from issues_tracker.synthetic import analyse_tables, generate
+    from issues_tracker.accounts.operations import create_user
+    from issues_tracker.core.extensions import db
+    from issues_tracker.issues.synthetic import analyse_tables, generate
+    from issues_tracker.seeds.loader import seed_all
 
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)

@@ -94,7 +94,7 @@ def fill(database_url: str, total: int, seed: int = 2026) -> None:
     """Top the scratch database up to `total` open, published issues."""
     import sqlalchemy as sa
 
-    from issues_tracker.extensions import db
+    from issues_tracker.core.extensions import db
     from issues_tracker.models import Issue, IssueAction, IssueMessage, IssueService, Organisation, User
 
     app = make_app(database_url)
@@ -153,7 +153,7 @@ def fill(database_url: str, total: int, seed: int = 2026) -> None:
 
 def _warm_up() -> None:
     """Load what both kinds use once: the fonts (each face either document uses), the SVG code."""
-    from issues_tracker.pdf import html_to_pdf
+    from issues_tracker.core.pdf import html_to_pdf
 
     faces = "".join(
         f"<p style='font-family: {family}; font-stretch: {stretch}'>Warm-up <b>text</b></p>"
@@ -207,10 +207,10 @@ def _measure(kind: str, database_url: str, queue) -> None:
     from flask import current_app
     from pypdf import PdfReader
 
-    from issues_tracker.extensions import db
+    from issues_tracker.core.extensions import db
+    from issues_tracker.core.pdf import html_to_pdf
+    from issues_tracker.log import operations as log_service
     from issues_tracker.models import Issue
-    from issues_tracker.pdf import html_to_pdf
-    from issues_tracker.services import log as log_service
 
     app = make_app(database_url)
     with app.app_context():

@@ -86,9 +86,9 @@ def _people(prefix: str, count: int, organisations: int) -> list[int]:
     """Participants added in bulk (a cheap password hash: they never sign in)."""
     from werkzeug.security import generate_password_hash
 
-    from issues_tracker.extensions import db
+    from issues_tracker.core.extensions import db
+    from issues_tracker.core.models import utcnow
     from issues_tracker.models import Organisation, User
-    from issues_tracker.models.base import utcnow
 
     orgs = []
     for number in range(organisations):
@@ -124,9 +124,9 @@ def _form_body(data: dict, services: list[str], messages: list[str]) -> str:
 
 
 def measure_fan_out(ctx: RunContext, dataset) -> dict:
-    from issues_tracker.extensions import db
+    from issues_tracker.core.extensions import db
+    from issues_tracker.core.models import utcnow
     from issues_tracker.models import Follow, Issue, IssueEvent
-    from issues_tracker.models.base import utcnow
 
     app = dataset.app()
     with app.app_context():
@@ -212,12 +212,12 @@ def measure_fan_out(ctx: RunContext, dataset) -> dict:
 
 
 def measure_digest(ctx: RunContext, dataset) -> dict:
-    from issues_tracker.extensions import db
+    from issues_tracker.core.extensions import db
+    from issues_tracker.core.models import utcnow
+    from issues_tracker.issues import operations as issue_service
     from issues_tracker.models import Follow, Issue, NotificationSettings, User
-    from issues_tracker.models.base import utcnow
     from issues_tracker.notifications.delivery import deliver_pending, fan_out_all
     from issues_tracker.notifications.preferences import Preferences, next_digest_at
-    from issues_tracker.services import issues as issue_service
 
     app = dataset.app()
     with app.app_context():

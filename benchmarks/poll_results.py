@@ -67,7 +67,7 @@ def ensure_accounts(app, count: int) -> tuple[list[str], int]:
     import sqlalchemy as sa
     from werkzeug.security import generate_password_hash
 
-    from issues_tracker.extensions import db
+    from issues_tracker.core.extensions import db
     from issues_tracker.models import Organisation, Poll, User
 
     with app.app_context():

@@ -56,7 +56,7 @@ def measure_size(ctx: RunContext, size: int) -> dict:
             client = HttpClient(base_url)
             sign_in(client, dataset.accounts[role])
             result["http"][role] = ctx.timed(client, ENDPOINTS)
-    from issues_tracker.extensions import db
+    from issues_tracker.core.extensions import db
 
     app = dataset.app()
     with app.app_context():

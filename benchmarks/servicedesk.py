@@ -76,8 +76,8 @@ def seeded_scratch(ctx, filename: str) -> str:
     _fresh(url)
     app = _app(url)
     with app.app_context():
-        from issues_tracker.extensions import db
-        from issues_tracker.seeding import seed_all
+        from issues_tracker.core.extensions import db
+        from issues_tracker.seeds.loader import seed_all
 
         seed_all()
         db.session.commit()
@@ -96,7 +96,7 @@ def _fresh(url: str) -> None:
     app = _app(url)
     with app.app_context():
         upgrade(directory=str(Path(__file__).resolve().parent.parent / "issues_tracker" / "migrations"))
-        from issues_tracker.extensions import db
+        from issues_tracker.core.extensions import db
 
         db.session.remove()
         db.engine.dispose()
@@ -104,10 +104,10 @@ def _fresh(url: str) -> None:
 
 def build(url: str, records: int, random_seed: int, progress) -> tuple[Dataset, float]:
     """Migrations, the seeds, `records` generated cases and incidents, and a participant account."""
-    from issues_tracker.extensions import db
-    from issues_tracker.seeding import seed_all
+    from issues_tracker.accounts.operations import create_user
+    from issues_tracker.core.extensions import db
+    from issues_tracker.seeds.loader import seed_all
     from issues_tracker.servicedesk.synthetic import analyse_tables, generate_records
-    from issues_tracker.services.accounts import create_user
 
     progress(f"\nBuilding a database with {records:,} service-desk records ({_redacted(url)})")
     _fresh(url)
@@ -132,8 +132,8 @@ def build(url: str, records: int, random_seed: int, progress) -> tuple[Dataset, 
 
 
 def endpoints(url: str) -> dict[str, Endpoint]:
-    from issues_tracker.extensions import db
-    from issues_tracker.services import performance
+    from issues_tracker.core.extensions import db
+    from issues_tracker.servicedesk import performance
 
     app = _app(url)
     with app.app_context():
@@ -289,9 +289,9 @@ def _upload_in_child(url: str, path: str, results) -> None:
     import sqlalchemy as sa
 
     from issues_tracker import create_app
-    from issues_tracker.extensions import db
+    from issues_tracker.accounts.operations import create_user
+    from issues_tracker.core.extensions import db
     from issues_tracker.models import User
-    from issues_tracker.services.accounts import create_user
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "benchmark-only-secret", "SESSION_COOKIE_SECURE": False,
                       "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False, "QUEUE_BACKEND": "memory"})
@@ -316,7 +316,7 @@ def _upload_in_child(url: str, path: str, results) -> None:
 
 def _import_in_child(url: str, job_id: int, results) -> None:
     """The queued import as a worker runs it."""
-    from issues_tracker.extensions import db
+    from issues_tracker.core.extensions import db
     from issues_tracker.jobs import run_queued_jobs
     from issues_tracker.models import Job
 
@@ -335,7 +335,7 @@ def _import_in_child(url: str, job_id: int, results) -> None:
 def _render_in_child(url: str, results) -> None:
     import sqlalchemy as sa
 
-    from issues_tracker.extensions import db
+    from issues_tracker.core.extensions import db
     from issues_tracker.jobs import enqueue, run_queued_jobs
     from issues_tracker.models import Job, Meeting, MeetingPack
 
@@ -428,7 +428,7 @@ def run(ctx) -> SectionResult:
         sign_in(client, dataset.accounts["participant"])
         cold = ctx.timed(client, cold_plan)
     app = dataset.app()
-    from issues_tracker.extensions import db
+    from issues_tracker.core.extensions import db
 
     with app.app_context():
         counter = QueryCounter(db.engine)

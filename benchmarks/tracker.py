@@ -33,9 +33,9 @@ SEED_TARGET = (10_000, 60.0)  # seconds to generate 10,000 issues
 
 def plan(dataset) -> dict[str, dict[str, Endpoint]]:
     """The URLs to measure for each role: what 'near the last page' is depends on who looks."""
-    from issues_tracker.extensions import db
+    from issues_tracker.core.extensions import db
+    from issues_tracker.issues import operations as issue_service
     from issues_tracker.models import Issue, IssueEvent, User
-    from issues_tracker.services import issues as issue_service
 
     app = dataset.app()
     endpoints = {}
@@ -84,7 +84,7 @@ def measure_size(ctx: RunContext, size: int) -> dict:
             sign_in(client, dataset.accounts[role])
             result["http"][role] = ctx.timed(client, endpoints[role])
 
-    from issues_tracker.extensions import db
+    from issues_tracker.core.extensions import db
 
     app = dataset.app()
     with app.app_context():

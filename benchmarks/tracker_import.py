@@ -42,9 +42,9 @@ def write_sheet(path: Path, rows: int) -> Path:
 
 def _queue_in_child(url: str, path: str, results) -> None:
     """What the upload request does: keep the file and queue the job for staff."""
-    from issues_tracker.extensions import db
+    from issues_tracker.accounts.operations import create_user
+    from issues_tracker.core.extensions import db
     from issues_tracker.jobs import queue_upload_job, store_upload
-    from issues_tracker.services.accounts import create_user
 
     app = _app(url)
     with app.app_context():

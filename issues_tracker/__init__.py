@@ -8,9 +8,9 @@ from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from . import config as config_module
-from .extensions import csrf, db, htmx_ext, limiter, login_manager, migrate, talisman
-from .logs import configure_logging, init_request_ids
+from .core import config as config_module
+from .core.extensions import csrf, db, htmx_ext, limiter, login_manager, migrate, talisman
+from .core.logging import configure_logging, init_request_ids
 
 CONTENT_SECURITY_POLICY = {
     "default-src": "'self'",
@@ -49,7 +49,7 @@ def register_cache_rule(app: Flask) -> None:
 
 
 def create_app(config: dict | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True)
+    app = Flask(__name__, instance_relative_config=True, template_folder="core/templates")
     app.url_map.converters["int"] = DatabaseIdConverter
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(config_module.from_environment(app.instance_path, config))
@@ -65,7 +65,7 @@ def create_app(config: dict | None = None) -> Flask:
         app, db, directory=os.path.join(app.root_path, "migrations")
     )
     login_manager.init_app(app)
-    login_manager.login_view = "auth.login"
+    login_manager.login_view = "accounts.login"
     login_manager.login_message = "Please sign in to see that page."
     login_manager.login_message_category = "info"
     csrf.init_app(app)
@@ -84,25 +84,27 @@ def create_app(config: dict | None = None) -> Flask:
     from .search import follow_changes
 
     follow_changes()  # the search index changes in the same transaction as the issues it holds
-    from .admin import bp as admin_bp
-    from .auth import bp as auth_bp
-    from .forum import bp as forum_bp
-    from .issues import bp as issues_bp
-    from .log import bp as log_bp
-    from .main import bp as main_bp
-    from .participation import bp as participation_bp
-    from .polls import bp as polls_bp
-    from .servicedesk.views import bp as performance_bp
+    from .accounts import views as accounts
+    from .admin import views as admin
+    from .forum import views as forum
+    from .home import views as home
+    from .issues import views as issues
+    from .log import views as log
+    from .notifications import views as notifications
+    from .participation import views as participation
+    from .polls import views as polls
+    from .servicedesk import views as servicedesk
 
-    for blueprint in (main_bp, auth_bp, issues_bp, admin_bp, log_bp, forum_bp, polls_bp, performance_bp, participation_bp):
-        app.register_blueprint(blueprint)
+    # One blueprint per part of the product, each named as its package.
+    for part in (home, accounts, issues, participation, notifications, admin, log, forum, polls, servicedesk):
+        app.register_blueprint(part.bp)
 
     from . import jobs
 
     jobs.init_app(app)
 
-    from .errors import register_error_handlers
-    from .templating import register_template_helpers
+    from .core.errors import register_error_handlers
+    from .core.templating import register_template_helpers
 
     register_error_handlers(app)
     register_template_helpers(app)

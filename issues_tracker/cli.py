@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask import Flask, current_app
 
-from .extensions import db
+from .core.extensions import db
 
 
 def register_cli(app: Flask) -> None:
@@ -21,7 +21,7 @@ def register_cli(app: Flask) -> None:
     def seed_command(synthetic: int | None, random_seed: int, servicedesk_records: int | None,
                      servicedesk_years: int) -> None:
         """Load the forum pack's tracker rows, forum dates, actions and feedback poll."""
-        from .seeding import DEMO_PASSWORD, seed_all
+        from .seeds.loader import DEMO_PASSWORD, seed_all
 
         demo = bool(current_app.config.get("DEMO_ACCOUNTS"))
         counts = seed_all(demo_accounts=demo)
@@ -32,7 +32,7 @@ def register_cli(app: Flask) -> None:
             click.echo(f"Demo accounts (password {DEMO_PASSWORD!r}): admin@example.org, staff@example.org, "
                        "participant@supplier.example, participant@distributor.example")
         if synthetic:
-            from .synthetic import analyse_tables, generate
+            from .issues.synthetic import analyse_tables, generate
 
             made = generate(synthetic, random_seed=random_seed, progress=True)
             db.session.commit()
@@ -60,7 +60,7 @@ def register_cli(app: Flask) -> None:
     @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
     def create_user_command(email, role, organisation, name, password):
         """Create an account."""
-        from .services.accounts import AccountError, create_user
+        from .accounts.operations import AccountError, create_user
 
         try:
             user = create_user(email, role=role, organisation_name=organisation, password=password, name=name)
@@ -101,7 +101,7 @@ def register_backup_cli(app: Flask) -> None:
     @click.argument("path", type=click.Path(dir_okay=False, writable=True))
     def create_command(path):
         """Write a backup of the database to PATH (pg_dump's custom format, or a SQLite file)."""
-        from .backup import BackupError, create_backup
+        from .core.backup import BackupError, create_backup
 
         try:
             written = create_backup(path)
@@ -114,7 +114,7 @@ def register_backup_cli(app: Flask) -> None:
     @click.confirmation_option(prompt="This replaces everything in the configured database. Continue?")
     def restore_command(path):
         """Replace the database's contents with the backup at PATH."""
-        from .backup import BackupError, restore_backup
+        from .core.backup import BackupError, restore_backup
 
         try:
             restore_backup(path)
@@ -159,7 +159,7 @@ def _week_option(ctx, param, value):
     """--week: a YYYY-MM-DD Monday; a date that is not a Monday is refused with the reason."""
     if value is None:
         return None
-    from .services.log import LogError, parse_week
+    from .log.operations import LogError, parse_week
 
     try:
         return parse_week(value)
@@ -178,7 +178,7 @@ def register_log_cli(app: Flask) -> None:
     @click.option("--reason", default="", help="What the revision corrects (required with --revise).")
     def publish_command(week, revise, reason):
         """Render and store the log for the week commencing a Monday; once per week unless revised."""
-        from .services.log import LogError, current_week, publish_log
+        from .log.operations import LogError, current_week, publish_log
 
         try:
             outcome = publish_log(week or current_week(), revise=revise, reason=reason)
@@ -192,7 +192,7 @@ def register_log_cli(app: Flask) -> None:
     @click.argument("folder", type=click.Path(file_okay=False))
     def export_command(folder):
         """Write every published log as a PDF file into FOLDER, with SHA256SUMS."""
-        from .backup import BackupError, export_published_logs
+        from .core.backup import BackupError, export_published_logs
 
         try:
             written = export_published_logs(folder)

@@ -32,11 +32,11 @@ def main() -> int:
     from werkzeug.serving import make_server
 
     from issues_tracker import create_app
-    from issues_tracker.extensions import db
+    from issues_tracker.accounts.operations import create_user
+    from issues_tracker.core.extensions import db
     from issues_tracker.models import Meeting, MeetingPack
-    from issues_tracker.seeding import seed_all
+    from issues_tracker.seeds.loader import seed_all
     from issues_tracker.servicedesk.jobs import render_meeting_pack, run_job
-    from issues_tracker.services.accounts import create_user
 
     with tempfile.TemporaryDirectory() as scratch:
         app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{scratch}/shots.sqlite", "SECRET_KEY": "screenshots",

@@ -33,10 +33,10 @@ def main(out: Path) -> int:
     from werkzeug.serving import make_server
 
     from issues_tracker import create_app
-    from issues_tracker.extensions import db
+    from issues_tracker.accounts.operations import create_user
+    from issues_tracker.core.extensions import db
     from issues_tracker.models import Issue, Poll
-    from issues_tracker.seeding import seed_all
-    from issues_tracker.services.accounts import create_user
+    from issues_tracker.seeds.loader import seed_all
 
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as scratch:

@@ -23,7 +23,7 @@ from werkzeug.routing import Rule
 from werkzeug.security import generate_password_hash
 
 from issues_tracker import create_app
-from issues_tracker.extensions import db
+from issues_tracker.core.extensions import db
 from issues_tracker.models import Organisation, User
 
 PASSWORD = "correct-horse-battery"

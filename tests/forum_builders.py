@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from issues_tracker.extensions import db
-from issues_tracker.services import forum as forum_service
-from issues_tracker.services import polls as poll_service
-from issues_tracker.services.polls import QuestionSpec
+from issues_tracker.core.extensions import db
+from issues_tracker.forum import operations as forum_service
+from issues_tracker.polls import operations as poll_service
+from issues_tracker.polls.operations import QuestionSpec
 
 # A short poll with one question of each kind, like the pack's "Poll feedback from March".
 FEEDBACK = [

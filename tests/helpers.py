@@ -5,8 +5,8 @@ Services add and flush; like any caller, each builder commits its work once.
 
 from __future__ import annotations
 
-from issues_tracker.extensions import db
-from issues_tracker.services import issues as issue_service
+from issues_tracker.core.extensions import db
+from issues_tracker.issues import operations as issue_service
 
 VALID_SUBMISSION = {
     "summary": "Message schema validation failures",

@@ -5,9 +5,9 @@ from __future__ import annotations
 import csv
 import io
 
-from issues_tracker.extensions import db
+from issues_tracker.core.extensions import db
 from issues_tracker.servicedesk.extract import read_extract
-from issues_tracker.services.servicedesk import import_extract
+from issues_tracker.servicedesk.operations import import_extract
 
 COLUMNS = ["Number", "Opened", "Priority", "State", "Short description", "Assignment group", "Product",
            "Responded", "Resolved", "Closed"]

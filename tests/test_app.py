@@ -1,7 +1,7 @@
 import pytest
 
 from issues_tracker import create_app
-from issues_tracker.config import ConfigError
+from issues_tracker.core.config import ConfigError
 
 
 def test_healthz_reports_ok_when_database_answers(client):

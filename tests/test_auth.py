@@ -4,7 +4,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from issues_tracker.extensions import db, limiter
+from issues_tracker.core.extensions import db, limiter
 from issues_tracker.models import User
 
 

@@ -7,8 +7,8 @@ import hashlib
 import sqlalchemy as sa
 
 from issues_tracker import create_app
-from issues_tracker.extensions import db
-from issues_tracker.services import log as log_service
+from issues_tracker.core.extensions import db
+from issues_tracker.log import operations as log_service
 from tests.conftest import SECRET, Browser, IsolatedClient
 from tests.helpers import make_issue
 

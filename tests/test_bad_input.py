@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from forum_builders import make_meeting, make_poll
 from test_issue_workflow import edit_form
 
-from issues_tracker.extensions import db
+from issues_tracker.core.extensions import db
 from issues_tracker.models import AgendaItem, Issue, PollAnswer
 from tests.helpers import make_issue
 

@@ -1,6 +1,6 @@
 import sqlalchemy as sa
 
-from issues_tracker.extensions import db
+from issues_tracker.core.extensions import db
 from issues_tracker.models import ForumAction, Issue, Meeting, Organisation, Poll, User
 
 

@@ -15,7 +15,8 @@ from forum_builders import form_for, make_action, make_meeting, make_poll
 from test_issue_workflow import edit_form
 from test_polls_concurrency import run_together, signed_in_browser
 
-from issues_tracker.extensions import db
+from issues_tracker.core.extensions import db
+from issues_tracker.log import operations as log_service
 from issues_tracker.models import (
     ForumAction,
     ForumActionUpdate,
@@ -28,8 +29,7 @@ from issues_tracker.models import (
     PollAnswer,
     PollResponse,
 )
-from issues_tracker.services import log as log_service
-from issues_tracker.services import polls as poll_service
+from issues_tracker.polls import operations as poll_service
 from tests.helpers import VALID_SUBMISSION, make_issue
 
 

@@ -8,13 +8,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from issues_tracker.extensions import db
+from issues_tracker.core.extensions import db
+from issues_tracker.issues import operations as issue_service
 from issues_tracker.models import Delivery
 from issues_tracker.notifications.delivery import deliver_pending
 from issues_tracker.notifications.preferences import Preferences, next_digest_at, save_preferences
-from issues_tracker.services import comments as comment_service
-from issues_tracker.services import follows
-from issues_tracker.services import issues as issue_service
+from issues_tracker.participation import comments as comment_service
+from issues_tracker.participation import follows
 from tests.conftest import BASE_URL
 from tests.helpers import make_issue
 

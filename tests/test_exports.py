@@ -7,8 +7,8 @@ from datetime import date, datetime
 
 from openpyxl import load_workbook
 
-from issues_tracker.extensions import db
-from issues_tracker.formats import format_date, format_datetime
+from issues_tracker.core.extensions import db
+from issues_tracker.core.formats import format_date, format_datetime
 from issues_tracker.issues.export import COLUMNS
 from tests.conftest import utc
 from tests.helpers import make_issue

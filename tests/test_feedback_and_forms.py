@@ -5,9 +5,9 @@ import re
 import sqlalchemy as sa
 from forum_builders import form_for, make_action, make_poll
 
-from issues_tracker.extensions import db
+from issues_tracker.core.extensions import db
+from issues_tracker.issues import operations as issue_service
 from issues_tracker.models import Meeting
-from issues_tracker.services import issues as issue_service
 from tests.helpers import make_issue
 
 

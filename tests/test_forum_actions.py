@@ -10,10 +10,10 @@ import sqlalchemy as sa
 from forum_builders import make_action, make_meeting
 from helpers import make_issue
 
-from issues_tracker.extensions import db
+from issues_tracker.core.extensions import db
+from issues_tracker.forum import operations as forum_service
 from issues_tracker.models import ForumAction, ForumActionUpdate, Meeting
-from issues_tracker.seeding import seed_all
-from issues_tracker.services import forum as forum_service
+from issues_tracker.seeds.loader import seed_all
 
 
 def numbers_in(page: str) -> list[str]:

@@ -9,10 +9,10 @@ import icalendar
 import sqlalchemy as sa
 from forum_builders import make_action, make_meeting, make_poll
 
-from issues_tracker.extensions import db
+from issues_tracker.core.extensions import db
+from issues_tracker.forum import operations as forum_service
 from issues_tracker.models import AgendaItem, Meeting
-from issues_tracker.seeding import seed_all
-from issues_tracker.services import forum as forum_service
+from issues_tracker.seeds.loader import seed_all
 
 
 def today() -> date:

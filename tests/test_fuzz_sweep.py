@@ -27,10 +27,10 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 
-from issues_tracker.extensions import db
+from issues_tracker.core.extensions import db
+from issues_tracker.issues import operations as issue_service
+from issues_tracker.log import operations as log_service
 from issues_tracker.models import ForumAction, Issue, LogCommentary, Meeting, Poll
-from issues_tracker.services import issues as issue_service
-from issues_tracker.services import log as log_service
 from tests.conftest import Browser, csrf_for
 from tests.helpers import VALID_SUBMISSION, make_issue
 
@@ -72,7 +72,7 @@ QUERY_PARAMS = {
                      "triage", "stale", "sort", "page"],
     "forum.actions": ["status", "owner"],
     "log.week_pdf": ["revision"],
-    "auth.login": ["next"],
+    "accounts.login": ["next"],
 }
 QUERY_PARAMS["issues.export_csv"] = QUERY_PARAMS["issues.export_xlsx"] = QUERY_PARAMS["issues.index"]
 GENERIC_PARAMS = ["page", "q", "next", "meeting_id", "revision", "key", "week", "from", "to", "as_at"]
@@ -159,7 +159,7 @@ class World:
                                "active": "y"},
             "admin.edit_user": {"email": self.victim.email, "name": "Victim", "role": "participant",
                                 "organisation_id": str(self.victim.organisation_id), "active": "y"},
-            "auth.login": {"email": "nobody@example.org", "password": "wrong-password"},
+            "accounts.login": {"email": "nobody@example.org", "password": "wrong-password"},
         }
 
     def version_of(self, endpoint: str, values: dict) -> str:
@@ -292,7 +292,7 @@ def test_no_route_answers_5xx_or_stores_a_refused_request(app, roles, role):
         assert status < 500, (role, method, path, query, response.get_data(as_text=True)[:300])
         if status >= 400:
             assert _fingerprint() == before, (role, method, path, "stored something although refused", status)
-        if rule.endpoint == "auth.logout" and status < 400:
+        if rule.endpoint == "accounts.logout" and status < 400:
             sign_in()
 
     for rule, method, converters in rules:

@@ -7,10 +7,10 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from issues_tracker.extensions import db
+from issues_tracker.core.extensions import db
+from issues_tracker.core.models import utcnow
 from issues_tracker.models import Issue
-from issues_tracker.models.base import utcnow
-from issues_tracker.seeding import seed_all
+from issues_tracker.seeds.loader import seed_all
 from tests.helpers import make_issue
 
 PACK_SUMMARIES = [

@@ -2,7 +2,7 @@ import re
 
 import sqlalchemy as sa
 
-from issues_tracker.extensions import db
+from issues_tracker.core.extensions import db
 from issues_tracker.models import Issue, IssueAction, IssueEvent
 from tests.helpers import make_issue
 
@@ -235,7 +235,7 @@ def test_triage_decisions_fit_the_issues_state(browser, participant, staff, outs
 
 
 def test_staff_can_update_an_issue_that_names_no_service(browser, staff, app):
-    from issues_tracker.seeding import seed_all
+    from issues_tracker.seeds.loader import seed_all
 
     seed_all()
     db.session.commit()

@@ -11,11 +11,11 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from issues_tracker.extensions import db
+from issues_tracker.core.extensions import db
+from issues_tracker.core.models import utcnow
 from issues_tracker.jobs import JobFailed, enqueue, get_queue, job, run_queued_jobs, store_upload
 from issues_tracker.jobs.runner import STOPPED_FAILURE, sweep_jobs
 from issues_tracker.models import Job, Organisation, Upload
-from issues_tracker.models.base import utcnow
 
 CALLS: list[str] = []
 RELEASE = threading.Event()

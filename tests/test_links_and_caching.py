@@ -12,8 +12,8 @@ from forum_builders import make_action, make_meeting, make_poll
 from icalendar import Calendar
 
 from issues_tracker import create_app
-from issues_tracker.config import ConfigError
-from issues_tracker.urls import external_url
+from issues_tracker.core.config import ConfigError
+from issues_tracker.core.urls import external_url
 from tests.conftest import SECRET
 from tests.helpers import make_issue
 

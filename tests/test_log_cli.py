@@ -7,9 +7,9 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
-from issues_tracker.extensions import db
+from issues_tracker.core.extensions import db
+from issues_tracker.log import operations as log_service
 from issues_tracker.models import PublishedLog
-from issues_tracker.services import log as log_service
 from tests.helpers import make_issue
 
 

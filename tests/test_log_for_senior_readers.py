@@ -8,12 +8,12 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from issues_tracker.extensions import db
+from issues_tracker.core.extensions import db
+from issues_tracker.core.models import utcnow
+from issues_tracker.issues import operations as issue_service
+from issues_tracker.log import operations as log_service
 from issues_tracker.models import PublishedLog
-from issues_tracker.models.base import utcnow
-from issues_tracker.seeding import seed_all
-from issues_tracker.services import issues as issue_service
-from issues_tracker.services import log as log_service
+from issues_tracker.seeds.loader import seed_all
 from tests.helpers import make_issue
 from tests.test_log_pdf import pdf_text, set_times
 
@@ -171,7 +171,7 @@ def test_week_is_named_the_same_way_on_the_page_and_in_the_pdf(browser, particip
     make_issue(participant, publish_by=staff)
     log = log_service.publish_log(log_service.current_week()).log
     db.session.commit()
-    from issues_tracker.formats import format_week
+    from issues_tracker.core.formats import format_week
 
     label = format_week(log.week_commencing)
     _, pages = pdf_text(log.pdf)

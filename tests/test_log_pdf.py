@@ -12,13 +12,13 @@ from datetime import timedelta
 import pytest
 from pypdf import PdfReader
 
-from issues_tracker.extensions import db
-from issues_tracker.formats import format_date
+from issues_tracker.core.extensions import db
+from issues_tracker.core.formats import format_date
+from issues_tracker.core.models import utcnow
+from issues_tracker.core.pdf import StaticOnlyFetcher, html_to_pdf
+from issues_tracker.issues import operations as issue_service
+from issues_tracker.log import operations as log_service
 from issues_tracker.models import IssueAction, PublishedLog
-from issues_tracker.models.base import utcnow
-from issues_tracker.pdf import StaticOnlyFetcher, html_to_pdf
-from issues_tracker.services import issues as issue_service
-from issues_tracker.services import log as log_service
 from tests.helpers import make_issue
 
 SECTION_HEADINGS = (

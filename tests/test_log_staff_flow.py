@@ -8,8 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from issues_tracker.extensions import db
-from issues_tracker.services import log as log_service
+from issues_tracker.core.extensions import db
+from issues_tracker.log import operations as log_service
 from tests.helpers import make_issue
 
 

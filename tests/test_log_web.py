@@ -11,10 +11,10 @@ import pytest
 import sqlalchemy as sa
 from pypdf import PdfReader
 
-from issues_tracker.extensions import db
+from issues_tracker.core.extensions import db
 from issues_tracker.jobs import run_queued_jobs
+from issues_tracker.log import operations as log_service
 from issues_tracker.models import Job, LogCommentary, PublishedLog
-from issues_tracker.services import log as log_service
 from tests.helpers import make_issue
 
 

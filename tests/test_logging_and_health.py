@@ -6,11 +6,11 @@ import json
 import logging
 import re
 
-from issues_tracker.extensions import db
+from issues_tracker.core.extensions import db
+from issues_tracker.core.logging import _formatter
 from issues_tracker.jobs import enqueue, get_queue, run_queued_jobs
-from issues_tracker.logs import _formatter
+from issues_tracker.log import operations as log_service
 from issues_tracker.models import Job
-from issues_tracker.services import log as log_service
 
 
 def test_every_response_carries_a_request_id(client):

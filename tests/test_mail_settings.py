@@ -2,7 +2,7 @@
 
 import pytest
 
-from issues_tracker.config import ConfigError, from_environment
+from issues_tracker.core.config import ConfigError, from_environment
 from issues_tracker.notifications.mailer import SmtpSettings, SmtpSettingsError, parse_smtp_url
 
 

@@ -10,12 +10,12 @@ import pytest
 import sqlalchemy as sa
 from pypdf import PdfReader
 
-from issues_tracker.extensions import db
+from issues_tracker.core.extensions import db
+from issues_tracker.forum import pack as pack_service
 from issues_tracker.jobs import enqueue, run_queued_jobs
 from issues_tracker.models import Job, Meeting, MeetingPack, Poll
-from issues_tracker.seeding import seed_all
-from issues_tracker.services import meeting_pack as pack_service
-from issues_tracker.services import polls as poll_service
+from issues_tracker.polls import operations as poll_service
+from issues_tracker.seeds.loader import seed_all
 from tests.servicedesk_builders import import_rows, record
 from tests.test_log_pdf import outline_titles, pdf_text
 

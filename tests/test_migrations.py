@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask_migrate import upgrade
 
 from issues_tracker import create_app
-from issues_tracker.extensions import db
+from issues_tracker.core.extensions import db
 from issues_tracker.search import queries as search_queries
 from issues_tracker.search.text import parse_search
 from tests.conftest import SECRET

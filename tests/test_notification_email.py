@@ -8,18 +8,18 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from issues_tracker.extensions import db
+from issues_tracker.core.extensions import db
+from issues_tracker.core.models import utcnow
+from issues_tracker.issues import operations as issue_service
 from issues_tracker.jobs import run_queued_jobs
 from issues_tracker.models import Delivery, IssueEvent, Organisation
-from issues_tracker.models.base import utcnow
 from issues_tracker.notifications.delivery import deliver_pending
 from issues_tracker.notifications.jobs import forget_old_deliveries
 from issues_tracker.notifications.preferences import save_preferences
 from issues_tracker.notifications.sending import CLAIM_TIMEOUT
-from issues_tracker.services import affected as affected_service
-from issues_tracker.services import comments as comment_service
-from issues_tracker.services import follows
-from issues_tracker.services import issues as issue_service
+from issues_tracker.participation import affected as affected_service
+from issues_tracker.participation import comments as comment_service
+from issues_tracker.participation import follows
 from tests.conftest import BASE_URL
 from tests.helpers import make_issue
 
@@ -286,7 +286,7 @@ def test_a_muted_issue_stays_silent_whatever_the_route(smtp, staff, participant)
 
 
 def test_followers_of_a_saved_view_hear_of_matching_issues_only(smtp, staff, participant):
-    from issues_tracker.services.saved_views import save_view
+    from issues_tracker.participation.saved_views import save_view
 
     dip = make_issue(participant, publish_by=staff, services=["DIP"], summary="DIP rejections")
     isd = make_issue(participant, publish_by=staff, services=["ISD"], summary="ISD standing data late")
@@ -337,7 +337,7 @@ def test_a_comment_hidden_before_the_email_goes_is_not_sent(smtp, staff, partici
 
 
 def test_a_new_log_and_a_new_poll_are_announced_to_those_who_want_them(smtp, app, staff, participant, outsider):
-    from issues_tracker.services import polls as poll_service
+    from issues_tracker.polls import operations as poll_service
 
     settings(outsider, poll="off")
     poll = poll_service.create_poll(

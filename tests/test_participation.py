@@ -9,7 +9,8 @@ from xml.etree import ElementTree
 import pytest
 import sqlalchemy as sa
 
-from issues_tracker.extensions import db
+from issues_tracker.core.extensions import db
+from issues_tracker.log.operations import log_contents, render_log_html
 from issues_tracker.models import (
     AffectedDeclaration,
     Comment,
@@ -22,10 +23,9 @@ from issues_tracker.models import (
 )
 from issues_tracker.notifications.preferences import new_feed_key
 from issues_tracker.notifications.tokens import make_token
-from issues_tracker.services import affected as affected_service
-from issues_tracker.services import comments as comment_service
-from issues_tracker.services import follows
-from issues_tracker.services.log import log_contents, render_log_html
+from issues_tracker.participation import affected as affected_service
+from issues_tracker.participation import comments as comment_service
+from issues_tracker.participation import follows
 from tests.conftest import BASE_URL
 from tests.helpers import VALID_SUBMISSION, make_issue
 
@@ -248,7 +248,7 @@ def test_the_list_sorts_by_organisations_affected_and_the_log_shows_declared_cou
     order = [html.index(title) for title in ("Many affected", "Some affected", "Nobody else affected")]
     assert order == sorted(order)
 
-    contents = log_contents(__import__("issues_tracker.services.log", fromlist=["current_week"]).current_week())
+    contents = log_contents(__import__("issues_tracker.log.operations", fromlist=["current_week"]).current_week())
     text = render_log_html(contents, published_at=contents.summary.as_of, revision=1)
     assert "Suppliers: 3 (declared); distributors: 0 (declared)" in text
     assert "Suppliers: Individual (estimate)" in text
@@ -314,7 +314,7 @@ def test_the_issues_feed_follows_the_lists_filters_and_links_to_base_url(app, br
 
 def test_the_issue_feed_lists_its_changes_and_comments(app, browser, issue, staff, participant, outsider):
     app.config["BASE_URL"] = BASE_URL
-    from issues_tracker.services import issues as issue_service
+    from issues_tracker.issues import operations as issue_service
 
     issue_service.update_issue(issue, {"status": "Fix in progress"}, staff, expected_version=None, note="Patch on Thursday")
     comment_service.add_comment(issue, outsider, "Thanks, we will retest.")

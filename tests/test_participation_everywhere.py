@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from issues_tracker.extensions import db
+from issues_tracker.core.extensions import db
 from issues_tracker.jobs import run_queued_jobs
 from issues_tracker.models import AffectedDeclaration
-from issues_tracker.services import affected as affected_service
-from issues_tracker.services import comments as comment_service
-from issues_tracker.services import follows
+from issues_tracker.participation import affected as affected_service
+from issues_tracker.participation import comments as comment_service
+from issues_tracker.participation import follows
 from tests.helpers import make_issue
 from tests.test_issue_workflow import edit_form
 

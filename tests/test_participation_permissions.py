@@ -7,11 +7,11 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from issues_tracker.extensions import db
+from issues_tracker.core.extensions import db
 from issues_tracker.models import AffectedDeclaration, Comment, Follow, SavedView
 from issues_tracker.notifications.preferences import new_feed_key
 from issues_tracker.notifications.tokens import make_token
-from issues_tracker.services import comments as comment_service
+from issues_tracker.participation import comments as comment_service
 from tests.helpers import make_issue
 
 ROLES = ("anonymous", "participant", "outsider", "staff", "admin")

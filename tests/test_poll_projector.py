@@ -6,7 +6,7 @@ from urllib.parse import unquote
 import segno
 from forum_builders import form_for, make_poll
 
-from issues_tracker.extensions import db
+from issues_tracker.core.extensions import db
 from issues_tracker.polls.views import qr_code_data_uri
 
 
@@ -70,7 +70,7 @@ def test_who_may_open_the_projector_page(client, browser, participant, staff):
 
 
 def test_a_closed_poll_shows_final_results(browser, participant):
-    from issues_tracker.services import polls as poll_service
+    from issues_tracker.polls import operations as poll_service
 
     poll = make_poll()
     poll_service.close_poll(poll)

@@ -11,12 +11,12 @@ import pytest
 import sqlalchemy as sa
 from forum_builders import FEEDBACK, form_for, make_meeting, make_poll
 
-from issues_tracker.extensions import db
+from issues_tracker.core.extensions import db
+from issues_tracker.core.models import utcnow
 from issues_tracker.models import Poll, PollAnswer, PollQuestion, PollResponse
-from issues_tracker.models.base import utcnow
-from issues_tracker.seeding import seed_all
-from issues_tracker.services import polls as poll_service
-from issues_tracker.services.polls import QuestionSpec
+from issues_tracker.polls import operations as poll_service
+from issues_tracker.polls.operations import QuestionSpec
+from issues_tracker.seeds.loader import seed_all
 
 
 def count(model) -> int:
@@ -402,7 +402,7 @@ def test_participant_cannot_export_responses(browser, participant):
 
 
 def test_the_seeded_feedback_poll_asks_the_standard_questions(app):
-    from issues_tracker.seeding import seed_all
+    from issues_tracker.seeds.loader import seed_all
 
     seed_all()
     db.session.commit()

@@ -7,9 +7,9 @@ import threading
 import sqlalchemy as sa
 from forum_builders import form_for, make_poll
 
-from issues_tracker.extensions import db
+from issues_tracker.core.extensions import db
 from issues_tracker.models import PollAnswer, PollResponse
-from issues_tracker.services import polls as poll_service
+from issues_tracker.polls import operations as poll_service
 
 CHOICES = ["Yes", "Partially", "No"]
 

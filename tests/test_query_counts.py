@@ -13,13 +13,13 @@ from contextlib import contextmanager
 import pytest
 import sqlalchemy as sa
 
-from issues_tracker.extensions import db
+from issues_tracker.core.extensions import db
+from issues_tracker.issues import operations as issue_service
+from issues_tracker.issues.synthetic import generate
 from issues_tracker.models import Issue, User
-from issues_tracker.services import affected as affected_service
-from issues_tracker.services import comments as comment_service
-from issues_tracker.services import follows
-from issues_tracker.services import issues as issue_service
-from issues_tracker.synthetic import generate
+from issues_tracker.participation import affected as affected_service
+from issues_tracker.participation import comments as comment_service
+from issues_tracker.participation import follows
 from tests.helpers import make_issue
 
 PAGES = {

@@ -8,15 +8,15 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from issues_tracker.extensions import db
+from issues_tracker.core.extensions import db
+from issues_tracker.core.models import utcnow
+from issues_tracker.issues import operations as issue_service
+from issues_tracker.issues.synthetic import generate
+from issues_tracker.issues.tracker_import import import_tracker
 from issues_tracker.models import Issue, Organisation
-from issues_tracker.models.base import utcnow
 from issues_tracker.search import queries as search_queries
 from issues_tracker.search.text import highlight, parse_search
-from issues_tracker.seeding import seed_all
-from issues_tracker.services import issues as issue_service
-from issues_tracker.services.tracker_import import import_tracker
-from issues_tracker.synthetic import generate
+from issues_tracker.seeds.loader import seed_all
 from tests.helpers import make_issue
 
 

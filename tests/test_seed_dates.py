@@ -4,12 +4,12 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
-from issues_tracker import choices
-from issues_tracker.extensions import db
+from issues_tracker.core import choices
+from issues_tracker.core.extensions import db
+from issues_tracker.core.models import utcnow
+from issues_tracker.log.operations import executive_summary
 from issues_tracker.models import ForumAction, Issue, IssueAction, IssueEvent, Meeting
-from issues_tracker.models.base import utcnow
-from issues_tracker.seeding import seed_all
-from issues_tracker.services.log import executive_summary
+from issues_tracker.seeds.loader import seed_all
 from tests.conftest import utc
 
 

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from issues_tracker.config import ConfigError, from_environment
+from issues_tracker.core.config import ConfigError, from_environment
 from issues_tracker.servicedesk.clock import (
     LONDON,
     BusinessCalendar,

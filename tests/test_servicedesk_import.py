@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import Workbook
 
-from issues_tracker.extensions import db
+from issues_tracker.core.extensions import db
 from issues_tracker.jobs import run_queued_jobs
 from issues_tracker.models import Job, ServiceDeskImport, ServiceDeskMonth, ServiceDeskRecord
 from issues_tracker.servicedesk.extract import ExtractError, read_extract

@@ -6,7 +6,7 @@ import io
 import pytest
 import sqlalchemy as sa
 
-from issues_tracker.extensions import db
+from issues_tracker.core.extensions import db
 from tests.servicedesk_builders import import_rows, record
 
 KPI_COLUMNS = ["month", "record_type", "priority", "raised", "resolved", "churn", "open_at_month_end",

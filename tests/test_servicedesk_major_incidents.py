@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 
-from issues_tracker.extensions import db
+from issues_tracker.core.extensions import db
 from issues_tracker.models import MajorIncidentUpdate, PirAction, ServiceDeskRecord
-from issues_tracker.services import performance
+from issues_tracker.servicedesk import performance
 from tests.servicedesk_builders import import_rows, record
 
 NOW = datetime(2026, 4, 14, 9, 0, tzinfo=UTC)

@@ -3,7 +3,7 @@
 import pytest
 import sqlalchemy as sa
 
-from issues_tracker.extensions import db
+from issues_tracker.core.extensions import db
 from issues_tracker.models import Meeting, PirAction, ServiceDeskRecord
 from tests.servicedesk_builders import import_rows, record
 

@@ -7,11 +7,10 @@ import io
 import pytest
 import sqlalchemy as sa
 
-from issues_tracker.extensions import db
+from issues_tracker.core.extensions import db
 from issues_tracker.models import ServiceDeskImport, ServiceDeskMonth, ServiceDeskRecord
-from issues_tracker.seeding import SEEDS_DIR, SERVICEDESK_EXTRACT, seed_all
-from issues_tracker.servicedesk import seed_extract
-from issues_tracker.services import performance
+from issues_tracker.seeds.loader import SEEDS_DIR, SERVICEDESK_EXTRACT, seed_all
+from issues_tracker.servicedesk import performance, seed_extract
 
 MONTHS = ["2025-10", "2025-11", "2025-12", "2026-01", "2026-02", "2026-03"]
 

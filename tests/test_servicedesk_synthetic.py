@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from issues_tracker.extensions import db
+from issues_tracker.core.extensions import db
 from issues_tracker.models import ServiceDeskMonth, ServiceDeskRecord
 from issues_tracker.servicedesk.synthetic import generate_records
 

@@ -8,10 +8,10 @@ from datetime import timedelta
 import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
-from issues_tracker.extensions import db, limiter
+from issues_tracker.accounts import operations as accounts
+from issues_tracker.core.extensions import db, limiter
+from issues_tracker.core.models import utcnow
 from issues_tracker.models import UserSession
-from issues_tracker.models.base import utcnow
-from issues_tracker.services import accounts
 from tests.conftest import PASSWORD, Browser
 
 
@@ -63,7 +63,7 @@ def test_unknown_and_known_accounts_are_refused_after_the_same_password_check(br
         return real_check(pwhash, password)
 
     monkeypatch.setattr(accounts, "check_password_hash", recording_check)
-    monkeypatch.setattr("issues_tracker.models.user.check_password_hash", recording_check)
+    monkeypatch.setattr("issues_tracker.accounts.models.check_password_hash", recording_check)
     participant.password_hash = generate_password_hash(PASSWORD)  # as the app makes them (scrypt)
     db.session.commit()
 

@@ -4,9 +4,9 @@ import re
 
 import sqlalchemy as sa
 
-from issues_tracker.extensions import db
+from issues_tracker.core.extensions import db
+from issues_tracker.issues import operations as issue_service
 from issues_tracker.models import Issue, IssueEvent
-from issues_tracker.services import issues as issue_service
 from tests.helpers import make_issue
 
 

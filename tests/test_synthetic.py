@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from issues_tracker import choices
-from issues_tracker.extensions import db
+from issues_tracker.core import choices
+from issues_tracker.core.extensions import db
+from issues_tracker.issues import operations as issue_service
+from issues_tracker.issues.synthetic import SOURCE_PREFIX, generate, synthetic_count
 from issues_tracker.models import Issue, IssueAction, IssueEvent, IssueMessage, IssueService, User
-from issues_tracker.services import issues as issue_service
-from issues_tracker.synthetic import SOURCE_PREFIX, generate, synthetic_count
 
 
 def utc(*args) -> datetime:

@@ -4,11 +4,11 @@ import re
 import sqlalchemy as sa
 from openpyxl import Workbook
 
-from issues_tracker.extensions import db
+from issues_tracker.core.extensions import db
+from issues_tracker.issues import operations as issue_service
+from issues_tracker.issues import tracker_import
 from issues_tracker.jobs import run_queued_jobs
 from issues_tracker.models import Issue, IssueEvent, Job
-from issues_tracker.services import issues as issue_service
-from issues_tracker.services import tracker_import
 
 # What an import sets as staff on a new issue, after submitting and publishing it.
 STAFF_SET_BY_IMPORT = ("status", "impact_assessment", "action_underway", "resolution_description", "resolution_status")

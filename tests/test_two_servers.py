@@ -174,9 +174,9 @@ def cluster(tmp_path_factory):
     subprocess.run([*flask, "seed"], cwd=REPO, env=env, check=True, capture_output=True)
 
     from issues_tracker import create_app
-    from issues_tracker.extensions import db
+    from issues_tracker.accounts.operations import create_user
+    from issues_tracker.core.extensions import db
     from issues_tracker.models import Poll
-    from issues_tracker.services.accounts import create_user
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": env["SECRET_KEY"]})
     with app.app_context():
@@ -314,6 +314,6 @@ def test_live_poll_results_are_the_same_whichever_server_answers(cluster):
 
 
 def _this_monday() -> str:
-    from issues_tracker.services.log import current_week
+    from issues_tracker.log.operations import current_week
 
     return current_week().isoformat()

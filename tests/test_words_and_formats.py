@@ -6,9 +6,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from issues_tracker.extensions import db
-from issues_tracker.formats import days_ago, format_date, format_datetime, format_week, plural
-from issues_tracker.models.base import utcnow
+from issues_tracker.core.extensions import db
+from issues_tracker.core.formats import days_ago, format_date, format_datetime, format_week, plural
+from issues_tracker.core.models import utcnow
 from tests.forum_builders import make_meeting
 from tests.helpers import make_issue
 

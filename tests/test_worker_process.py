@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 from issues_tracker import create_app
-from issues_tracker.extensions import db
+from issues_tracker.core.extensions import db
 from issues_tracker.models import Issue, Job
 from tests.conftest import SECRET, Browser, IsolatedClient, _empty_all_tables
 from tests.test_tracker_import import HEADER, ROW_1

@@ -11,8 +11,9 @@ import sqlalchemy as sa
 from flask_migrate import upgrade
 from test_issue_workflow import edit_form
 
-from issues_tracker import choices, create_app
-from issues_tracker.extensions import db
+from issues_tracker import create_app
+from issues_tracker.core import choices
+from issues_tracker.core.extensions import db
 from issues_tracker.models import Issue, IssueEvent
 from tests.conftest import SECRET
 from tests.helpers import make_issue

@@ -1,5 +1,2 @@
-from flask import Blueprint
-
-bp = Blueprint("forum", __name__)
-
-from . import views  # noqa: E402,F401
+"""The Service Management Forum: meetings and their agenda, the calendar feed, the actions log,
+and each meeting's generated pack."""

@@ -11,10 +11,10 @@ from datetime import datetime, timedelta
 
 from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard
 
-from ..models import Meeting
-from ..models.base import utcnow
-from ..services.forum import meeting_times
-from ..urls import external_url
+from ..core.models import utcnow
+from ..core.urls import external_url
+from .models import Meeting
+from .operations import meeting_times
 
 # Stays the same for a meeting whatever is edited, so subscribers see a moved meeting move.
 UID_DOMAIN = "service-forum.issues-tracker"

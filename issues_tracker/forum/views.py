@@ -5,26 +5,27 @@ from __future__ import annotations
 from datetime import time
 
 import sqlalchemy as sa
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
-from ..extensions import db
-from ..formats import format_date
-from ..forms.base import version_number
-from ..forms.forum import MAX_AGENDA_ITEMS, ActionFilterForm, ActionUpdateForm, ForumActionForm, MeetingForm
-from ..htmx import render_page_or_fragment
-from ..models import ForumAction, Meeting
-from ..permissions import staff_required
+from ..core.extensions import db
+from ..core.formats import format_date
+from ..core.forms import version_number
+from ..core.htmx import render_page_or_fragment
+from ..core.permissions import staff_required
+from ..core.transaction import ConflictError, commit
+from ..polls.operations import poll_status
 from ..servicedesk.views import meeting_performance
-from ..services import forum as forum_service
-from ..services.polls import poll_status
-from ..transaction import ConflictError, commit
-from . import bp
+from . import operations as forum_service
 from .calendar import calendar_feed
+from .forms import MAX_AGENDA_ITEMS, ActionFilterForm, ActionUpdateForm, ForumActionForm, MeetingForm
+from .models import ForumAction, Meeting
 
 BLANK_AGENDA_ROWS = 2
 
+
+bp = Blueprint("forum", __name__, template_folder="templates")
 
 def get_meeting(meeting_id: int) -> Meeting:
     meeting = db.session.get(Meeting, meeting_id)

@@ -1,5 +1,2 @@
-from flask import Blueprint
-
-bp = Blueprint("issues", __name__)
-
-from . import import_views, views  # noqa: E402,F401
+"""Industry issues: the tracker's fields, submission, triage, updates, actions, the list and its
+exports, and the spreadsheet import."""

@@ -22,10 +22,10 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from .. import choices
-from ..formats import EXCEL_DATE_FORMAT, EXCEL_DATETIME_FORMAT, LONDON, format_date, format_datetime
-from ..models import Issue
-from ..models.base import utcnow
+from ..core import choices
+from ..core.formats import EXCEL_DATE_FORMAT, EXCEL_DATETIME_FORMAT, LONDON, format_date, format_datetime
+from ..core.models import utcnow
+from .models import Issue
 
 TRIAGE_LABELS = dict(choices.TRIAGE_STATES)
 # Widest a text column opens at (characters); longer text stays in the cell, visible when selected.

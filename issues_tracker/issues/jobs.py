@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..jobs import JobFailed, job, staff_upload
-from ..services.tracker_import import TrackerFileError, import_tracker
+from .tracker_import import TrackerFileError, import_tracker
 
 
 # Safe to run again: rows are matched by their Issue ID, so a second run updates, never duplicates.

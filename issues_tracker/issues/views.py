@@ -7,32 +7,37 @@ import math
 import secrets
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
-from ..extensions import db
-from ..formats import plural
-from ..forms.issues import (
+from ..accounts.models import User
+from ..core.extensions import db
+from ..core.formats import plural
+from ..core.htmx import render_page_or_fragment, wants_fragment
+from ..core.permissions import can_view_issue, staff_required
+from ..core.templating import url_with
+from ..core.transaction import ConflictError, commit
+from ..jobs import job_or_404, queue_upload_job, store_upload
+from ..participation import affected as affected_service
+from ..participation import follows as follow_service
+from ..participation.views import participation_context
+from . import jobs  # noqa: F401  (registers the import job)
+from . import operations as issue_service
+from .export import csv_response, xlsx_response
+from .forms import (
     ActionStatusForm,
     DuplicateForm,
     IssueActionForm,
     IssueFilterForm,
     IssueForm,
     StaffIssueForm,
+    TrackerImportForm,
     TriageForm,
 )
-from ..htmx import render_page_or_fragment, wants_fragment
-from ..models import Issue, IssueAction, User
-from ..participation.views import participation_context
-from ..permissions import can_view_issue, staff_required
-from ..services import affected as affected_service
-from ..services import follows as follow_service
-from ..services import issues as issue_service
-from ..templating import url_with
-from ..transaction import ConflictError, commit
-from . import bp
-from .export import csv_response, xlsx_response
+from .models import Issue, IssueAction
+
+bp = Blueprint("issues", __name__, template_folder="templates")
 
 
 def get_issue(issue_id: int) -> Issue:
@@ -464,6 +469,30 @@ def update_action(issue_id: int, action_id: int):
         return _detail_page(get_issue(issue_id), status_form=status_form, status=409)
     flash(f"Action updated: “{action.description[:80]}” is now {form.status.data}.", "saved")
     return redirect(url_for("issues.detail", issue_id=issue.id, _anchor="saved"), code=303)
+
+
+@bp.route("/issues/import", methods=["GET", "POST"])
+@staff_required
+def import_tracker_view():
+    form = TrackerImportForm()
+    if form.validate_on_submit():
+        upload = store_upload(form.file.data, user=current_user)
+        if upload.size_bytes == 0:
+            db.session.rollback()
+            form.file.errors.append("The file is empty.")
+        else:
+            job = queue_upload_job("tracker_import", upload, current_user)
+            return redirect(url_for("issues.import_progress", job_id=job.id), code=303)
+    status = 422 if form.errors else 200
+    return render_template("issues/import.html", form=form, job=None), status
+
+
+@bp.get("/issues/import/<int:job_id>")
+@staff_required
+def import_progress(job_id: int):
+    """An import's progress and outcome, with the form for the next one."""
+    job = job_or_404(job_id, "tracker_import")
+    return render_template("issues/import.html", form=TrackerImportForm(formdata=None), job=job)
 
 
 @bp.app_context_processor

@@ -35,10 +35,10 @@ from flask import current_app, has_app_context
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from ..extensions import db
-from ..logs import current_request_id
-from ..models.base import utcnow
-from ..models.job import ACTIVE_PREDICATE, ACTIVE_STATES, DONE, FAILED, QUEUED, RUNNING, Job, Upload
+from ..core.extensions import db
+from ..core.logging import current_request_id
+from ..core.models import utcnow
+from .models import ACTIVE_PREDICATE, ACTIVE_STATES, DONE, FAILED, QUEUED, RUNNING, Job, Upload
 from .queue import get_queue
 
 __all__ = [
@@ -227,7 +227,7 @@ def queue_upload_job(kind: str, upload: Upload, user) -> Job:
     One job per file at a time: the same file again while its job is queued or running
     follows that job, and the copy just stored is dropped.
     """
-    from ..transaction import commit
+    from ..core.transaction import commit
 
     job_row = enqueue(kind, key=upload.sha256, user=user, upload_id=upload.id, filename=upload.filename)
     if job_row.params.get("upload_id") != upload.id:

@@ -77,7 +77,7 @@ class JobQueue:
         app, huey = self.app, self.huey
 
         def run() -> None:
-            from ..extensions import db
+            from ..core.extensions import db
 
             with app.app_context():
                 try:

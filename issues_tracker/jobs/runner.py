@@ -16,11 +16,11 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import Flask, current_app
 
-from ..extensions import db
-from ..logs import JOB_ID, REQUEST_ID
-from ..models import User
-from ..models.base import utcnow
-from ..models.job import DONE, FAILED, QUEUED, RUNNING, Job, Upload
+from ..accounts.models import User
+from ..core.extensions import db
+from ..core.logging import JOB_ID, REQUEST_ID
+from ..core.models import utcnow
+from .models import DONE, FAILED, QUEUED, RUNNING, Job, Upload
 from .queue import JobQueue, get_queue, retry_delay
 
 logger = logging.getLogger("issues_tracker.jobs")

@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, make_response, render_template, request
 from flask_login import current_user, login_required
 
-from ..extensions import db
-from ..htmx import wants_fragment
-from ..models.job import DONE, Job
+from ..core.extensions import db
+from ..core.htmx import wants_fragment
+from .models import DONE, Job
 
-bp = Blueprint("jobs", __name__)
+bp = Blueprint("jobs", __name__, template_folder="templates")
 
 # What a page may ask the fragment to do when the job it follows has finished.
 THEN_CHOICES = ("reload",)

@@ -1,5 +1,1 @@
-from flask import Blueprint
-
-bp = Blueprint("log", __name__)
-
-from . import views  # noqa: E402,F401
+"""The Monday industry issues log: its contents, staff commentary, publishing and the PDF archive."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 
 from ..jobs import JobFailed, job
-from ..services.log import LogError, publish_log, render_draft
+from .operations import LogError, publish_log, render_draft
 
 
 @job("log_publish", retries=2, retry_delay=10, title="Publishing the log")

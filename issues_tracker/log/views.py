@@ -6,24 +6,26 @@ import re
 from datetime import date
 
 import sqlalchemy as sa
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from ..extensions import db
-from ..formats import format_date
-from ..forms.base import version_number
-from ..forms.log import CommentaryForm, PreviewForm, PublishForm
-from ..htmx import wants_fragment
+from ..core.extensions import db
+from ..core.formats import format_date
+from ..core.forms import version_number
+from ..core.htmx import wants_fragment
+from ..core.permissions import staff_required
+from ..core.transaction import ConflictError, commit
 from ..jobs import enqueue
-from ..models import Job, PublishedLog
-from ..models.job import ACTIVE_STATES, DONE
-from ..permissions import staff_required
-from ..services import log as log_service
-from ..transaction import ConflictError, commit
-from . import bp, jobs  # noqa: F401  (registers the log's jobs)
+from ..jobs.models import ACTIVE_STATES, DONE, Job
+from . import jobs  # noqa: F401  (registers the log's jobs)
+from . import operations as log_service
+from .forms import CommentaryForm, PreviewForm, PublishForm
+from .models import PublishedLog
 
 REVISION = re.compile(r"^[1-9]\d{0,3}$")
 
+
+bp = Blueprint("log", __name__, template_folder="templates")
 
 def week_from_url(text: str) -> date:
     """A Monday from the URL, or 404: a bad date in an address is a page that does not exist."""

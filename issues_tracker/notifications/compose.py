@@ -17,12 +17,15 @@ from email.utils import format_datetime, formataddr
 import sqlalchemy as sa
 from flask import current_app
 
-from ..extensions import db
-from ..models import Announcement, Comment, Delivery, Follow, Issue, IssueEvent, PublishedLog, User
-from ..permissions import can_view_issue
-from ..services.comments import render_comment
-from ..services.issues import FIELD_LABELS
-from ..urls import external_url, mail_domain
+from ..accounts.models import User
+from ..core.extensions import db
+from ..core.permissions import can_view_issue
+from ..core.urls import external_url, mail_domain
+from ..issues.models import Issue, IssueEvent
+from ..issues.operations import FIELD_LABELS
+from ..log.models import PublishedLog
+from ..participation.comments import render_comment
+from ..participation.models import Announcement, Comment, Delivery, Follow
 from .kinds import KIND_LABELS, kind_of
 from .preferences import Preferences, preferences_for
 from .tokens import make_token
@@ -160,7 +163,7 @@ class Batch:
                 return None
             link = external_url("log.week_pdf", week=log.week_commencing.isoformat())
         else:
-            from ..models import Poll
+            from ..polls.models import Poll
 
             poll = db.session.get(Poll, announcement.poll_id)
             if poll is None or poll.state == "draft":
@@ -206,7 +209,7 @@ def _common(user: User, unsubscribe: str, tz) -> dict:
     return {
         "user": user,
         "unsubscribe_url": unsubscribe,
-        "settings_url": external_url("participation.notification_settings"),
+        "settings_url": external_url("notifications.settings"),
         "zone": tz,
     }
 
@@ -229,12 +232,12 @@ def change_message(batch: Batch, delivery: Delivery, items: list[Item], now: dat
     else:
         headline = HEADLINES[items[0].kind]
     subject = f"[{issue.reference}] {headline}: {issue.summary}"
-    unsubscribe = external_url("participation.unsubscribe", token=make_token(user.id, "issue", issue.id))
+    unsubscribe = external_url("notifications.unsubscribe", token=make_token(user.id, "issue", issue.id))
     news = IssueNews(issue, external_url("issues.detail", issue_id=issue.id), items)
     context = {**_common(user, unsubscribe, prefs.zone), "news": news, "kind_labels": KIND_LABELS,
                "reason": "you follow this issue"}
     return _message(
-        user, subject, _render("email/change.txt", **context), _render("email/change.html", **context),
+        user, subject, _render("notifications/email/change.txt", **context), _render("notifications/email/change.html", **context),
         message_id=f"<delivery-{delivery.id}@{mail_domain()}>", unsubscribe=unsubscribe,
         thread=f"<issue-{issue.id}@{mail_domain()}>", now=now,
     )
@@ -243,10 +246,10 @@ def change_message(batch: Batch, delivery: Delivery, items: list[Item], now: dat
 def announcement_message(batch: Batch, delivery: Delivery, news: AnnouncementNews, now: datetime) -> EmailMessage:
     user = batch.users[delivery.user_id]
     prefs = batch.prefs[user.id]
-    unsubscribe = external_url("participation.unsubscribe", token=make_token(user.id, "kind", news.kind))
+    unsubscribe = external_url("notifications.unsubscribe", token=make_token(user.id, "kind", news.kind))
     context = {**_common(user, unsubscribe, prefs.zone), "news": news, "kind_label": KIND_LABELS[news.kind]}
     return _message(
-        user, news.title, _render("email/announcement.txt", **context), _render("email/announcement.html", **context),
+        user, news.title, _render("notifications/email/announcement.txt", **context), _render("notifications/email/announcement.html", **context),
         message_id=f"<delivery-{delivery.id}@{mail_domain()}>", unsubscribe=unsubscribe, thread=None, now=now,
     )
 
@@ -284,12 +287,12 @@ def digest_message(batch: Batch, user_id: int, mode: str, deliveries: list[Deliv
         parts.append(" and ".join(sorted({"a new issues log" if a.kind == "log" else "a new poll" for a in announcements})))
     subject = f"{period} digest: {', '.join(parts)}"
     prefs = batch.prefs[user.id]
-    unsubscribe = external_url("participation.unsubscribe", token=make_token(user.id, "digest", mode))
+    unsubscribe = external_url("notifications.unsubscribe", token=make_token(user.id, "digest", mode))
     context = {**_common(user, unsubscribe, prefs.zone), "issues": issues, "announcements": announcements,
                "period": period, "mode": mode, "kind_labels": KIND_LABELS}
     lead = min(d.id for d in deliveries)
     return _message(
-        user, subject, _render("email/digest.txt", **context), _render("email/digest.html", **context),
+        user, subject, _render("notifications/email/digest.txt", **context), _render("notifications/email/digest.html", **context),
         message_id=f"<digest-{lead}@{mail_domain()}>", unsubscribe=unsubscribe, thread=None, now=now,
     )
 

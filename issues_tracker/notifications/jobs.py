@@ -16,9 +16,10 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Session
 
+from ..core.transaction import commit
+from ..issues.models import IssueEvent
 from ..jobs import background_task, poke_after_commit
-from ..models import Announcement, IssueEvent
-from ..transaction import commit
+from ..participation.models import Announcement
 from .delivery import deliver_pending, forget_deliveries
 
 TASK = "notifications"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..models import IssueEvent
+from ..issues.models import IssueEvent
 
 KINDS = [
     ("status", "Status changes", "The issue's current status changes, or it is published to the industry view."),

@@ -16,20 +16,12 @@ from datetime import datetime
 import sqlalchemy as sa
 import sqlalchemy.orm  # noqa: F401  (sa.orm.lazyload)
 
-from ..extensions import db
-from ..models import (
-    AffectedDeclaration,
-    Announcement,
-    Delivery,
-    Follow,
-    Issue,
-    IssueEvent,
-    IssueService,
-    SavedView,
-    User,
-)
-from ..models.base import utcnow
-from ..permissions import can_view_issue
+from ..accounts.models import User
+from ..core.extensions import db
+from ..core.models import utcnow
+from ..core.permissions import can_view_issue
+from ..issues.models import Issue, IssueEvent, IssueService
+from ..participation.models import AffectedDeclaration, Announcement, Delivery, Follow, SavedView
 from .kinds import MODE_RANK, kind_of
 from .preferences import Preferences, next_digest_at, preferences_for
 
@@ -156,8 +148,8 @@ def followers_of(issue: Issue, since: datetime | None = None) -> set[int]:
 
 
 def _saved_view_followers(issue: Issue) -> set[int]:
-    from ..services.issues import filter_conditions
-    from ..services.saved_views import query_from_string
+    from ..issues.operations import filter_conditions
+    from ..participation.saved_views import query_from_string
 
     views = db.session.scalars(
         sa.select(SavedView)

@@ -11,17 +11,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import sqlalchemy as sa
 
-from ..extensions import db
-from ..models import NotificationSettings, User
-from ..models.base import utcnow
-from .kinds import (
-    DEFAULT_DIGEST_HOUR,
-    DEFAULT_MODES,
-    DEFAULT_TIME_ZONE,
-    DEFAULT_WEEKLY_DAY,
-    KIND_CODES,
-    MODE_CODES,
-)
+from ..accounts.models import User
+from ..core.extensions import db
+from ..core.models import utcnow
+from ..participation.models import NotificationSettings
+from .kinds import DEFAULT_DIGEST_HOUR, DEFAULT_MODES, DEFAULT_TIME_ZONE, DEFAULT_WEEKLY_DAY, KIND_CODES, MODE_CODES
 
 
 class SettingsError(ValueError):

@@ -21,9 +21,9 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import current_app
 
-from ..extensions import db
-from ..models import Delivery
-from ..models.base import utcnow
+from ..core.extensions import db
+from ..core.models import utcnow
+from ..participation.models import Delivery
 from .compose import Batch, announcement_message, change_message, digest_message, group_by_person
 from .mailer import Mailer, PermanentFailure, TemporaryFailure
 

@@ -1,20 +1,23 @@
-"""Following an issue, commenting on it, and saying "we are affected too"."""
+"""Following an issue, commenting on it, saying "we are affected too", and saved views of the list."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from ..extensions import db
-from ..forms.participation import AffectedForm, CommentForm, EmptyForm, FollowForm, HideCommentForm
-from ..htmx import wants_fragment
-from ..models import Comment, Follow, Issue
-from ..permissions import can_view_issue, staff_required
-from ..services import affected as affected_service
-from ..services import comments as comment_service
-from ..services import follows as follow_service
-from . import bp
+from ..core.extensions import db
+from ..core.htmx import wants_fragment
+from ..core.permissions import can_view_issue, staff_required
+from ..issues.models import Issue
+from . import affected as affected_service
+from . import comments as comment_service
+from . import follows as follow_service
+from . import saved_views as view_service
+from .forms import AffectedForm, CommentForm, EmptyForm, FollowForm, HideCommentForm, SavedViewForm
+from .models import Comment, Follow, SavedView
+
+bp = Blueprint("participation", __name__, template_folder="templates")
 
 
 def visible_issue(issue_id: int) -> Issue:
@@ -88,7 +91,7 @@ def follow(issue_id: int):
         follow_service.unfollow_issue(current_user, issue)
     db.session.commit()
     if wants_fragment():
-        return _fragment("issues/_follow.html", issue)
+        return _fragment("participation/_follow.html", issue)
     flash(
         f"You follow {issue.reference}: you will hear of its changes as your notification settings say."
         if action == "follow"
@@ -96,7 +99,7 @@ def follow(issue_id: int):
         "success",
     )
     if request.form.get("next") == "account":
-        return redirect(url_for("participation.notification_settings", _anchor="following"), code=303)
+        return redirect(url_for("notifications.settings", _anchor="following"), code=303)
     return _back_to_issue(issue)
 
 
@@ -118,14 +121,14 @@ def add_comment(issue_id: int):
         return _comment_problem(issue, form)
     db.session.commit()
     if wants_fragment():
-        return _fragment("issues/_comments.html", issue)
+        return _fragment("participation/_comments.html", issue)
     flash("Your comment is posted. You follow this issue now.", "success")
     return _back_to_issue(issue, f"comment-{comment.id}")
 
 
 def _comment_problem(issue: Issue, form: CommentForm):
     if wants_fragment():
-        return _fragment("issues/_comments.html", issue, 422, comment_form=form)
+        return _fragment("participation/_comments.html", issue, 422, comment_form=form)
     from ..issues.views import _detail_page
 
     return _detail_page(issue, comment_form=form, status=422)
@@ -158,13 +161,13 @@ def hide_comment(issue_id: int, comment_id: int):
             abort(409, description=problem)
         form.reason.errors = [problem]
         if wants_fragment():
-            return _fragment("issues/_comments.html", issue, 422, hide_forms={comment.id: form})
+            return _fragment("participation/_comments.html", issue, 422, hide_forms={comment.id: form})
         from ..issues.views import _detail_page
 
         return _detail_page(issue, hide_forms={comment.id: form}, status=422)
     db.session.commit()
     if wants_fragment():
-        return _fragment("issues/_comments.html", issue)
+        return _fragment("participation/_comments.html", issue)
     flash("The comment is hidden; the reason shows in its place.", "success")
     return _back_to_issue(issue, f"comment-{comment.id}")
 
@@ -183,7 +186,7 @@ def restore_comment(issue_id: int, comment_id: int):
         abort(409, description=str(exc))
     db.session.commit()
     if wants_fragment():
-        return _fragment("issues/_comments.html", issue)
+        return _fragment("participation/_comments.html", issue)
     flash("The comment is shown again.", "success")
     return _back_to_issue(issue, f"comment-{comment.id}")
 
@@ -202,7 +205,7 @@ def affected(issue_id: int):
     form = AffectedForm()
     if not form.validate_on_submit():
         if wants_fragment():
-            return _fragment("issues/_affected.html", issue, 422, affected_form=form)
+            return _fragment("participation/_affected.html", issue, 422, affected_form=form)
         from ..issues.views import _detail_page
 
         return _detail_page(issue, affected_form=form, status=422)
@@ -212,7 +215,7 @@ def affected(issue_id: int):
         # A one-click "affected" on a similar issue never overwrites what the organisation said.
         message = f"{current_user.organisation.name} already says it is affected by {issue.reference}."
         if wants_fragment():
-            return render_template("issues/_similar_affected.html", issue=issue, message=message)
+            return render_template("participation/_similar_affected.html", issue=issue, message=message)
         flash(message, "info")
         return _back_to_issue(issue, "affected")
     if action == "withdraw":
@@ -232,8 +235,74 @@ def affected(issue_id: int):
         message = "Someone in your organisation declared it at the same moment; their declaration stands."
     if wants_fragment() and request.form.get("from") == "similar":
         # One click on a similar issue while writing a new one: only that line changes.
-        return render_template("issues/_similar_affected.html", issue=issue, message=message)
+        return render_template("participation/_similar_affected.html", issue=issue, message=message)
     if wants_fragment():
-        return _fragment("issues/_affected.html", issue, message=message)
+        return _fragment("participation/_affected.html", issue, message=message)
     flash(message, "success")
     return _back_to_issue(issue, "affected")
+
+
+# ---------------------------------------------------------------- saved views
+
+
+def _own_view(view_id: int) -> SavedView:
+    view = db.session.get(SavedView, view_id)
+    if view is None or view.user_id != current_user.id:
+        abort(404)
+    return view
+
+
+@bp.post("/account/views")
+@login_required
+def save_view():
+    form = SavedViewForm()
+    if not form.validate_on_submit():
+        flash("The view was not saved: " + " ".join(e for errors in form.errors.values() for e in errors), "error")
+        return redirect(url_for("issues.index") + _query_suffix(form.query.data), code=303)
+    try:
+        view = view_service.save_view(current_user, form.name.data, form.query.data or "", follow=form.follow.data)
+    except view_service.SavedViewError as exc:
+        db.session.rollback()
+        flash(f"The view was not saved: {exc}", "error")
+        return redirect(url_for("issues.index") + _query_suffix(form.query.data), code=303)
+    db.session.commit()
+    flash(f"Saved the view “{view.name}”; it is in your menu under My views.", "success")
+    return redirect(url_for("issues.index") + _query_suffix(view.query), code=303)
+
+
+def _query_suffix(query: str | None) -> str:
+    query = view_service.canonical_query(view_service.query_from_string(query or "", current_user))
+    return f"?{query}" if query else ""
+
+
+@bp.post("/account/views/<int:view_id>/follow")
+@login_required
+def follow_view(view_id: int):
+    view = _own_view(view_id)
+    form = FollowForm()
+    if not form.validate_on_submit():
+        abort(400, description="Choose to follow or unfollow the view.")
+    follow = form.action.data != "unfollow"
+    view_service.set_view_followed(current_user, view, follow)
+    db.session.commit()
+    flash(f"You {'follow' if follow else 'no longer follow'} the view “{view.name}”.", "success")
+    return redirect(url_for("notifications.settings", _anchor="views"), code=303)
+
+
+@bp.post("/account/views/<int:view_id>/delete")
+@login_required
+def delete_view(view_id: int):
+    view = _own_view(view_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400, description="Your form expired; reload the page and try again.")
+    name = view.name
+    view_service.delete_view(view)
+    db.session.commit()
+    flash(f"Deleted the view “{name}”.", "success")
+    return redirect(url_for("notifications.settings", _anchor="views"), code=303)
+
+
+@bp.get("/account/views/menu")
+@login_required
+def views_menu():
+    return render_template("participation/_views_menu.html", views=view_service.views_of(current_user))

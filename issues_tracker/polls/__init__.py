@@ -1,5 +1,1 @@
-from flask import Blueprint
-
-bp = Blueprint("polls", __name__)
-
-from . import views  # noqa: E402,F401
+"""Forum polls: building, opening and closing them, one response per person, live anonymous results."""

@@ -11,27 +11,29 @@ from datetime import UTC, datetime
 from functools import lru_cache
 
 import segno
-from flask import Response, abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from ..extensions import db, login_manager
-from ..forms.base import version_number
-from ..forms.polls import PollForm, response_form
-from ..htmx import wants_fragment
-from ..models import Meeting, Poll
-from ..models.base import utcnow
-from ..permissions import staff_required
-from ..services import polls as poll_service
-from ..services.forum import meeting_choices
-from ..templating import LONDON
-from ..transaction import ConflictError, commit
-from ..urls import external_url
-from . import bp
+from ..core.extensions import db, login_manager
+from ..core.forms import version_number
+from ..core.htmx import wants_fragment
+from ..core.models import utcnow
+from ..core.permissions import staff_required
+from ..core.templating import LONDON
+from ..core.transaction import ConflictError, commit
+from ..core.urls import external_url
+from ..forum.models import Meeting
+from ..forum.operations import meeting_choices
+from . import operations as poll_service
+from .forms import PollForm, response_form
+from .models import Poll
 
 BLANK_QUESTION_ROWS = 3
 # htmx stops polling when it receives this status (and still swaps in the final results).
 STOP_POLLING = 286
 
+
+bp = Blueprint("polls", __name__, template_folder="templates")
 
 def get_poll(poll_id: int) -> Poll:
     """Load or 404; a draft is staff's work in progress, so to anyone else it does not exist."""
@@ -187,7 +189,7 @@ def results(poll_id: int):
         if wants_fragment():
             # Signed out mid-meeting: send the whole page to sign-in, not the login form into the results box.
             response = make_response("", 401)
-            response.headers["HX-Redirect"] = url_for("auth.login", next=url_for("polls.show", poll_id=poll_id))
+            response.headers["HX-Redirect"] = url_for("accounts.login", next=url_for("polls.show", poll_id=poll_id))
             return response
         return login_manager.unauthorized()
     poll = get_poll(poll_id)

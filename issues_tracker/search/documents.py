@@ -15,8 +15,10 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from .. import choices
-from ..models import Comment, Issue, IssueAction, IssueEvent, IssueMessage, IssueService, Organisation
+from ..accounts.models import Organisation
+from ..core import choices
+from ..issues.models import Issue, IssueAction, IssueEvent, IssueMessage, IssueService
+from ..participation.models import Comment
 from .text import index_tokens
 
 

@@ -24,7 +24,8 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from ..models import Issue, Organisation
+from ..accounts.models import Organisation
+from ..issues.models import Issue
 from .documents import DOCUMENT_COLUMNS, Document, documents_for, watched_attributes
 from .queries import PREFIX_CACHE, facet_lexeme, lexeme
 

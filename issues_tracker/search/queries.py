@@ -19,8 +19,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY, REAL, TSQUERY
 
-from ..models import Issue
-from ..models.base import UTCDateTime
+from ..core.models import UTCDateTime
+from ..issues.models import Issue
 from .documents import OPEN, PRIVATE, facet
 from .ranking import RANKED_CHARS, RANKED_COLUMNS, best_first
 from .text import SearchText

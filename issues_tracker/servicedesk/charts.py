@@ -1,6 +1,6 @@
 """Geometry for the column charts of the performance dashboard and the meeting pack.
 
-As with the issues log's bar charts (issues_tracker/charts.py), Python lays the chart
+As with the issues log's bar charts (issues_tracker/core/charts.py), Python lays the chart
 out and one SVG template (performance/_charts.html) draws it, the same in the web page
 and in the PDF. Presentation attributes only: no style attribute or element, which the
 Content-Security-Policy would block. Each chart carries a text description of its
@@ -15,7 +15,7 @@ from html import escape
 
 from markupsafe import Markup
 
-from ..charts import _tick_step
+from ..core.charts import _tick_step
 
 # Distinguishable in colour and in greyscale print, and with white text-free fills.
 SERIES_COLOURS = ("#1d4ed8", "#f59e0b", "#0f766e", "#be123c", "#6d28d9", "#4b5563", "#65a30d", "#0e7490", "#9a3412")

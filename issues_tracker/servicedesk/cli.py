@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask import Flask
 
-from ..extensions import db
+from ..core.extensions import db
 
 
 def register_servicedesk_cli(app: Flask) -> None:
@@ -38,7 +38,7 @@ def register_servicedesk_cli(app: Flask) -> None:
     @group.command("remeasure")
     def remeasure_command() -> None:
         """Work out every record's service-level results again, after BUSINESS_HOURS has changed."""
-        from ..services.servicedesk import remeasure_all
+        from .operations import remeasure_all
 
         try:
             count = remeasure_all()

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import BinaryIO
 
-from ..forms.base import without_control_characters
+from ..core.forms import without_control_characters
 from .clock import LONDON
 
 # Normalised label (lower case, single spaces) -> field. The first label of a field

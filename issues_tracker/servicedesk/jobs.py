@@ -14,9 +14,10 @@ from collections.abc import Callable
 
 from flask import current_app
 
-from ..extensions import db
+from ..accounts.models import User
+from ..core.extensions import db
+from ..forum.models import Meeting
 from ..jobs import JobFailed, job, staff_upload
-from ..models import Meeting, User
 from .extract import ExtractError, read_extract
 
 # Row problems quoted in a failed import's message.
@@ -55,7 +56,7 @@ def import_extract_file(handle, filename: str, size: int, *, user: User | None, 
                         progress: Progress | None = None) -> str:
     """Check every row of an open extract, then store it (the caller commits): records are
     matched by Number, so a newer extract updates them. Raises ImportRefused, storing nothing."""
-    from ..services.servicedesk import import_extract
+    from .operations import import_extract
 
     report = progress or (lambda percent, message: None)
     check_size(size)
@@ -101,7 +102,7 @@ def servicedesk_import_job(ctx, upload_id: int, filename: str = "") -> str:
                                       source="upload", progress=ctx.progress)
     except ImportRefused as exc:
         raise JobFailed(str(exc)) from None
-    ctx.link_to("performance.index", "See the dashboard")
+    ctx.link_to("servicedesk.index", "See the dashboard")
     return message
 
 
@@ -109,7 +110,7 @@ def servicedesk_import_job(ctx, upload_id: int, filename: str = "") -> str:
 @job("meeting_pack", retries=1, title="Preparing the meeting pack")
 def meeting_pack_job(ctx, meeting_id: int) -> str:
     """Gather the meeting's figures, lay the pack out and store the PDF."""
-    from ..services import meeting_pack as pack_service
+    from ..forum import pack as pack_service
 
     meeting = db.session.get(Meeting, meeting_id)
     if meeting is None:
@@ -120,5 +121,5 @@ def meeting_pack_job(ctx, meeting_id: int) -> str:
     pdf = pack_service.render_pack_pdf(contents)
     ctx.progress(95, "storing the PDF")
     pack = pack_service.store_pack(meeting, contents, pdf)
-    ctx.link_to("performance.meeting_pack_pdf", "Open the pack (PDF)", meeting_id=meeting.id)
+    ctx.link_to("servicedesk.meeting_pack_pdf", "Open the pack (PDF)", meeting_id=meeting.id)
     return f"The pack for {meeting.title} is ready ({pack.size_bytes / 1024:.0f} kB)."

@@ -22,12 +22,12 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
-from ..extensions import db
-from ..models import ServiceDeskRecord
-from ..models.base import utcnow
-from ..services.servicedesk import ImportOutcome, import_extract, refresh_monthly_sums
+from ..core.extensions import db
+from ..core.models import utcnow
 from .clock import LONDON
 from .extract import Extract, ExtractRow
+from .models import ServiceDeskRecord
+from .operations import ImportOutcome, import_extract, refresh_monthly_sums
 from .seed_extract import (
     CASE_CATEGORIES,
     CASE_GROUPS,

@@ -18,8 +18,19 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ..extensions import csrf, db
-from ..forms.servicedesk import (
+from ..core.extensions import csrf, db
+from ..core.htmx import wants_fragment
+from ..core.permissions import staff_required
+from ..core.templating import LONDON, url_with
+from ..core.transaction import commit
+from ..forum import pack as pack_service
+from ..forum.models import Meeting
+from ..jobs import enqueue, job_or_404, queue_upload_job, store_upload
+from ..jobs.models import DONE, FAILED, Job
+from . import jobs, performance
+from . import operations as servicedesk_service
+from .clock import SERVICE_LEVEL_TABLE, month_label, month_text
+from .forms import (
     CommunicationsForm,
     EmptyForm,
     MiUpdateForm,
@@ -27,20 +38,9 @@ from ..forms.servicedesk import (
     PirActionUpdateForm,
     ServiceDeskImportForm,
 )
-from ..htmx import wants_fragment
-from ..jobs import enqueue, job_or_404, queue_upload_job, store_upload
-from ..models import Meeting, PirAction, ServiceDeskRecord
-from ..models.job import DONE, FAILED, Job
-from ..permissions import staff_required
-from ..services import meeting_pack as pack_service
-from ..services import performance
-from ..services import servicedesk as servicedesk_service
-from ..templating import LONDON, url_with
-from ..transaction import commit
-from . import jobs
-from .clock import SERVICE_LEVEL_TABLE, month_label, month_text
+from .models import PirAction, ServiceDeskRecord
 
-bp = Blueprint("performance", __name__)
+bp = Blueprint("servicedesk", __name__, template_folder="templates")
 
 DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 PRIORITY_ARG = re.compile(r"^[Pp]?([1-5])$")
@@ -163,7 +163,7 @@ def index():
     if results is None:
         data = performance.dashboard(period, filters, as_at)
         results = Markup(render_template(  # noqa: S704 (a template's own autoescaped output)
-            "performance/_results.html",
+            "servicedesk/_results.html",
             d=data,
             errors=errors,
             service_levels=SERVICE_LEVEL_TABLE,
@@ -176,7 +176,7 @@ def index():
         response = make_response(results)
     else:
         response = make_response(render_template(
-            "performance/index.html",
+            "servicedesk/index.html",
             results=results,
             period=period,
             default_period=performance.default_period(),
@@ -190,7 +190,7 @@ def index():
     if errors:
         response.status_code = 400
     if wants_fragment():
-        response.headers["HX-Push-Url"] = url_with("performance.index", args)
+        response.headers["HX-Push-Url"] = url_with("servicedesk.index", args)
     return response
 
 
@@ -269,7 +269,7 @@ def aged_csv():
 
 
 def _import_page(form, job: Job | None = None, status: int = 200, problem: str = ""):
-    return render_template("performance/import.html", form=form, job=job, problem=problem), status
+    return render_template("servicedesk/import.html", form=form, job=job, problem=problem), status
 
 
 @bp.route("/performance/import", methods=["GET", "POST"])
@@ -301,7 +301,7 @@ def import_extract():
         return _import_page(ServiceDeskImportForm(formdata=None), status=422, problem=problem)
     upload = store_upload(file, os.path.basename(file.filename or "extract"), user=current_user)
     job = queue_upload_job("servicedesk_import", upload, current_user)
-    return redirect(url_for("performance.import_progress", job_id=job.id), code=303)
+    return redirect(url_for("servicedesk.import_progress", job_id=job.id), code=303)
 
 
 @bp.get("/performance/import/<int:job_id>")
@@ -348,7 +348,7 @@ def _incident_page(record: ServiceDeskRecord, *, status: int = 200, communicatio
                 prefix=f"a{action.id}", data={"status": action.status, "owner_name": action.owner_name,
                                               "due_date": action.due_date}))
     return render_template(
-        "performance/incident.html",
+        "servicedesk/incident.html",
         record=record,
         review=performance.review_incident(record),
         communications=communications if staff else None,
@@ -386,7 +386,7 @@ def record_communications(number: str):
             db.session.commit()
             flash(f"Saved for {record.number}: {', '.join(changed)}." if changed else "Nothing changed, so nothing was saved.",
                   "success" if changed else "info")
-            return redirect(url_for("performance.incident", number=record.number), code=303)
+            return redirect(url_for("servicedesk.incident", number=record.number), code=303)
     return _incident_page(record, status=422, communications=form)
 
 
@@ -404,7 +404,7 @@ def add_update(number: str):
         else:
             db.session.commit()
             flash("Update recorded.", "success")
-            return redirect(url_for("performance.incident", number=record.number, _anchor="communications"), code=303)
+            return redirect(url_for("servicedesk.incident", number=record.number, _anchor="communications"), code=303)
     return _incident_page(record, status=422, update_form=form)
 
 
@@ -421,7 +421,7 @@ def delete_update(number: str, update_id: int):
         abort(404)
     db.session.commit()
     flash("Update removed.", "success")
-    return redirect(url_for("performance.incident", number=record.number, _anchor="communications"), code=303)
+    return redirect(url_for("servicedesk.incident", number=record.number, _anchor="communications"), code=303)
 
 
 @bp.post("/performance/incidents/<number>/actions")
@@ -441,7 +441,7 @@ def add_action(number: str):
         else:
             db.session.commit()
             flash("PIR action added.", "success")
-            return redirect(url_for("performance.incident", number=record.number, _anchor=f"pir-action-{action.id}"),
+            return redirect(url_for("servicedesk.incident", number=record.number, _anchor=f"pir-action-{action.id}"),
                             code=303)
     return _incident_page(record, status=422, action_form=form)
 
@@ -467,7 +467,7 @@ def update_action(action_id: int):
             db.session.commit()
             flash("PIR action updated." if update else "Nothing changed, so nothing was saved.",
                   "success" if update else "info")
-            return redirect(url_for("performance.incident", number=record.number, _anchor=f"pir-action-{action.id}"),
+            return redirect(url_for("servicedesk.incident", number=record.number, _anchor=f"pir-action-{action.id}"),
                             code=303)
     return _incident_page(record, status=422, action_forms={action.id: form})
 
@@ -494,7 +494,7 @@ def _pack_response(meeting: Meeting, pack) -> Response:
 
 
 def _progress_page(meeting: Meeting, job: Job | None, status: int = 202):
-    template = "performance/_pack_progress.html" if wants_fragment() else "performance/pack_progress.html"
+    template = "forum/_pack_progress.html" if wants_fragment() else "forum/pack_progress.html"
     response = make_response(render_template(template, meeting=meeting, job=job), status)
     response.headers["Vary"] = "HX-Request"
     return response
@@ -534,10 +534,10 @@ def meeting_pack_status(meeting_id: int):
     meeting = get_meeting(meeting_id)
     job = latest_pack_job(meeting)
     if job is None:
-        return redirect(url_for("performance.meeting_pack_pdf", meeting_id=meeting.id), code=303)
+        return redirect(url_for("servicedesk.meeting_pack_pdf", meeting_id=meeting.id), code=303)
     response = _progress_page(meeting, job, 200)
     if job.state == DONE and wants_fragment():
-        response.headers["HX-Redirect"] = url_for("performance.meeting_pack_pdf", meeting_id=meeting.id)
+        response.headers["HX-Redirect"] = url_for("servicedesk.meeting_pack_pdf", meeting_id=meeting.id)
     return response
 
 

@@ -5,10 +5,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from issues_tracker.extensions import db
+from issues_tracker.core.extensions import db
 from issues_tracker.notifications.delivery import deliver_pending
 from issues_tracker.notifications.tokens import make_token
-from issues_tracker.services import comments as comment_service
+from issues_tracker.participation import comments as comment_service
 from tests.browser.conftest import axe_violations, sign_in
 from tests.conftest import BASE_URL
 from tests.helpers import make_issue

@@ -7,10 +7,10 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from issues_tracker.extensions import db
+from issues_tracker.core.extensions import db
+from issues_tracker.issues import operations as issue_service
 from issues_tracker.models import ForumAction, Issue, Meeting, Poll
-from issues_tracker.seeding import seed_all
-from issues_tracker.services import issues as issue_service
+from issues_tracker.seeds.loader import seed_all
 from tests.browser.conftest import axe_violations, sign_in
 
 pytestmark = pytest.mark.browser

@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from issues_tracker.extensions import db
-from issues_tracker.seeding import seed_all
+from issues_tracker.core.extensions import db
+from issues_tracker.seeds.loader import seed_all
 from tests.browser.conftest import axe_violations, sign_in
 from tests.helpers import make_issue
 

@@ -1,0 +1,1 @@
+"""People and their sign-in: accounts, organisations, sessions; signing in and out."""

@@ -1,0 +1,135 @@
+"""Admin: organisations and accounts."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user
+
+from ..accounts import operations as accounts
+from ..accounts.models import Organisation, User
+from ..accounts.operations import MIN_PASSWORD_LENGTH
+from ..core.extensions import db
+from ..core.permissions import admin_required
+from ..core.transaction import commit
+from .forms import OrganisationForm, UserForm
+
+bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
+
+
+def _organisations():
+    return db.session.scalars(sa.select(Organisation).order_by(Organisation.name)).all()
+
+
+@bp.get("/")
+@admin_required
+def index():
+    organisations = _organisations()
+    users = db.session.scalars(sa.select(User).order_by(User.email)).all()
+    return render_template("admin/index.html", organisations=organisations, users=users, org_form=OrganisationForm())
+
+
+@bp.route("/organisations/new", methods=["GET", "POST"])
+@admin_required
+def new_organisation():
+    form = OrganisationForm()
+    if form.validate_on_submit():
+        try:
+            accounts.save_organisation(None, name=form.name.data, kind=form.kind.data)
+            commit()
+        except accounts.AccountError as exc:
+            db.session.rollback()
+            form.name.errors.append(str(exc))
+        else:
+            flash(f"Organisation {form.name.data} added.", "success")
+            return redirect(url_for("admin.index"), code=303)
+    status = 422 if request.method == "POST" else 200
+    return render_template("admin/organisation.html", form=form, organisation=None), status
+
+
+@bp.route("/organisations/<int:org_id>", methods=["GET", "POST"])
+@admin_required
+def edit_organisation(org_id: int):
+    organisation = db.session.get(Organisation, org_id) or abort(404)
+    form = OrganisationForm(obj=organisation)
+    if form.validate_on_submit():
+        try:
+            accounts.save_organisation(organisation, name=form.name.data, kind=form.kind.data)
+            commit()
+        except accounts.AccountError as exc:
+            db.session.rollback()
+            form.name.errors.append(str(exc))
+        else:
+            flash("Organisation saved.", "success")
+            return redirect(url_for("admin.index"), code=303)
+    status = 422 if request.method == "POST" else 200
+    return render_template("admin/organisation.html", form=form, organisation=db.session.get(Organisation, org_id)), status
+
+
+def _user_form(user: User | None) -> UserForm:
+    form = UserForm(obj=user)
+    form.organisation_id.choices = [(org.id, org.name) for org in _organisations()]
+    if user is None:
+        # A new account has no current password to keep.
+        form.password.description = f"At least {MIN_PASSWORD_LENGTH} characters."
+    return form
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@admin_required
+def new_user():
+    form = _user_form(None)
+    if form.validate_on_submit():
+        if not form.password.data:
+            form.password.errors.append("Set a password for the new account.")
+        else:
+            try:
+                user = accounts.create_user(
+                    form.email.data, role=form.role.data, password=form.password.data, name=form.name.data or "",
+                    organisation_id=form.organisation_id.data, active=bool(form.active.data),
+                )
+                commit()
+            except accounts.AccountError as exc:
+                db.session.rollback()
+                message = str(exc)
+                if "exists already" in message:
+                    message = "An account with that email address exists already."
+                (form.password if "password" in message.lower() else form.email).errors.append(message)
+            else:
+                flash(f"Account for {user.email} created.", "success")
+                return redirect(url_for("admin.index"), code=303)
+    status = 422 if request.method == "POST" else 200
+    return render_template("admin/user.html", form=form, user=None), status
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@admin_required
+def edit_user(user_id: int):
+    user = db.session.get(User, user_id) or abort(404)
+    form = _user_form(user)
+    if request.method == "GET":
+        form.password.data = ""
+    if form.validate_on_submit():
+        from ..accounts.views import SESSION_KEY
+
+        key = session.get(SESSION_KEY)
+        try:
+            accounts.update_user(
+                user, acting_user=current_user, email=form.email.data, name=form.name.data or "",
+                role=form.role.data, organisation_id=form.organisation_id.data, active=bool(form.active.data),
+                password=form.password.data or "", keep_session_key=key,
+            )
+            commit()
+        except accounts.AccountError as exc:
+            db.session.rollback()
+            message = str(exc)
+            target = form.role if "admin role" in message else form.organisation_id if "organisation" in message else (
+                form.password if "password" in message.lower() else form.email)
+            target.errors.append(message)
+        else:
+            if form.password.data and user.id == current_user.id:
+                login_user(user)  # keep this session; the account's other sessions end
+            flash(f"Account {user.email} saved.", "success")
+            return redirect(url_for("admin.index"), code=303)
+    status = 422 if request.method == "POST" else 200
+    return render_template("admin/user.html", form=form, user=db.session.get(User, user_id)), status

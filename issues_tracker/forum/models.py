@@ -1,0 +1,92 @@
+"""Service Management Forum meetings, their agenda and the forum actions log."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from ..core.extensions import db
+from ..core.models import UTCDateTime, utcnow
+
+
+class Meeting(db.Model):
+    __tablename__ = "meeting"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    meeting_date: so.Mapped[date] = so.mapped_column(sa.Date, unique=True)
+    title: so.Mapped[str] = so.mapped_column(sa.String(200), default="Service Management Forum")
+    chair: so.Mapped[str] = so.mapped_column(sa.String(120), default="")
+    # Local (Europe/London) start and end times, "HH:MM".
+    start_time: so.Mapped[str] = so.mapped_column(sa.String(5), default="10:00")
+    end_time: so.Mapped[str] = so.mapped_column(sa.String(5), default="12:00")
+    recording_url: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
+    minutes: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    # Bumped on every save: a save based on an older version is refused as a conflict.
+    version: so.Mapped[int] = so.mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
+
+    agenda_items: so.Mapped[list[AgendaItem]] = so.relationship(
+        back_populates="meeting", cascade="all, delete-orphan", order_by="AgendaItem.number"
+    )
+
+
+class AgendaItem(db.Model):
+    __tablename__ = "agenda_item"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    meeting_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("meeting.id", ondelete="CASCADE"), index=True
+    )
+    number: so.Mapped[int] = so.mapped_column()
+    topic: so.Mapped[str] = so.mapped_column(sa.String(200))
+    presenter: so.Mapped[str] = so.mapped_column(sa.String(120), default="")
+
+    meeting: so.Mapped[Meeting] = so.relationship(back_populates="agenda_items")
+
+
+class ForumAction(db.Model):
+    """An action from the forum's actions log, numbered SMF-n."""
+
+    __tablename__ = "forum_action"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    number: so.Mapped[int] = so.mapped_column(unique=True)
+    description: so.Mapped[str] = so.mapped_column(sa.Text)
+    owner_name: so.Mapped[str] = so.mapped_column(sa.String(120))
+    date_raised: so.Mapped[date] = so.mapped_column(sa.Date)
+    status: so.Mapped[str] = so.mapped_column(sa.String(20), default="Open", index=True)
+    meeting_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("meeting.id"), index=True)
+    issue_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("issue.id"), index=True)
+    updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+
+    meeting: so.Mapped[Meeting | None] = so.relationship()
+    # Bumped on every save: a save based on an older version is refused as a conflict.
+    version: so.Mapped[int] = so.mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
+    updates: so.Mapped[list[ForumActionUpdate]] = so.relationship(
+        back_populates="action",
+        cascade="all, delete-orphan",
+        order_by="ForumActionUpdate.created_at.desc(), ForumActionUpdate.id.desc()",
+    )
+
+    @property
+    def code(self) -> str:
+        return f"SMF-{self.number}"
+
+
+class ForumActionUpdate(db.Model):
+    __tablename__ = "forum_action_update"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    action_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("forum_action.id", ondelete="CASCADE"), index=True
+    )
+    user_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user_account.id"))
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    text: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    old_status: so.Mapped[str] = so.mapped_column(sa.String(20), default="")
+    new_status: so.Mapped[str] = so.mapped_column(sa.String(20), default="")
+
+    action: so.Mapped[ForumAction] = so.relationship(back_populates="updates")

@@ -1,0 +1,1 @@
+"""The home dashboard and the health check."""

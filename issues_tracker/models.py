@@ -1,0 +1,63 @@
+"""All models, importable from one place (Alembic autogenerate sees them all)."""
+
+from .accounts.models import Organisation, User, UserSession
+from .forum.models import AgendaItem, ForumAction, ForumActionUpdate, Meeting
+from .issues.models import Issue, IssueAction, IssueEvent, IssueMessage, IssueService
+from .jobs.models import Job, Upload
+from .log.models import LogCommentary, PublishedLog
+from .participation.models import (
+    AffectedDeclaration,
+    Announcement,
+    Comment,
+    Delivery,
+    Follow,
+    NotificationSettings,
+    SavedView,
+)
+from .polls.models import Poll, PollAnswer, PollQuestion, PollResponse
+from .servicedesk.models import (
+    MajorIncidentUpdate,
+    MeetingPack,
+    PirAction,
+    PirActionUpdate,
+    ServiceDeskImport,
+    ServiceDeskMonth,
+    ServiceDeskRecord,
+)
+
+__all__ = [
+    "AffectedDeclaration",
+    "Announcement",
+    "Comment",
+    "Delivery",
+    "Follow",
+    "NotificationSettings",
+    "SavedView",
+    "AgendaItem",
+    "ForumAction",
+    "ForumActionUpdate",
+    "Issue",
+    "IssueAction",
+    "IssueEvent",
+    "IssueMessage",
+    "IssueService",
+    "Job",
+    "LogCommentary",
+    "MajorIncidentUpdate",
+    "Meeting",
+    "MeetingPack",
+    "Organisation",
+    "PirAction",
+    "PirActionUpdate",
+    "Poll",
+    "PollAnswer",
+    "PollQuestion",
+    "PollResponse",
+    "PublishedLog",
+    "ServiceDeskImport",
+    "ServiceDeskMonth",
+    "ServiceDeskRecord",
+    "Upload",
+    "User",
+    "UserSession",
+]

@@ -1,0 +1,274 @@
+"""What a person is told and how: notification settings, the feed key, one-click unsubscribe
+from an email (which needs no sign-in), and the Atom feeds.
+
+A feed reader cannot sign in, so a personal feed key in the address (?key=…) lets it
+read, and only read, what that person may see; the key is revocable on the settings page.
+Signed-in browsers need no key. Links in feeds are built from BASE_URL.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from feedgen.feed import FeedGenerator
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from ..accounts.models import User
+from ..core.extensions import csrf, db, login_manager
+from ..core.models import utcnow
+from ..core.permissions import can_view_issue
+from ..core.urls import external_url
+from ..issues import operations as issue_service
+from ..issues.models import Issue, IssueEvent
+from ..issues.operations import FIELD_LABELS
+from ..participation import follows as follow_service
+from ..participation import saved_views as view_service
+from ..participation.forms import EmptyForm, NotificationSettingsForm, SavedViewForm
+from ..participation.models import Comment, NotificationSettings
+from . import (
+    jobs,  # noqa: F401  (delivery on the job queue)
+    preferences,
+)
+from .kinds import KIND_CODES, KIND_LABELS, KINDS, kind_of
+from .preferences import user_for_feed_key
+from .tokens import read_token
+
+bp = Blueprint("notifications", __name__, template_folder="templates")
+
+
+def _settings_form(formdata=None) -> NotificationSettingsForm:
+    if formdata is not None:
+        return NotificationSettingsForm()
+    row = db.session.get(NotificationSettings, current_user.id)
+    prefs = preferences.Preferences.of(row)
+    form = NotificationSettingsForm(formdata=None)
+    for kind in KIND_CODES:
+        form[f"mode_{kind}"].data = prefs.modes[kind]
+    form.time_zone.data = prefs.time_zone
+    form.digest_hour.data = prefs.digest_hour
+    form.weekly_day.data = prefs.weekly_day
+    form.follow_when_affected.data = prefs.follow_when_affected
+    form.services.data = follow_service.followed_services(current_user)
+    return form
+
+
+def _page(form: NotificationSettingsForm, view_form: SavedViewForm | None = None, status: int = 200):
+    row = db.session.get(NotificationSettings, current_user.id)
+    feed_key = row.feed_key if row else None
+    return render_template(
+        "notifications/settings.html",
+        form=form,
+        kinds=KINDS,
+        followed=follow_service.followed_issues(current_user),
+        views=view_service.views_of(current_user),
+        followed_views=view_service.followed_view_ids(current_user),
+        view_form=view_form or SavedViewForm(formdata=None),
+        feed_key=feed_key,
+        feed_url=external_url("notifications.issues_feed", key=feed_key) if feed_key else None,
+    ), status
+
+
+@bp.route("/account/notifications", methods=["GET", "POST"])
+@login_required
+def settings():
+    if request.method == "GET":
+        return _page(_settings_form())
+    form = _settings_form(request.form)
+    if not form.validate_on_submit():
+        return _page(form, status=422)
+    data = {kind: form[f"mode_{kind}"].data for kind in KIND_CODES}
+    data.update(time_zone=form.time_zone.data, digest_hour=form.digest_hour.data, weekly_day=form.weekly_day.data,
+                follow_when_affected=form.follow_when_affected.data)
+    try:
+        preferences.save_preferences(current_user, data)
+        follow_service.set_followed_services(current_user, form.services.data or [])
+    except (preferences.SettingsError, follow_service.FollowError) as exc:
+        db.session.rollback()
+        form.form_errors.append(str(exc))
+        return _page(form, status=422)
+    db.session.commit()
+    flash("Your notification settings are saved.", "success")
+    return redirect(url_for("notifications.settings"), code=303)
+
+
+@bp.post("/account/feed-key")
+@login_required
+def feed_key():
+    if not EmptyForm().validate_on_submit():
+        abort(400, description="Your form expired; reload the page and try again.")
+    if request.form.get("action") == "revoke":
+        preferences.revoke_feed_key(current_user)
+        flash("Your feed key is revoked: feed readers using it can no longer read your feeds.", "success")
+    else:
+        preferences.new_feed_key(current_user)
+        flash("You have a new feed key. Feed readers using the old one can no longer read your feeds.", "success")
+    db.session.commit()
+    return redirect(url_for("notifications.settings", _anchor="feeds"), code=303)
+
+
+# ---------------------------------------------------------------- unsubscribe
+
+
+def _what(scope: str, target: str) -> str:
+    if scope == "issue":
+        return f"emails about issue IIT-{int(target):04d}"
+    if scope == "kind":
+        return f"emails about {KIND_LABELS[target].lower()}"
+    return f"your {target} digest emails"
+
+
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@csrf.exempt  # mail programs post here with no session (RFC 8058); the signed token is the proof
+def unsubscribe(token: str):
+    request_ = read_token(token)
+    user = db.session.get(User, request_.user_id) if request_ else None
+    if request_ is None or user is None:
+        return render_template("notifications/unsubscribe.html", invalid=True, token=token), 404
+    what = _what(request_.scope, request_.target)
+    if request.method == "GET":
+        return render_template("notifications/unsubscribe.html", invalid=False, done=False, what=what, token=token)
+    if request_.scope == "issue":
+        issue = db.session.get(Issue, int(request_.target))
+        if issue is not None:
+            follow_service.unfollow_issue(user, issue)
+    else:
+        row = preferences.settings_row(user)
+        for kind in KIND_CODES:
+            mode_attr = f"{kind}_mode"
+            if (request_.scope == "kind" and kind == request_.target) or (
+                request_.scope == "digest" and getattr(row, mode_attr) == request_.target
+            ):
+                setattr(row, mode_attr, "off")
+    db.session.commit()
+    return render_template("notifications/unsubscribe.html", invalid=False, done=True, what=what, token=token)
+
+
+# ---------------------------------------------------------------- feeds
+
+FEED_ENTRIES = 50
+
+
+def feed_reader() -> User | None:
+    """The person the feed is for: by feed key, else the signed-in user; None: ask to sign in."""
+    key = request.args.get("key")
+    if key is not None:
+        user = user_for_feed_key(key)
+        if user is None:
+            abort(403, description="This feed key is not valid: it may have been replaced or revoked. "
+                                   "Copy the current feed address from your notification settings.")
+        return user
+    if current_user.is_authenticated:
+        return current_user._get_current_object()
+    return None
+
+
+def _feed(title: str, feed_id: str, alternate: str, updated: datetime | None) -> FeedGenerator:
+    feed = FeedGenerator()
+    feed.id(feed_id)
+    feed.title(title)
+    feed.author({"name": "Industry Issues Tracker"})
+    feed.link(href=alternate, rel="alternate")
+    feed.updated(updated or utcnow())
+    feed.language("en-GB")
+    return feed
+
+
+def _response(feed: FeedGenerator):
+    response = make_response(feed.atom_str(pretty=False))
+    response.headers["Content-Type"] = "application/atom+xml; charset=utf-8"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/issues.atom")
+def issues_feed():
+    user = feed_reader()
+    if user is None:
+        return login_manager.unauthorized()
+    from ..issues.views import current_args, parse_filters
+
+    _form, query, _page, _valid = parse_filters(user)
+    # The view the feed follows, as its address says it (whatever order it was asked in).
+    args = {name: value for name, value in current_args(query).items() if name != "sort"}
+    query.sort = "updated"
+    stale_days = current_app.config["STALE_AFTER_DAYS"]
+    issues = db.session.scalars(
+        issue_service.issue_select(query, user, stale_after_days=stale_days)
+        .options(so.selectinload(Issue.service_links))
+        .limit(FEED_ENTRIES)
+    ).all()
+    feed = _feed(
+        "Industry issues" + (" (filtered)" if args else ""),
+        external_url("issues.index", **args),
+        external_url("issues.index", **args),
+        issues[0].last_update_at if issues else None,
+    )
+    for issue in issues:
+        link = external_url("issues.detail", issue_id=issue.id)
+        entry = feed.add_entry(order="append")
+        entry.id(link)
+        entry.title(f"{issue.reference} {issue.summary}")
+        entry.link(href=link, rel="alternate")
+        entry.updated(issue.last_update_at)
+        entry.published(issue.published_at or issue.created_at)
+        entry.summary(
+            f"Status: {issue.status}. Resolution: {issue.resolution_status}. "
+            f"Will the next settlement run resolve it? {issue.next_run_resolves}. "
+            f"Service: {issue.services_label}.\n\n{issue.description}"
+        )
+    return _response(feed)
+
+
+@bp.get("/issues/<int:issue_id>.atom")
+def issue_feed(issue_id: int):
+    user = feed_reader()
+    if user is None:
+        return login_manager.unauthorized()
+    issue = db.session.get(Issue, issue_id)
+    if issue is None or not can_view_issue(user, issue):
+        abort(404)
+    events = db.session.scalars(
+        sa.select(IssueEvent)
+        .where(IssueEvent.issue_id == issue.id, IssueEvent.kind.in_(("change", "triage", "note", "comment")))
+        .order_by(IssueEvent.created_at.desc(), IssueEvent.id.desc())
+        .limit(FEED_ENTRIES * 3)
+    ).all()
+    comment_ids = [int(e.new_value) for e in events if e.kind == "comment" and e.new_value.isdigit()]
+    comments = {
+        c.id: c for c in db.session.scalars(sa.select(Comment).where(Comment.id.in_(comment_ids or [0])))
+    }
+    link = external_url("issues.detail", issue_id=issue.id)
+    feed = _feed(f"{issue.reference} {issue.summary}", link, link, issue.last_update_at)
+    shown = 0
+    for event in events:
+        kind = kind_of(event)
+        if kind is None or shown >= FEED_ENTRIES:
+            continue
+        who = event.user.display_name if event.user else "Service management"
+        if kind == "comment":
+            comment = comments.get(int(event.new_value)) if event.new_value.isdigit() else None
+            if comment is None:
+                continue
+            title = f"{who} commented"
+            text = "(Hidden by the service-management team.)" if comment.hidden else comment.body
+            entry_link = f"{link}#comment-{comment.id}"
+        elif event.kind == "change":
+            label = FIELD_LABELS.get(event.field, event.field)
+            title = f"{label}: {event.new_value or '(blank)'}"
+            text = f"{who} changed {label}: {event.old_value or '(blank)'} → {event.new_value or '(blank)'}"
+            entry_link = link
+        else:
+            title = "Progress note" if event.kind == "note" else event.note
+            text = f"{who}: {event.note}"
+            entry_link = link
+        entry = feed.add_entry(order="append")
+        entry.id(f"{link}#event-{event.id}")
+        entry.title(title)
+        entry.link(href=entry_link, rel="alternate")
+        entry.updated(event.created_at)
+        entry.content(text, type="text")
+        shown += 1
+    return _response(feed)
