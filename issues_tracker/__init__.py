@@ -48,11 +48,28 @@ def register_cache_rule(app: Flask) -> None:
         return response
 
 
+def check_settings(config) -> None:
+    """Settings read by one part are checked by that part: the app refuses to start with one it cannot use."""
+    from .notifications.mailer import SmtpSettingsError, parse_smtp_url
+    from .servicedesk.clock import BusinessHoursError, parse_business_hours
+
+    try:
+        if config["SMTP_URL"]:
+            parse_smtp_url(config["SMTP_URL"])
+    except SmtpSettingsError as exc:
+        raise config_module.ConfigError(f"SMTP_URL: {exc}") from None
+    try:
+        parse_business_hours(config["BUSINESS_HOURS"])
+    except BusinessHoursError as exc:
+        raise config_module.ConfigError(f"BUSINESS_HOURS: {exc}") from None
+
+
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True, template_folder="core/templates")
     app.url_map.converters["int"] = DatabaseIdConverter
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(config_module.from_environment(app.instance_path, config))
+    check_settings(app.config)
     configure_logging(app)
     init_request_ids(app)
     if app.config["TRUSTED_PROXY_COUNT"]:
@@ -80,10 +97,12 @@ def create_app(config: dict | None = None) -> Flask:
         referrer_policy="strict-origin-when-cross-origin",
     )
 
-    from . import models  # noqa: F401  (registers the tables)
-    from .search import follow_changes
+    from . import (
+        models,  # noqa: F401  (registers the tables)
+        search,
+    )
 
-    follow_changes()  # the search index changes in the same transaction as the issues it holds
+    search.init_app(app)
     from .accounts import views as accounts
     from .admin import views as admin
     from .forum import views as forum

@@ -1,23 +1,15 @@
 """All models, importable from one place (Alembic autogenerate sees them all)."""
 
 from .accounts.models import Organisation, User, UserSession
-from .forum.models import AgendaItem, ForumAction, ForumActionUpdate, Meeting
+from .forum.models import AgendaItem, ForumAction, ForumActionUpdate, Meeting, MeetingPack
 from .issues.models import Issue, IssueAction, IssueEvent, IssueMessage, IssueService
 from .jobs.models import Job, Upload
 from .log.models import LogCommentary, PublishedLog
-from .participation.models import (
-    AffectedDeclaration,
-    Announcement,
-    Comment,
-    Delivery,
-    Follow,
-    NotificationSettings,
-    SavedView,
-)
+from .notifications.models import Announcement, Delivery, NotificationSettings
+from .participation.models import AffectedDeclaration, Comment, Follow, SavedView
 from .polls.models import Poll, PollAnswer, PollQuestion, PollResponse
 from .servicedesk.models import (
     MajorIncidentUpdate,
-    MeetingPack,
     PirAction,
     PirActionUpdate,
     ServiceDeskImport,

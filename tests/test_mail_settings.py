@@ -2,6 +2,7 @@
 
 import pytest
 
+from issues_tracker import create_app
 from issues_tracker.core.config import ConfigError, from_environment
 from issues_tracker.notifications.mailer import SmtpSettings, SmtpSettingsError, parse_smtp_url
 
@@ -27,7 +28,7 @@ def test_a_wrong_smtp_url_stops_the_app_with_the_reason(monkeypatch, tmp_path, u
         parse_smtp_url(url)
     monkeypatch.setenv("SMTP_URL", url)
     with pytest.raises(ConfigError, match="SMTP_URL"):
-        from_environment(str(tmp_path), {"TESTING": True})
+        create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'db.sqlite'}"})
 
 
 def test_mail_settings_come_from_the_environment(monkeypatch, tmp_path):

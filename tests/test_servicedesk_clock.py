@@ -5,7 +5,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from issues_tracker.core.config import ConfigError, from_environment
+from issues_tracker import create_app
+from issues_tracker.core.config import ConfigError
 from issues_tracker.servicedesk.clock import (
     LONDON,
     BusinessCalendar,
@@ -147,11 +148,12 @@ def test_a_wrong_business_hours_setting_says_what_is_wrong(text, message):
 
 
 def test_the_app_refuses_to_start_with_wrong_business_hours(monkeypatch, tmp_path):
+    config = {"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'db.sqlite'}"}
     monkeypatch.setenv("BUSINESS_HOURS", "hours=25:00-26:00")
     with pytest.raises(ConfigError, match="BUSINESS_HOURS"):
-        from_environment(str(tmp_path), {"TESTING": True})
+        create_app(config)
     monkeypatch.setenv("BUSINESS_HOURS", "days=Mon-Thu")
-    assert from_environment(str(tmp_path), {"TESTING": True})["BUSINESS_HOURS"] == "days=Mon-Thu"
+    assert create_app(config).config["BUSINESS_HOURS"] == "days=Mon-Thu"
 
 
 def test_every_instant_of_a_week_maps_consistently(calendar):

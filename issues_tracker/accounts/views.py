@@ -11,7 +11,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
 from ..core.extensions import limiter, login_manager
-from ..core.transaction import commit
+from ..core.transaction import unit_of_work
 from ..jobs import background_task
 from . import operations as accounts
 from .forms import LoginForm
@@ -31,7 +31,6 @@ def session_lifetime() -> timedelta:
 @background_task("sessions", every_minutes=30)
 def forget_expired_sessions() -> None:
     accounts.prune_sessions(session_lifetime())
-    commit()
 
 
 @login_manager.user_loader
@@ -82,8 +81,8 @@ def login():
         if user is None:
             form.password.errors.append("That email address and password do not match an active account.")
             return render_template("accounts/login.html", form=form), 422
-        key = accounts.start_session(user)
-        commit()
+        with unit_of_work():
+            key = accounts.start_session(user)
         session.clear()  # a fresh session: nothing from before sign-in carries over
         login_user(user)
         session[SESSION_KEY] = key
@@ -95,8 +94,8 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    accounts.end_session(session.get(SESSION_KEY))
-    commit()
+    with unit_of_work():
+        accounts.end_session(session.get(SESSION_KEY))
     logout_user()
     session.pop(SESSION_KEY, None)
     flash("You have signed out.", "info")

@@ -11,7 +11,7 @@ from ..accounts.models import Organisation, User
 from ..accounts.operations import MIN_PASSWORD_LENGTH
 from ..core.extensions import db
 from ..core.permissions import admin_required
-from ..core.transaction import commit
+from ..core.transaction import unit_of_work
 from .forms import OrganisationForm, UserForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
@@ -35,10 +35,9 @@ def new_organisation():
     form = OrganisationForm()
     if form.validate_on_submit():
         try:
-            accounts.save_organisation(None, name=form.name.data, kind=form.kind.data)
-            commit()
+            with unit_of_work():
+                accounts.save_organisation(None, name=form.name.data, kind=form.kind.data)
         except accounts.AccountError as exc:
-            db.session.rollback()
             form.name.errors.append(str(exc))
         else:
             flash(f"Organisation {form.name.data} added.", "success")
@@ -54,10 +53,9 @@ def edit_organisation(org_id: int):
     form = OrganisationForm(obj=organisation)
     if form.validate_on_submit():
         try:
-            accounts.save_organisation(organisation, name=form.name.data, kind=form.kind.data)
-            commit()
+            with unit_of_work():
+                accounts.save_organisation(organisation, name=form.name.data, kind=form.kind.data)
         except accounts.AccountError as exc:
-            db.session.rollback()
             form.name.errors.append(str(exc))
         else:
             flash("Organisation saved.", "success")
@@ -84,13 +82,12 @@ def new_user():
             form.password.errors.append("Set a password for the new account.")
         else:
             try:
-                user = accounts.create_user(
-                    form.email.data, role=form.role.data, password=form.password.data, name=form.name.data or "",
-                    organisation_id=form.organisation_id.data, active=bool(form.active.data),
-                )
-                commit()
+                with unit_of_work():
+                    user = accounts.create_user(
+                        form.email.data, role=form.role.data, password=form.password.data, name=form.name.data or "",
+                        organisation_id=form.organisation_id.data, active=bool(form.active.data),
+                    )
             except accounts.AccountError as exc:
-                db.session.rollback()
                 message = str(exc)
                 if "exists already" in message:
                     message = "An account with that email address exists already."
@@ -114,14 +111,13 @@ def edit_user(user_id: int):
 
         key = session.get(SESSION_KEY)
         try:
-            accounts.update_user(
-                user, acting_user=current_user, email=form.email.data, name=form.name.data or "",
-                role=form.role.data, organisation_id=form.organisation_id.data, active=bool(form.active.data),
-                password=form.password.data or "", keep_session_key=key,
-            )
-            commit()
+            with unit_of_work():
+                accounts.update_user(
+                    user, acting_user=current_user, email=form.email.data, name=form.name.data or "",
+                    role=form.role.data, organisation_id=form.organisation_id.data, active=bool(form.active.data),
+                    password=form.password.data or "", keep_session_key=key,
+                )
         except accounts.AccountError as exc:
-            db.session.rollback()
             message = str(exc)
             target = form.role if "admin role" in message else form.organisation_id if "organisation" in message else (
                 form.password if "password" in message.lower() else form.email)

@@ -2,21 +2,21 @@
 
 PostgreSQL is dumped with pg_dump (custom format) and restored with pg_restore; the
 embedded SQLite file is copied with SQLite's online backup, consistent while the site
-runs. `flask log export` also writes the published logs as plain PDF files with their
-SHA-256 sums, for a copy that needs no database at all.
+runs. `flask log export` (log/archive.py) also writes the published logs as plain PDF files with
+their SHA-256 sums, for a copy that needs no database at all.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import sqlite3
 import subprocess
 from pathlib import Path
 
+import click
 import sqlalchemy as sa
-from flask import current_app
+from flask import Flask, current_app
 
 from .extensions import db
 
@@ -105,26 +105,27 @@ def restore_backup(path: str | Path) -> None:
         raise BackupError(f"Restoring {url.get_backend_name()} databases is not supported.")
 
 
-def export_published_logs(folder: str | Path) -> list[Path]:
-    """Every published revision as `industry-issues-log-<week>[-rN].pdf`, and SHA256SUMS beside them."""
-    from ..log.models import PublishedLog
+def register_cli(app: Flask) -> None:
+    backup = click.Group("backup", help="Back up and restore the database (issues, forum, jobs and published logs).")
+    app.cli.add_command(backup)
 
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    sums = []
-    logs = db.session.scalars(
-        sa.select(PublishedLog)
-        .order_by(PublishedLog.week_commencing, PublishedLog.revision)
-        .options(sa.orm.undefer(PublishedLog.pdf))
-    )
-    for log in logs:
-        suffix = f"-r{log.revision}" if log.revision > 1 else ""
-        name = f"industry-issues-log-{log.week_commencing.isoformat()}{suffix}.pdf"
-        if hashlib.sha256(log.pdf).hexdigest() != log.sha256:
-            raise BackupError(f"The stored log {name} does not match its SHA-256; it was changed after publication.")
-        (folder / name).write_bytes(log.pdf)
-        sums.append(f"{log.sha256}  {name}\n")
-        written.append(folder / name)
-    (folder / "SHA256SUMS").write_text("".join(sums))
-    return written
+    @backup.command("create")
+    @click.argument("path", type=click.Path(dir_okay=False, writable=True))
+    def create_command(path):
+        """Write a backup of the database to PATH (pg_dump's custom format, or a SQLite file)."""
+        try:
+            written = create_backup(path)
+        except BackupError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"Backed up the database to {written} ({written.stat().st_size / 1024:.0f} kB).")
+
+    @backup.command("restore")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+    @click.confirmation_option(prompt="This replaces everything in the configured database. Continue?")
+    def restore_command(path):
+        """Replace the database's contents with the backup at PATH."""
+        try:
+            restore_backup(path)
+        except BackupError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"Restored the database from {path}. Run `flask db upgrade` if the backup is older than this release.")

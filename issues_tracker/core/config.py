@@ -1,4 +1,8 @@
-"""The one place that reads the environment."""
+"""The one place that reads the environment.
+
+Settings that belong to one part are checked by that part as the app starts (see
+create_app's check_settings): SMTP_URL by notifications.mailer, BUSINESS_HOURS by
+servicedesk.clock."""
 
 from __future__ import annotations
 
@@ -52,36 +56,12 @@ def _base_url() -> str:
     return value.rstrip("/")
 
 
-def _smtp_url() -> str | None:
-    url = (os.environ.get("SMTP_URL") or "").strip()
-    if not url:
-        return None
-    from ..notifications.mailer import SmtpSettingsError, parse_smtp_url
-
-    try:
-        parse_smtp_url(url)
-    except SmtpSettingsError as exc:
-        raise ConfigError(f"SMTP_URL: {exc}") from None
-    return url
-
-
 # The business calendar of the P2–P4 service-level clocks. Format (every part optional):
 #   BUSINESS_HOURS="days=Mon-Fri; hours=09:00-17:00; timezone=Europe/London; holidays=GB-ENG"
 # days: a range or a comma list of Mon..Sun; hours: HH:MM-HH:MM in the timezone;
 # holidays: a country code with an optional subdivision from the `holidays` package
 # (GB-ENG: England and Wales bank holidays), or "none".
 DEFAULT_BUSINESS_HOURS = "days=Mon-Fri; hours=09:00-17:00; timezone=Europe/London; holidays=GB-ENG"
-
-
-def _business_hours(overrides: dict) -> str:
-    from ..servicedesk.clock import BusinessHoursError, parse_business_hours
-
-    text = overrides.get("BUSINESS_HOURS") or os.environ.get("BUSINESS_HOURS", "").strip() or DEFAULT_BUSINESS_HOURS
-    try:
-        parse_business_hours(text)
-    except BusinessHoursError as exc:
-        raise ConfigError(f"BUSINESS_HOURS: {exc}") from None
-    return text
 
 
 def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
@@ -157,7 +137,7 @@ def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
         "DEMO_ACCOUNTS": development and not os.environ.get("DATABASE_URL"),
         # Behind a TLS-terminating proxy leave this off and let the proxy redirect.
         "FORCE_HTTPS": _flag("FORCE_HTTPS", False),
-        "BUSINESS_HOURS": _business_hours(overrides),
+        "BUSINESS_HOURS": os.environ.get("BUSINESS_HOURS", "").strip() or DEFAULT_BUSINESS_HOURS,
         # A service-desk extract may be larger than other uploads; it is streamed to a
         # temporary file, and the request is refused before reading past this size.
         "SERVICEDESK_IMPORT_MAX_BYTES": 64 * 1024 * 1024,
@@ -167,7 +147,7 @@ def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
         "PERFORMANCE_CACHE": True,
         # Where email goes: smtp://host:port, smtp+starttls://user:pass@host:587 or
         # smtps://user:pass@host:465. Unset: notifications are recorded but not sent.
-        "SMTP_URL": _smtp_url(),
+        "SMTP_URL": (os.environ.get("SMTP_URL") or "").strip() or None,
         "MAIL_FROM": (os.environ.get("MAIL_FROM") or "").strip() or "Industry Issues Tracker <noreply@localhost>",
     }
     config.update(overrides)

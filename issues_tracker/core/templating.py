@@ -9,7 +9,6 @@ from urllib.parse import urlencode
 from flask import Flask, request, url_for
 from markupsafe import Markup, escape
 
-from ..search.text import excerpt, highlight
 from . import choices
 from .formats import LONDON, format_date, format_datetime, format_week, plural
 from .formats import days_ago as _days_ago
@@ -135,8 +134,6 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["london"] = london
     app.jinja_env.filters["short_date"] = short_date
     app.jinja_env.filters["days_ago"] = days_ago
-    app.jinja_env.filters["highlight"] = highlight  # search matches in <mark>, the rest escaped
-    app.jinja_env.filters["excerpt"] = excerpt
     app.jinja_env.filters["week_label"] = format_week
     app.jinja_env.globals["url_with"] = url_with
     app.jinja_env.globals["choices"] = choices

@@ -1,16 +1,18 @@
 """One transaction per request, command or job.
 
-The rule: services (``issues_tracker/services/``, the seeds, the synthetic data)
-add and flush, and never commit. Whoever called them commits once, when
-everything they asked for has succeeded, or rolls back:
+The rule: operations (each part's ``operations.py`` and its kin, the seeds, the synthetic
+data) add and flush, and never commit. Whoever called them commits once, through one path:
 
-- a view: ``commit()`` after its service calls; on ``ConflictError`` it shows the
-  conflict page (409) with the person's input kept;
-- a CLI command: ``commit()`` at the end;
-- a background job: its runner commits when the job function returns.
+- a view or a CLI command wraps the operations it calls in ``unit_of_work()`` (a context
+  manager, or a decorator of the command): the block's changes are committed when it ends
+  and rolled back if anything in it raises; a concurrent change surfaces as ConflictError,
+  which the view answers with 409 and the person's input kept;
+- a job or a background task: the job runner (jobs/runner.py) commits when it returns;
+- email delivery commits each message's state as it goes (notifications/sending.py), so a
+  message handed to the mail server is never sent twice.
 
-Any exception on the way rolls back the whole request (the error handlers and the
-session teardown do it), so nothing half-done is ever stored.
+No other module calls the session's commit (tests/test_transactions.py checks it), so
+nothing half-done is ever stored.
 """
 
 from __future__ import annotations
@@ -94,8 +96,39 @@ def flush_now() -> None:
         raise
 
 
+UNIT = "unit_of_work"  # in session.info while a unit of work is open
+
+
+@contextmanager
+def unit_of_work() -> Iterator[None]:
+    """The changes made in the block, committed once when it ends; rolled back if it raises.
+
+        with unit_of_work():
+            issue_service.update_issue(issue, data, user, expected_version=version)
+
+    A concurrent change raises ConflictError with nothing stored. Also a decorator
+    (``@unit_of_work()``) for a CLI command. A unit of work opened inside another adds
+    to the outer one, which commits.
+    """
+    session = db.session()
+    if session.info.get(UNIT):
+        yield
+        return
+    session.info[UNIT] = True
+    try:
+        yield
+    except BaseException:
+        session.info.pop(UNIT, None)
+        rollback()
+        raise
+    session.info.pop(UNIT, None)
+    commit()
+
+
 def commit() -> None:
-    """Commit the request's work, once. On a concurrent change: roll back, raise ConflictError."""
+    """Commit the work done so far. On a concurrent change: roll back, raise ConflictError.
+
+    Only units of work, the job runner and email delivery call this."""
     try:
         db.session.commit()
     except (StaleDataError, DBAPIError) as exc:

@@ -90,3 +90,24 @@ class ForumActionUpdate(db.Model):
     new_status: so.Mapped[str] = so.mapped_column(sa.String(20), default="")
 
     action: so.Mapped[ForumAction] = so.relationship(back_populates="updates")
+
+
+class MeetingPack(db.Model):
+    """A forum meeting's pack: the last PDF rendered, and the state of the latest render."""
+
+    __tablename__ = "meeting_pack"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    meeting_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("meeting.id", ondelete="CASCADE"), unique=True)
+    # rendering | ready | failed
+    state: so.Mapped[str] = so.mapped_column(sa.String(12), default="rendering")
+    progress: so.Mapped[int] = so.mapped_column(sa.SmallInteger, default=0)
+    message: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
+    started_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    finished_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    # What the stored PDF shows: a digest of its figures, so a change of data renders it again.
+    contents_digest: so.Mapped[str] = so.mapped_column(sa.String(64), default="")
+    rendered_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    sha256: so.Mapped[str] = so.mapped_column(sa.String(64), default="")
+    size_bytes: so.Mapped[int] = so.mapped_column(default=0)
+    pdf: so.Mapped[bytes | None] = so.mapped_column(sa.LargeBinary, deferred=True)

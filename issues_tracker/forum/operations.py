@@ -20,8 +20,8 @@ from ..core import choices
 from ..core.extensions import db
 from ..core.formats import LONDON, format_date
 from ..core.models import utcnow
-from ..core.permissions import can_view_issue, visible_issues_clause
 from ..core.transaction import ConflictError, flush, savepoint
+from ..issues.access import can_view_issue, visible_issues_clause
 from ..issues.models import Issue
 from ..polls.models import Poll
 from .models import AgendaItem, ForumAction, ForumActionUpdate, Meeting

@@ -27,8 +27,7 @@ from ..polls.models import Poll
 from ..polls.operations import PollResults, poll_results
 from ..servicedesk import performance
 from ..servicedesk.clock import SERVICE_LEVEL_TABLE, month_label
-from ..servicedesk.models import MeetingPack
-from .models import ForumAction, Meeting
+from .models import ForumAction, Meeting, MeetingPack
 
 
 @dataclass

@@ -14,7 +14,7 @@ from ..core.formats import format_date
 from ..core.forms import version_number
 from ..core.htmx import render_page_or_fragment
 from ..core.permissions import staff_required
-from ..core.transaction import ConflictError, commit
+from ..core.transaction import ConflictError, unit_of_work
 from ..polls.operations import poll_status
 from ..servicedesk.views import meeting_performance
 from . import operations as forum_service
@@ -121,13 +121,11 @@ def _meeting_page(form: MeetingForm, meeting: Meeting | None):
             if row.form.topic.data
         ]
         try:
-            saved = forum_service.save_meeting(meeting, data, agenda, expected_version=version_number(form.version.data))
-            commit()
+            with unit_of_work():
+                saved = forum_service.save_meeting(meeting, data, agenda, expected_version=version_number(form.version.data))
         except forum_service.ForumError as exc:
-            db.session.rollback()
             form.meeting_date.errors.append(str(exc))
         except ConflictError as exc:
-            db.session.rollback()
             form.form_errors.append(f"{exc} Your input is kept below: compare it with the current meeting, then save again.")
             if meeting is not None:
                 form.version.data = str(get_meeting(meeting.id).version)
@@ -232,10 +230,9 @@ def new_action():
         if data is not None:
             data["status"] = form.status.data
             try:
-                action = forum_service.create_action(data, current_user)
-                commit()
+                with unit_of_work():
+                    action = forum_service.create_action(data, current_user)
             except (forum_service.ForumError, ConflictError) as exc:
-                db.session.rollback()
                 form.form_errors.append(str(exc))
             else:
                 flash(f"{action.code} added to the actions log.", "success")
@@ -272,16 +269,14 @@ def update_action(number: int):
     form = ActionUpdateForm()
     if form.validate_on_submit():
         try:
-            forum_service.record_action_update(
-                action, current_user, status=form.status.data, text=form.text.data or "",
-                expected_version=version_number(form.version.data),
-            )
-            commit()
+            with unit_of_work():
+                forum_service.record_action_update(
+                    action, current_user, status=form.status.data, text=form.text.data or "",
+                    expected_version=version_number(form.version.data),
+                )
         except forum_service.ForumError as exc:
-            db.session.rollback()
             form.form_errors.append(str(exc))
         except ConflictError as exc:
-            db.session.rollback()
             action = get_action(number)
             form.form_errors.append(f"{exc} Your update is kept below: read the history, then record it again.")
             form.version.data = str(action.version)
@@ -315,12 +310,11 @@ def edit_action(number: int):
         data = _action_fields(form)
         if data is not None:
             try:
-                changes = forum_service.edit_action(
-                    action, data, current_user, expected_version=version_number(form.version.data)
-                )
-                commit()
+                with unit_of_work():
+                    changes = forum_service.edit_action(
+                        action, data, current_user, expected_version=version_number(form.version.data)
+                    )
             except ConflictError as exc:
-                db.session.rollback()
                 action = get_action(number)
                 form.form_errors.append(f"{exc} Your input is kept below: compare it with the action, then save again.")
                 form.version.data = str(action.version)

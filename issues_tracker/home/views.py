@@ -12,9 +12,9 @@ from flask_login import current_user, login_required
 from ..core import choices
 from ..core.extensions import db, limiter
 from ..core.models import utcnow
-from ..core.permissions import visible_issues_clause
 from ..core.templating import LONDON
 from ..forum.models import Meeting
+from ..issues.access import visible_issues_clause
 from ..issues.models import Issue
 from ..issues.operations import open_issue_counts
 from ..jobs import get_queue

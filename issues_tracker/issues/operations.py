@@ -19,11 +19,11 @@ from ..core import choices
 from ..core.extensions import db
 from ..core.fields import ascii_int
 from ..core.models import utcnow
-from ..core.permissions import visible_issues_clause
 from ..core.transaction import ConflictError, flush
 from ..search import documents as search_documents
 from ..search import queries as search_queries
 from ..search.text import SearchText, parse_search, similar_search
+from .access import visible_issues_clause
 from .models import Issue, IssueAction, IssueEvent, IssueFacts, IssueMessage, IssueService
 
 # The fields a participant gives when submitting, and staff may edit later.

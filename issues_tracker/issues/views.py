@@ -15,15 +15,16 @@ from ..accounts.models import User
 from ..core.extensions import db
 from ..core.formats import plural
 from ..core.htmx import render_page_or_fragment, wants_fragment
-from ..core.permissions import can_view_issue, staff_required
+from ..core.permissions import staff_required
 from ..core.templating import url_with
-from ..core.transaction import ConflictError, commit
+from ..core.transaction import ConflictError, unit_of_work
 from ..jobs import job_or_404, queue_upload_job, store_upload
 from ..participation import affected as affected_service
 from ..participation import follows as follow_service
 from ..participation.views import participation_context
 from . import jobs  # noqa: F401  (registers the import job)
 from . import operations as issue_service
+from .access import can_view_issue
 from .export import csv_response, xlsx_response
 from .forms import (
     ActionStatusForm,
@@ -250,11 +251,10 @@ def new():
         if earlier is not None:
             return _already_submitted(earlier)
         try:
-            issue = issue_service.submit_issue(_form_data(form), current_user, submission_token=token)
-            follow_service.follow_issue(current_user, issue, reason="submitted")
-            commit()
+            with unit_of_work():
+                issue = issue_service.submit_issue(_form_data(form), current_user, submission_token=token)
+                follow_service.follow_issue(current_user, issue, reason="submitted")
         except ConflictError:
-            db.session.rollback()
             # The same form sent twice at once (a double click): the other request stored it.
             earlier = issue_service.issue_for_submission(token, current_user)
             if earlier is None:
@@ -351,20 +351,18 @@ def edit(issue_id: int):
         except (TypeError, ValueError):
             expected = -1
         try:
-            # A field left out of the submission is left as it is (unticked boxes are never sent, so
-            # the services and messages lists are read as sent).
-            data = {name: value for name, value in _form_data(form).items()
-                    if name in request.form or name in ("services", "messages")}
-            events = issue_service.update_issue(
-                issue, data, current_user, expected_version=expected, note=form.progress_note.data or ""
-            )
-            commit()
+            with unit_of_work():
+                # A field left out of the submission is left as it is (unticked boxes are never sent, so
+                # the services and messages lists are read as sent).
+                data = {name: value for name, value in _form_data(form).items()
+                        if name in request.form or name in ("services", "messages")}
+                events = issue_service.update_issue(
+                    issue, data, current_user, expected_version=expected, note=form.progress_note.data or ""
+                )
         except issue_service.IssueRuleError as exc:
-            db.session.rollback()
             form.resolution_description.errors.append(str(exc))
             return render_template("issues/edit.html", form=form, issue=get_issue(issue_id), conflict=False), 422
         except ConflictError:
-            db.session.rollback()
             fresh = get_issue(issue_id)
             form.form_errors.append(
                 "Someone else saved this issue after you opened it, so your changes were not saved. "
@@ -389,10 +387,9 @@ def triage(issue_id: int):
     if not form.validate_on_submit():
         return _detail_page(issue, triage_form=form, status=422)
     try:
-        issue_service.triage_issue(issue, current_user, form.decision.data, form.reason.data or "")
-        commit()
+        with unit_of_work():
+            issue_service.triage_issue(issue, current_user, form.decision.data, form.reason.data or "")
     except (issue_service.TriageError, ConflictError) as exc:
-        db.session.rollback()
         message = str(exc) if isinstance(exc, issue_service.TriageError) else CONFLICT_MESSAGE
         form.form_errors.append(message + " Your decision is kept below.")
         return _detail_page(get_issue(issue_id), triage_form=form, status=409)
@@ -416,13 +413,11 @@ def reject_duplicate(issue_id: int):
     if original is None:
         abort(400, description="That issue does not exist; choose one of the similar issues listed.")
     try:
-        issue_service.reject_as_duplicate(issue, original, current_user)
-        commit()
+        with unit_of_work():
+            issue_service.reject_as_duplicate(issue, original, current_user)
     except issue_service.TriageError as exc:
-        db.session.rollback()
         abort(409, description=str(exc))
     except ConflictError:
-        db.session.rollback()
         abort(409, description=CONFLICT_MESSAGE + " Nothing was changed; look at the issue again and decide.")
     flash(f"{issue.reference} rejected as a duplicate of {original.reference}; the submitter's organisation can see it.",
           "success")
@@ -437,10 +432,9 @@ def add_action(issue_id: int):
     if not form.validate_on_submit():
         return _detail_page(issue, action_form=form, status=422)
     try:
-        issue_service.add_action(issue, current_user, form.data)
-        commit()
+        with unit_of_work():
+            issue_service.add_action(issue, current_user, form.data)
     except ConflictError:
-        db.session.rollback()
         form.form_errors.append(CONFLICT_MESSAGE + " Your action is kept below: check the issue, then add it again.")
         return _detail_page(get_issue(issue_id), action_form=form, status=409)
     flash("Action added.", "saved")
@@ -458,10 +452,9 @@ def update_action(issue_id: int, action_id: int):
     if not form.validate_on_submit():
         abort(400, description="Choose one of the listed action statuses.")
     try:
-        issue_service.set_action_status(action, current_user, form.status.data)
-        commit()
+        with unit_of_work():
+            issue_service.set_action_status(action, current_user, form.status.data)
     except ConflictError:
-        db.session.rollback()
         status_form = ActionStatusForm(formdata=None)
         status_form.form_errors.append(
             CONFLICT_MESSAGE + f" You set an action to “{form.status.data}”: check the issue, then set it again."
@@ -476,12 +469,12 @@ def update_action(issue_id: int, action_id: int):
 def import_tracker_view():
     form = TrackerImportForm()
     if form.validate_on_submit():
-        upload = store_upload(form.file.data, user=current_user)
-        if upload.size_bytes == 0:
-            db.session.rollback()
+        if not form.file.data.stream.read(1):
             form.file.errors.append("The file is empty.")
         else:
-            job = queue_upload_job("tracker_import", upload, current_user)
+            form.file.data.stream.seek(0)
+            with unit_of_work():
+                job = queue_upload_job("tracker_import", store_upload(form.file.data, user=current_user), current_user)
             return redirect(url_for("issues.import_progress", job_id=job.id), code=303)
     status = 422 if form.errors else 200
     return render_template("issues/import.html", form=form, job=None), status

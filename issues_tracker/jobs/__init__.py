@@ -10,7 +10,7 @@
         # raise JobFailed("Row 12: ...")      # failed with that reason; nothing stored
 
     job_row = enqueue("tracker_import", key=sha256_hex, user=current_user, upload_id=7)
-    db.session.commit()                       # the message goes to the queue after this
+    # the request's unit of work commits: the message goes to the queue after that
 
 The `job` row lives in the application database, so every app server shows its
 state; the queue (Huey on Redis, or a SQLite file on the embedded default) only
@@ -141,11 +141,10 @@ def poke_after_commit(name: str, session: Session | None = None) -> None:
 def run_background_tasks() -> list[str]:
     """Run every background task once, now, in this process (what `worker --burst` ends with)."""
     ran = []
+    from .runner import run_task
+
     for task in BACKGROUND_TASKS.values():
-        try:
-            task.function()
-        finally:
-            db.session.remove()
+        run_task(task)
         ran.append(task.name)
     return ran
 
@@ -222,18 +221,14 @@ def store_upload(file, filename: str | None = None, user=None) -> Upload:
 
 
 def queue_upload_job(kind: str, upload: Upload, user) -> Job:
-    """Queue the job that imports a stored upload, and commit.
+    """Queue the job that imports a stored upload (the caller's unit of work commits).
 
     One job per file at a time: the same file again while its job is queued or running
     follows that job, and the copy just stored is dropped.
     """
-    from ..core.transaction import commit
-
     job_row = enqueue(kind, key=upload.sha256, user=user, upload_id=upload.id, filename=upload.filename)
     if job_row.params.get("upload_id") != upload.id:
-        db.session.rollback()
-    else:
-        commit()
+        db.session.delete(upload)  # the same file is being imported already: keep no second copy
     return job_row
 
 

@@ -77,13 +77,10 @@ class JobQueue:
         app, huey = self.app, self.huey
 
         def run() -> None:
-            from ..core.extensions import db
+            from .runner import run_task
 
             with app.app_context():
-                try:
-                    task.function()
-                finally:
-                    db.session.remove()
+                run_task(task)
 
         poked = huey.task(name=f"background:{task.name}")(run)
         huey.periodic_task(crontab(minute=f"*/{task.every_minutes}"), name=f"every:{task.name}")(run)

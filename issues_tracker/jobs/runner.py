@@ -353,6 +353,18 @@ def sweep_jobs(now: datetime | None = None) -> dict[str, int]:
     return counts
 
 
+def run_task(task) -> None:
+    """Run a background task: its work is committed when it returns, rolled back if it raises."""
+    try:
+        task.function()
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    finally:
+        db.session.remove()
+
+
 def live_progress(job: Job) -> tuple[int, str]:
     """A job's percent and message as every server sees them: live from the queue while it runs."""
     if job.state == RUNNING:

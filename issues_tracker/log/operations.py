@@ -26,9 +26,9 @@ from ..core.pdf import html_to_pdf
 from ..core.transaction import ConflictError, flush, savepoint
 from ..issues.models import Issue, IssueAction
 from ..issues.operations import open_issue_counts
+from ..notifications.models import Announcement
 from ..participation.affected import NONE as NO_DECLARATIONS
 from ..participation.affected import affected_counts, impact_labels
-from ..participation.models import Announcement
 from .models import LogCommentary, PublishedLog
 
 WEEK_FORMAT = re.compile(r"^\d{4}-\d{2}-\d{2}$")

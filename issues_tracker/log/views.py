@@ -14,7 +14,7 @@ from ..core.formats import format_date
 from ..core.forms import version_number
 from ..core.htmx import wants_fragment
 from ..core.permissions import staff_required
-from ..core.transaction import ConflictError, commit
+from ..core.transaction import ConflictError, unit_of_work
 from ..jobs import enqueue
 from ..jobs.models import ACTIVE_STATES, DONE, Job
 from . import jobs  # noqa: F401  (registers the log's jobs)
@@ -172,8 +172,8 @@ def start_preview():
     form = PreviewForm()
     if not form.validate_on_submit():
         return _render_preview_panel(form, None, 422)
-    job = enqueue("log_preview", key=form.week_date.isoformat(), user=current_user, week=form.week_date.isoformat())
-    db.session.commit()
+    with unit_of_work():
+        job = enqueue("log_preview", key=form.week_date.isoformat(), user=current_user, week=form.week_date.isoformat())
     if not wants_fragment():
         return redirect(url_for("log.preview", job_id=job.id), code=303)
     return _render_preview_panel(_preview_form(form.week_date), job, 202)
@@ -208,12 +208,11 @@ def commentary(week: str):
         form.version.data = str(existing.version if existing else 0)
     if form.validate_on_submit():
         try:
-            log_service.save_commentary(
-                week_date, form.data, current_user, expected_version=version_number(form.version.data)
-            )
-            commit()
+            with unit_of_work():
+                log_service.save_commentary(
+                    week_date, form.data, current_user, expected_version=version_number(form.version.data)
+                )
         except ConflictError as exc:
-            db.session.rollback()
             existing = log_service.get_commentary(week_date)
             form.form_errors.append(f"{exc} Your text is kept below: compare it with the saved commentary, then save again.")
             form.version.data = str(existing.version if existing else 0)
@@ -285,8 +284,8 @@ def publish():
             return redirect(url_for("log.index"), code=303)
         return _render_panel(_publish_form(week), None, notice=message)
     requested = {"week": week.isoformat(), "revise": revise, "reason": reason}
-    job = enqueue("log_publish", key=week.isoformat(), user=current_user, **requested)
-    db.session.commit()
+    with unit_of_work():
+        job = enqueue("log_publish", key=week.isoformat(), user=current_user, **requested)
     notice = ""
     if job.params != requested:
         notice = (f"A publication of the week commencing {format_date(week)} is already under way; "

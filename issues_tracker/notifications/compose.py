@@ -19,14 +19,15 @@ from flask import current_app
 
 from ..accounts.models import User
 from ..core.extensions import db
-from ..core.permissions import can_view_issue
 from ..core.urls import external_url, mail_domain
+from ..issues.access import can_view_issue
 from ..issues.models import Issue, IssueEvent
 from ..issues.operations import FIELD_LABELS
 from ..log.models import PublishedLog
 from ..participation.comments import render_comment
-from ..participation.models import Announcement, Comment, Delivery, Follow
+from ..participation.models import Comment, Follow
 from .kinds import KIND_LABELS, kind_of
+from .models import Announcement, Delivery
 from .preferences import Preferences, preferences_for
 from .tokens import make_token
 
@@ -201,8 +202,10 @@ def _message(user: User, subject: str, text: str, html: str, *, message_id: str,
     return message
 
 
-def _render(name: str, **context) -> str:
-    return current_app.jinja_env.get_template(name).render(**context)
+def _render(name: str, **context) -> tuple[str, str]:
+    """The email's plain-text and HTML bodies, from notifications/email/<name>.txt and .html."""
+    return tuple(current_app.jinja_env.get_template(f"notifications/email/{name}.{kind}").render(**context)
+                 for kind in ("txt", "html"))
 
 
 def _common(user: User, unsubscribe: str, tz) -> dict:
@@ -237,7 +240,7 @@ def change_message(batch: Batch, delivery: Delivery, items: list[Item], now: dat
     context = {**_common(user, unsubscribe, prefs.zone), "news": news, "kind_labels": KIND_LABELS,
                "reason": "you follow this issue"}
     return _message(
-        user, subject, _render("notifications/email/change.txt", **context), _render("notifications/email/change.html", **context),
+        user, subject, *_render("change", **context),
         message_id=f"<delivery-{delivery.id}@{mail_domain()}>", unsubscribe=unsubscribe,
         thread=f"<issue-{issue.id}@{mail_domain()}>", now=now,
     )
@@ -249,7 +252,7 @@ def announcement_message(batch: Batch, delivery: Delivery, news: AnnouncementNew
     unsubscribe = external_url("notifications.unsubscribe", token=make_token(user.id, "kind", news.kind))
     context = {**_common(user, unsubscribe, prefs.zone), "news": news, "kind_label": KIND_LABELS[news.kind]}
     return _message(
-        user, news.title, _render("notifications/email/announcement.txt", **context), _render("notifications/email/announcement.html", **context),
+        user, news.title, *_render("announcement", **context),
         message_id=f"<delivery-{delivery.id}@{mail_domain()}>", unsubscribe=unsubscribe, thread=None, now=now,
     )
 
@@ -292,7 +295,7 @@ def digest_message(batch: Batch, user_id: int, mode: str, deliveries: list[Deliv
                "period": period, "mode": mode, "kind_labels": KIND_LABELS}
     lead = min(d.id for d in deliveries)
     return _message(
-        user, subject, _render("notifications/email/digest.txt", **context), _render("notifications/email/digest.html", **context),
+        user, subject, *_render("digest", **context),
         message_id=f"<digest-{lead}@{mail_domain()}>", unsubscribe=unsubscribe, thread=None, now=now,
     )
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from ..core.extensions import db
 from ..core.models import utcnow
-from ..participation.models import Delivery
+from .models import Delivery
 from .outbox import fan_out
 from .sending import SendResult, send_digests, send_immediate
 

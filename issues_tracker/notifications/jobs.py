@@ -16,11 +16,10 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from ..core.transaction import commit
 from ..issues.models import IssueEvent
 from ..jobs import background_task, poke_after_commit
-from ..participation.models import Announcement
 from .delivery import deliver_pending, forget_deliveries
+from .models import Announcement
 
 TASK = "notifications"
 
@@ -34,7 +33,6 @@ def deliver_notifications() -> None:
 def forget_old_deliveries() -> None:
     """The outbox's finished records are kept DELIVERY_KEEP_DAYS, then deleted."""
     forget_deliveries(timedelta(days=current_app.config["DELIVERY_KEEP_DAYS"]))
-    commit()
 
 
 @sa.event.listens_for(Session, "after_flush")

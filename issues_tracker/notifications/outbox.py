@@ -19,10 +19,11 @@ import sqlalchemy.orm  # noqa: F401  (sa.orm.lazyload)
 from ..accounts.models import User
 from ..core.extensions import db
 from ..core.models import utcnow
-from ..core.permissions import can_view_issue
+from ..issues.access import can_view_issue
 from ..issues.models import Issue, IssueEvent, IssueService
-from ..participation.models import AffectedDeclaration, Announcement, Delivery, Follow, SavedView
+from ..participation.models import AffectedDeclaration, Follow, SavedView
 from .kinds import MODE_RANK, kind_of
+from .models import Announcement, Delivery
 from .preferences import Preferences, next_digest_at, preferences_for
 
 FAN_OUT_BATCH = 500

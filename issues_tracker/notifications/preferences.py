@@ -14,8 +14,9 @@ import sqlalchemy as sa
 from ..accounts.models import User
 from ..core.extensions import db
 from ..core.models import utcnow
-from ..participation.models import NotificationSettings
+from ..core.transaction import flush
 from .kinds import DEFAULT_DIGEST_HOUR, DEFAULT_MODES, DEFAULT_TIME_ZONE, DEFAULT_WEEKLY_DAY, KIND_CODES, MODE_CODES
+from .models import NotificationSettings
 
 
 class SettingsError(ValueError):
@@ -138,6 +139,25 @@ def revoke_feed_key(user: User) -> None:
 
 
 FEED_KEY = re.compile(r"^[A-Za-z0-9_-]{20,64}$")  # what secrets.token_urlsafe(32) makes
+
+
+def unsubscribe(user: User, scope: str, target: str) -> None:
+    """What an email's one-click unsubscribe asks (see tokens.py): stop following one issue
+    (scope "issue"), one kind of news ("kind"), or every digest of one frequency ("digest")."""
+    if scope == "issue":
+        from ..issues.models import Issue
+        from ..participation.follows import unfollow_issue
+
+        issue = db.session.get(Issue, int(target))
+        if issue is not None:
+            unfollow_issue(user, issue)
+        return
+    row = settings_row(user)
+    for kind in KIND_CODES:
+        mode_attr = f"{kind}_mode"
+        if (scope == "kind" and kind == target) or (scope == "digest" and getattr(row, mode_attr) == target):
+            setattr(row, mode_attr, "off")
+    flush()
 
 
 def user_for_feed_key(key: str) -> User | None:

@@ -23,9 +23,9 @@ from flask import current_app
 
 from ..core.extensions import db
 from ..core.models import utcnow
-from ..participation.models import Delivery
 from .compose import Batch, announcement_message, change_message, digest_message, group_by_person
 from .mailer import Mailer, PermanentFailure, TemporaryFailure
+from .models import Delivery
 
 logger = logging.getLogger(__name__)
 

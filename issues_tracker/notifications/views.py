@@ -19,20 +19,19 @@ from flask_login import current_user, login_required
 from ..accounts.models import User
 from ..core.extensions import csrf, db, login_manager
 from ..core.models import utcnow
-from ..core.permissions import can_view_issue
+from ..core.transaction import unit_of_work
 from ..core.urls import external_url
 from ..issues import operations as issue_service
+from ..issues.access import can_view_issue
 from ..issues.models import Issue, IssueEvent
 from ..issues.operations import FIELD_LABELS
 from ..participation import follows as follow_service
 from ..participation import saved_views as view_service
 from ..participation.forms import EmptyForm, NotificationSettingsForm, SavedViewForm
-from ..participation.models import Comment, NotificationSettings
-from . import (
-    jobs,  # noqa: F401  (delivery on the job queue)
-    preferences,
-)
+from ..participation.models import Comment
+from . import preferences
 from .kinds import KIND_CODES, KIND_LABELS, KINDS, kind_of
+from .models import NotificationSettings
 from .preferences import user_for_feed_key
 from .tokens import read_token
 
@@ -83,13 +82,12 @@ def settings():
     data.update(time_zone=form.time_zone.data, digest_hour=form.digest_hour.data, weekly_day=form.weekly_day.data,
                 follow_when_affected=form.follow_when_affected.data)
     try:
-        preferences.save_preferences(current_user, data)
-        follow_service.set_followed_services(current_user, form.services.data or [])
+        with unit_of_work():
+            preferences.save_preferences(current_user, data)
+            follow_service.set_followed_services(current_user, form.services.data or [])
     except (preferences.SettingsError, follow_service.FollowError) as exc:
-        db.session.rollback()
         form.form_errors.append(str(exc))
         return _page(form, status=422)
-    db.session.commit()
     flash("Your notification settings are saved.", "success")
     return redirect(url_for("notifications.settings"), code=303)
 
@@ -99,13 +97,16 @@ def settings():
 def feed_key():
     if not EmptyForm().validate_on_submit():
         abort(400, description="Your form expired; reload the page and try again.")
-    if request.form.get("action") == "revoke":
-        preferences.revoke_feed_key(current_user)
+    revoke = request.form.get("action") == "revoke"
+    with unit_of_work():
+        if revoke:
+            preferences.revoke_feed_key(current_user)
+        else:
+            preferences.new_feed_key(current_user)
+    if revoke:
         flash("Your feed key is revoked: feed readers using it can no longer read your feeds.", "success")
     else:
-        preferences.new_feed_key(current_user)
         flash("You have a new feed key. Feed readers using the old one can no longer read your feeds.", "success")
-    db.session.commit()
     return redirect(url_for("notifications.settings", _anchor="feeds"), code=303)
 
 
@@ -130,19 +131,8 @@ def unsubscribe(token: str):
     what = _what(request_.scope, request_.target)
     if request.method == "GET":
         return render_template("notifications/unsubscribe.html", invalid=False, done=False, what=what, token=token)
-    if request_.scope == "issue":
-        issue = db.session.get(Issue, int(request_.target))
-        if issue is not None:
-            follow_service.unfollow_issue(user, issue)
-    else:
-        row = preferences.settings_row(user)
-        for kind in KIND_CODES:
-            mode_attr = f"{kind}_mode"
-            if (request_.scope == "kind" and kind == request_.target) or (
-                request_.scope == "digest" and getattr(row, mode_attr) == request_.target
-            ):
-                setattr(row, mode_attr, "off")
-    db.session.commit()
+    with unit_of_work():
+        preferences.unsubscribe(user, request_.scope, request_.target)
     return render_template("notifications/unsubscribe.html", invalid=False, done=True, what=what, token=token)
 
 

@@ -76,7 +76,7 @@ def set_followed_services(user: User, services: list[str], *, now: datetime | No
 
 
 def followed_issues(user: User) -> list[Issue]:
-    from ..core.permissions import visible_issues_clause
+    from ..issues.access import visible_issues_clause
 
     return db.session.scalars(
         sa.select(Issue)

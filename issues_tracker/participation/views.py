@@ -8,7 +8,9 @@ from flask_login import current_user, login_required
 
 from ..core.extensions import db
 from ..core.htmx import wants_fragment
-from ..core.permissions import can_view_issue, staff_required
+from ..core.permissions import staff_required
+from ..core.transaction import ConflictError, unit_of_work
+from ..issues.access import can_view_issue
 from ..issues.models import Issue
 from . import affected as affected_service
 from . import comments as comment_service
@@ -85,11 +87,11 @@ def follow(issue_id: int):
     if not form.validate_on_submit():
         abort(400, description="Choose to follow or unfollow the issue.")
     action = form.action.data or ("unfollow" if follow_service.is_following(current_user, issue) else "follow")
-    if action == "follow":
-        follow_service.follow_issue(current_user, issue)
-    else:
-        follow_service.unfollow_issue(current_user, issue)
-    db.session.commit()
+    with unit_of_work():
+        if action == "follow":
+            follow_service.follow_issue(current_user, issue)
+        else:
+            follow_service.unfollow_issue(current_user, issue)
     if wants_fragment():
         return _fragment("participation/_follow.html", issue)
     flash(
@@ -114,12 +116,11 @@ def add_comment(issue_id: int):
     if not form.validate_on_submit():
         return _comment_problem(issue, form)
     try:
-        comment = comment_service.add_comment(issue, current_user, form.body.data)
+        with unit_of_work():
+            comment = comment_service.add_comment(issue, current_user, form.body.data)
     except comment_service.CommentError as exc:
-        db.session.rollback()
         form.body.errors = [str(exc)]
         return _comment_problem(issue, form)
-    db.session.commit()
     if wants_fragment():
         return _fragment("participation/_comments.html", issue)
     flash("Your comment is posted. You follow this issue now.", "success")
@@ -150,9 +151,9 @@ def hide_comment(issue_id: int, comment_id: int):
     problem = None
     if form.validate_on_submit():
         try:
-            comment_service.hide_comment(comment, current_user, form.reason.data)
+            with unit_of_work():
+                comment_service.hide_comment(comment, current_user, form.reason.data)
         except comment_service.CommentError as exc:
-            db.session.rollback()
             problem = str(exc)
     else:
         problem = " ".join(form.reason.errors) or "Your form expired; reload the page and try again."
@@ -165,7 +166,6 @@ def hide_comment(issue_id: int, comment_id: int):
         from ..issues.views import _detail_page
 
         return _detail_page(issue, hide_forms={comment.id: form}, status=422)
-    db.session.commit()
     if wants_fragment():
         return _fragment("participation/_comments.html", issue)
     flash("The comment is hidden; the reason shows in its place.", "success")
@@ -180,11 +180,10 @@ def restore_comment(issue_id: int, comment_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400, description="Your form expired; reload the page and try again.")
     try:
-        comment_service.restore_comment(comment, current_user)
+        with unit_of_work():
+            comment_service.restore_comment(comment, current_user)
     except comment_service.CommentError as exc:
-        db.session.rollback()
         abort(409, description=str(exc))
-    db.session.commit()
     if wants_fragment():
         return _fragment("participation/_comments.html", issue)
     flash("The comment is shown again.", "success")
@@ -218,20 +217,19 @@ def affected(issue_id: int):
             return render_template("participation/_similar_affected.html", issue=issue, message=message)
         flash(message, "info")
         return _back_to_issue(issue, "affected")
-    if action == "withdraw":
-        withdrawn = affected_service.withdraw_affected(current_user, issue)
-        message = (f"{current_user.organisation.name} no longer says it is affected by {issue.reference}."
-                   if withdrawn else "Your organisation had not said it is affected; nothing changed.")
-    else:
-        affected_service.declare_affected(current_user, issue, note=form.note.data or "",
-                                          meter_points=form.meter_points.data)
-        message = (f"Updated what {current_user.organisation.name} says about {issue.reference}." if own
-                   else f"{current_user.organisation.name} is now counted as affected by {issue.reference}.")
     try:
-        db.session.commit()
-    except sa.exc.IntegrityError:
+        with unit_of_work():
+            if action == "withdraw":
+                withdrawn = affected_service.withdraw_affected(current_user, issue)
+                message = (f"{current_user.organisation.name} no longer says it is affected by {issue.reference}."
+                           if withdrawn else "Your organisation had not said it is affected; nothing changed.")
+            else:
+                affected_service.declare_affected(current_user, issue, note=form.note.data or "",
+                                                  meter_points=form.meter_points.data)
+                message = (f"Updated what {current_user.organisation.name} says about {issue.reference}." if own
+                           else f"{current_user.organisation.name} is now counted as affected by {issue.reference}.")
+    except (sa.exc.IntegrityError, ConflictError):
         # A colleague declared for the organisation at the same moment: theirs stands.
-        db.session.rollback()
         message = "Someone in your organisation declared it at the same moment; their declaration stands."
     if wants_fragment() and request.form.get("from") == "similar":
         # One click on a similar issue while writing a new one: only that line changes.
@@ -260,12 +258,11 @@ def save_view():
         flash("The view was not saved: " + " ".join(e for errors in form.errors.values() for e in errors), "error")
         return redirect(url_for("issues.index") + _query_suffix(form.query.data), code=303)
     try:
-        view = view_service.save_view(current_user, form.name.data, form.query.data or "", follow=form.follow.data)
+        with unit_of_work():
+            view = view_service.save_view(current_user, form.name.data, form.query.data or "", follow=form.follow.data)
     except view_service.SavedViewError as exc:
-        db.session.rollback()
         flash(f"The view was not saved: {exc}", "error")
         return redirect(url_for("issues.index") + _query_suffix(form.query.data), code=303)
-    db.session.commit()
     flash(f"Saved the view “{view.name}”; it is in your menu under My views.", "success")
     return redirect(url_for("issues.index") + _query_suffix(view.query), code=303)
 
@@ -283,8 +280,8 @@ def follow_view(view_id: int):
     if not form.validate_on_submit():
         abort(400, description="Choose to follow or unfollow the view.")
     follow = form.action.data != "unfollow"
-    view_service.set_view_followed(current_user, view, follow)
-    db.session.commit()
+    with unit_of_work():
+        view_service.set_view_followed(current_user, view, follow)
     flash(f"You {'follow' if follow else 'no longer follow'} the view “{view.name}”.", "success")
     return redirect(url_for("notifications.settings", _anchor="views"), code=303)
 
@@ -296,8 +293,8 @@ def delete_view(view_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400, description="Your form expired; reload the page and try again.")
     name = view.name
-    view_service.delete_view(view)
-    db.session.commit()
+    with unit_of_work():
+        view_service.delete_view(view)
     flash(f"Deleted the view “{name}”.", "success")
     return redirect(url_for("notifications.settings", _anchor="views"), code=303)
 

@@ -20,7 +20,7 @@ from ..core import choices
 from ..core.extensions import db
 from ..core.models import utcnow
 from ..core.transaction import ConflictError, flush, savepoint
-from ..participation.models import Announcement
+from ..notifications.models import Announcement
 from .models import Poll, PollAnswer, PollQuestion, PollResponse
 
 MAX_QUESTIONS = 30

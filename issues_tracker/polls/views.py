@@ -20,7 +20,7 @@ from ..core.htmx import wants_fragment
 from ..core.models import utcnow
 from ..core.permissions import staff_required
 from ..core.templating import LONDON
-from ..core.transaction import ConflictError, commit
+from ..core.transaction import ConflictError, unit_of_work
 from ..core.urls import external_url
 from ..forum.models import Meeting
 from ..forum.operations import meeting_choices
@@ -79,21 +79,17 @@ def respond(poll_id: int):
     form = response_form(poll)
     if form.validate_on_submit():
         try:
-            poll_service.record_response(poll, current_user, form.answers())
-            commit()
+            with unit_of_work():
+                poll_service.record_response(poll, current_user, form.answers())
         except poll_service.PollClosedError as exc:
-            db.session.rollback()
             return _show_page(get_poll(poll_id), None, own_response, status=409, problem=str(exc))
         except poll_service.ResponseRejected as exc:
-            db.session.rollback()
             for qid, message in exc.errors.items():
                 form[f"q{qid}"].errors = [message]
             form.form_errors.extend(exc.form_errors)
         except poll_service.PollError as exc:
-            db.session.rollback()
             form.form_errors.append(str(exc))
         except ConflictError as exc:
-            db.session.rollback()
             form.form_errors.append(f"{exc} Your answers are kept below; send them again.")
             return _show_page(get_poll(poll_id), form, own_response, status=409)
         else:
@@ -314,18 +310,16 @@ def _poll_page(form: PollForm, poll: Poll | None):
                 if poll is None and standard and not data["intro"]:
                     data["intro"] = poll_service.STANDARD_FEEDBACK_INTRO
             try:
-                if poll is None:
-                    saved = poll_service.create_poll(data, questions)
-                else:
-                    saved = poll_service.update_poll(
-                        poll, data, questions, expected_version=version_number(form.version.data)
-                    )
-                commit()
+                with unit_of_work():
+                    if poll is None:
+                        saved = poll_service.create_poll(data, questions)
+                    else:
+                        saved = poll_service.update_poll(
+                            poll, data, questions, expected_version=version_number(form.version.data)
+                        )
             except poll_service.PollError as exc:
-                db.session.rollback()
                 form.form_errors.append(str(exc))
             except ConflictError as exc:
-                db.session.rollback()
                 form.form_errors.append(f"{exc} Your input is kept below: compare it with the poll, then save again.")
                 poll = get_poll(poll.id)
                 form.version.data = str(poll.version)
@@ -359,10 +353,9 @@ def edit(poll_id: int):
 def open_poll(poll_id: int):
     poll = get_poll(poll_id)
     try:
-        cleared = poll_service.open_poll(poll, user=current_user)
-        commit()
+        with unit_of_work():
+            cleared = poll_service.open_poll(poll, user=current_user)
     except (poll_service.PollError, ConflictError) as exc:
-        db.session.rollback()
         flash(str(exc), "error")
         return redirect(url_for("polls.show", poll_id=poll.id), code=303)
     flash(
@@ -378,10 +371,9 @@ def open_poll(poll_id: int):
 def close_poll(poll_id: int):
     poll = get_poll(poll_id)
     try:
-        poll_service.close_poll(poll)
-        commit()
+        with unit_of_work():
+            poll_service.close_poll(poll)
     except (poll_service.PollError, ConflictError) as exc:
-        db.session.rollback()
         flash(str(exc), "error")
         return redirect(url_for("polls.show", poll_id=poll.id), code=303)
     flash("The poll is closed: it takes no more responses, and the results are final.", "success")

@@ -35,3 +35,10 @@ __all__ = [
     "similar_search",
     "visibility",
 ]
+
+
+def init_app(app) -> None:
+    """Keep the index current with every change of an issue, and give templates the search's filters."""
+    follow_changes()  # the search index changes in the same transaction as the issues it holds
+    app.jinja_env.filters["highlight"] = highlight  # search matches in <mark>, the rest escaped
+    app.jinja_env.filters["excerpt"] = excerpt

@@ -5,10 +5,10 @@ from __future__ import annotations
 import click
 from flask import Flask
 
-from ..core.extensions import db
+from ..core.transaction import unit_of_work
 
 
-def register_servicedesk_cli(app: Flask) -> None:
+def register_cli(app: Flask) -> None:
     group = click.Group("servicedesk", help="Service-desk extracts: cases and incidents from ServiceNow.")
     app.cli.add_command(group)
 
@@ -22,17 +22,13 @@ def register_servicedesk_cli(app: Flask) -> None:
         from .jobs import ImportRefused, import_file
 
         try:
-            message = import_file(file, source="cli")
+            with unit_of_work():
+                message = import_file(file, source="cli")
         except ImportRefused as exc:
-            db.session.rollback()
             click.echo(exc.reason, err=True)
             for line in exc.details:
                 click.echo(line, err=True)
             raise SystemExit(1) from None
-        except Exception:
-            db.session.rollback()
-            raise
-        db.session.commit()
         click.echo(message)
 
     @group.command("remeasure")
@@ -40,10 +36,6 @@ def register_servicedesk_cli(app: Flask) -> None:
         """Work out every record's service-level results again, after BUSINESS_HOURS has changed."""
         from .operations import remeasure_all
 
-        try:
+        with unit_of_work():
             count = remeasure_all()
-        except Exception:
-            db.session.rollback()
-            raise
-        db.session.commit()
         click.echo(f"Measured {count:,} record{'' if count == 1 else 's'} again against the service levels.")

@@ -22,7 +22,7 @@ from ..core.extensions import csrf, db
 from ..core.htmx import wants_fragment
 from ..core.permissions import staff_required
 from ..core.templating import LONDON, url_with
-from ..core.transaction import commit
+from ..core.transaction import unit_of_work
 from ..forum import pack as pack_service
 from ..forum.models import Meeting
 from ..jobs import enqueue, job_or_404, queue_upload_job, store_upload
@@ -299,8 +299,9 @@ def import_extract():
         problem = ("The file is empty." if size == 0 else
                    f"The file is {jobs.file_size(size)}; an extract may be at most {jobs.file_size(limit)}.")
         return _import_page(ServiceDeskImportForm(formdata=None), status=422, problem=problem)
-    upload = store_upload(file, os.path.basename(file.filename or "extract"), user=current_user)
-    job = queue_upload_job("servicedesk_import", upload, current_user)
+    with unit_of_work():
+        upload = store_upload(file, os.path.basename(file.filename or "extract"), user=current_user)
+        job = queue_upload_job("servicedesk_import", upload, current_user)
     return redirect(url_for("servicedesk.import_progress", job_id=job.id), code=303)
 
 
@@ -374,16 +375,15 @@ def record_communications(number: str):
     form = CommunicationsForm()
     if form.validate_on_submit():
         try:
-            changed = servicedesk_service.record_communications(
-                record, portal_banner=_to_utc(form.portal_banner.data), mi_email=_to_utc(form.mi_email.data),
-                industry_circular=_to_utc(form.industry_circular.data), pir_published=form.pir_published.data,
-                user=current_user,
-            )
+            with unit_of_work():
+                changed = servicedesk_service.record_communications(
+                    record, portal_banner=_to_utc(form.portal_banner.data), mi_email=_to_utc(form.mi_email.data),
+                    industry_circular=_to_utc(form.industry_circular.data), pir_published=form.pir_published.data,
+                    user=current_user,
+                )
         except servicedesk_service.ServiceDeskError as exc:
-            db.session.rollback()
             form.form_errors.append(str(exc))
         else:
-            db.session.commit()
             flash(f"Saved for {record.number}: {', '.join(changed)}." if changed else "Nothing changed, so nothing was saved.",
                   "success" if changed else "info")
             return redirect(url_for("servicedesk.incident", number=record.number), code=303)
@@ -397,12 +397,11 @@ def add_update(number: str):
     form = MiUpdateForm()
     if form.validate_on_submit():
         try:
-            servicedesk_service.add_mi_update(record, form.channel.data, _to_utc(form.sent_at.data), current_user)
+            with unit_of_work():
+                servicedesk_service.add_mi_update(record, form.channel.data, _to_utc(form.sent_at.data), current_user)
         except servicedesk_service.ServiceDeskError as exc:
-            db.session.rollback()
             form.form_errors.append(str(exc))
         else:
-            db.session.commit()
             flash("Update recorded.", "success")
             return redirect(url_for("servicedesk.incident", number=record.number, _anchor="communications"), code=303)
     return _incident_page(record, status=422, update_form=form)
@@ -416,10 +415,10 @@ def delete_update(number: str, update_id: int):
     if not form.validate_on_submit():
         abort(400)
     try:
-        servicedesk_service.remove_mi_update(record, update_id, current_user)
+        with unit_of_work():
+            servicedesk_service.remove_mi_update(record, update_id, current_user)
     except LookupError:
         abort(404)
-    db.session.commit()
     flash("Update removed.", "success")
     return redirect(url_for("servicedesk.incident", number=record.number, _anchor="communications"), code=303)
 
@@ -431,15 +430,14 @@ def add_action(number: str):
     form = PirActionForm()
     if form.validate_on_submit():
         try:
-            action = servicedesk_service.add_pir_action(
-                record, description=form.description.data, owner_name=form.owner_name.data,
-                due_date=form.due_date.data, user=current_user,
-            )
+            with unit_of_work():
+                action = servicedesk_service.add_pir_action(
+                    record, description=form.description.data, owner_name=form.owner_name.data,
+                    due_date=form.due_date.data, user=current_user,
+                )
         except servicedesk_service.ServiceDeskError as exc:
-            db.session.rollback()
             form.form_errors.append(str(exc))
         else:
-            db.session.commit()
             flash("PIR action added.", "success")
             return redirect(url_for("servicedesk.incident", number=record.number, _anchor=f"pir-action-{action.id}"),
                             code=303)
@@ -456,15 +454,14 @@ def update_action(action_id: int):
     form = PirActionUpdateForm(prefix=f"a{action.id}")
     if form.validate_on_submit():
         try:
-            update = servicedesk_service.update_pir_action(
-                action, status=form.status.data, owner_name=form.owner_name.data, due_date=form.due_date.data,
-                note=form.note.data or "", user=current_user,
-            )
+            with unit_of_work():
+                update = servicedesk_service.update_pir_action(
+                    action, status=form.status.data, owner_name=form.owner_name.data, due_date=form.due_date.data,
+                    note=form.note.data or "", user=current_user,
+                )
         except servicedesk_service.ServiceDeskError as exc:
-            db.session.rollback()
             form.form_errors.append(str(exc))
         else:
-            db.session.commit()
             flash("PIR action updated." if update else "Nothing changed, so nothing was saved.",
                   "success" if update else "info")
             return redirect(url_for("servicedesk.incident", number=record.number, _anchor=f"pir-action-{action.id}"),
@@ -522,8 +519,8 @@ def meeting_pack_pdf(meeting_id: int):
     )
     if not (job is not None and job.active) and not recently_failed:
         # One render per meeting at a time, whoever asks and whichever server answers.
-        job = enqueue("meeting_pack", key=str(meeting.id), user=current_user, meeting_id=meeting.id)
-        commit()
+        with unit_of_work():
+            job = enqueue("meeting_pack", key=str(meeting.id), user=current_user, meeting_id=meeting.id)
     return _progress_page(meeting, job)
 
 
