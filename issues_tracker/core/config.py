@@ -143,7 +143,7 @@ def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
         "SERVICEDESK_IMPORT_MAX_BYTES": 64 * 1024 * 1024,
         "SERVICEDESK_IMPORT_MAX_ROWS": 250_000,
         # Each app worker keeps the dashboard's rendered results while the data behind them is
-        # unchanged (see servicedesk/views.RenderedResults); False renders every request afresh.
+        # unchanged (see core/render_cache.py); False renders every request afresh.
         "PERFORMANCE_CACHE": True,
         # Where email goes: smtp://host:port, smtp+starttls://user:pass@host:587 or
         # smtps://user:pass@host:465. Unset: notifications are recorded but not sent.

@@ -5,13 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import re
-import threading
-from collections import OrderedDict
 from datetime import UTC, datetime
 from functools import lru_cache
 
 import segno
-from flask import Blueprint, Response, abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ..core.extensions import db, login_manager
@@ -19,6 +17,7 @@ from ..core.forms import version_number
 from ..core.htmx import wants_fragment
 from ..core.models import utcnow
 from ..core.permissions import staff_required
+from ..core.render_cache import render_cache
 from ..core.templating import LONDON
 from ..core.transaction import ConflictError, unit_of_work
 from ..core.urls import external_url
@@ -103,37 +102,6 @@ def respond(poll_id: int):
     return _show_page(poll, form, own_response, status=422)
 
 
-class RenderedResults:
-    """The last few results fragments this process rendered, by ETag.
-
-    During a meeting a hundred browsers ask for the same version of the results
-    within three seconds; this way only the first of them pays for the queries
-    and the rendering.
-    """
-
-    def __init__(self, size: int = 64):
-        self._fragments: OrderedDict[str, str] = OrderedDict()
-        self._lock = threading.Lock()
-        self._size = size
-
-    def get(self, etag: str) -> str | None:
-        with self._lock:
-            fragment = self._fragments.get(etag)
-            if fragment is not None:
-                self._fragments.move_to_end(etag)
-            return fragment
-
-    def put(self, etag: str, fragment: str) -> None:
-        with self._lock:
-            self._fragments[etag] = fragment
-            while len(self._fragments) > self._size:
-                self._fragments.popitem(last=False)
-
-
-def _rendered_results() -> RenderedResults:
-    return current_app.extensions.setdefault("poll_results_fragments", RenderedResults())
-
-
 def _results_etag(poll: Poll, status: str, summary: tuple[int, datetime | None]) -> str:
     """Changes whenever the fragment would: a response added or changed, the poll opened or closed."""
     count, latest = summary
@@ -201,11 +169,11 @@ def results(poll_id: int):
             response.set_etag(etag)
             response.headers["Cache-Control"] = "private, no-cache"
             return response
-    fragment = _rendered_results().get(etag) if etag else None
+    fragment = render_cache("poll_results").get(etag) if etag else None
     if fragment is None:
         fragment = render_template("polls/_results.html", results=poll_service.poll_results(poll, summary=summary))
         if etag:
-            _rendered_results().put(etag, fragment)
+            render_cache("poll_results").put(etag, fragment)
     code = STOP_POLLING if status == "closed" and wants_fragment() else 200
     response = make_response(fragment, code)
     response.headers["Cache-Control"] = "private, no-cache"

@@ -7,9 +7,7 @@ import csv
 import io
 import os
 import re
-import threading
 import time
-from collections import OrderedDict
 from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
@@ -21,6 +19,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from ..core.extensions import csrf, db
 from ..core.htmx import wants_fragment
 from ..core.permissions import staff_required
+from ..core.render_cache import render_cache
 from ..core.templating import LONDON, url_with
 from ..core.transaction import unit_of_work
 from ..forum import pack as pack_service
@@ -102,40 +101,18 @@ def _clean_args(period: performance.Period, filters: performance.Filters, as_at:
     return chosen
 
 
-class RenderedResults:
-    """The dashboard's results, rendered, for as long as the data they show is unchanged.
+def _cache():
+    """The dashboard's rendered results, for as long as the data they show is unchanged.
 
     The figures change when an extract is imported or staff record something about a
     major incident, a few times a day; every signed-in person reads them far more often.
     Entries are keyed by the data's version (performance.data_version), the address's
     choices, the "as at" day, whether the reader is staff (who see times) and the minute
-    (statuses such as "missing" move with the clock). Each worker keeps its own few.
+    (statuses such as "missing" move with the clock).
     """
-
-    def __init__(self, size: int = 64):
-        self.size = size
-        self.entries: OrderedDict[tuple, tuple[str, list[str], list[int]]] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key: tuple):
-        with self.lock:
-            found = self.entries.get(key)
-            if found is not None:
-                self.entries.move_to_end(key)
-            return found
-
-    def put(self, key: tuple, value) -> None:
-        with self.lock:
-            self.entries[key] = value
-            self.entries.move_to_end(key)
-            while len(self.entries) > self.size:
-                self.entries.popitem(last=False)
-
-
-def _cache() -> RenderedResults | None:
     if not current_app.config.get("PERFORMANCE_CACHE", True):
         return None
-    return current_app.extensions.setdefault("performance_results", RenderedResults())
+    return render_cache("performance_results")
 
 
 def _filter_choices(version: tuple) -> tuple[list[str], list[int]]:
