@@ -1,23 +1,28 @@
-"""Service Management Forum: meetings and their agenda, the calendar feed, the actions log."""
+"""Service Management Forum: meetings and their agenda, the calendar feed, the actions log, and
+each meeting's pack (rendered by a job, then kept while its figures are unchanged)."""
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import UTC, datetime, time
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
 from ..core.extensions import db
 from ..core.formats import format_date
 from ..core.forms import version_number
-from ..core.htmx import render_page_or_fragment
+from ..core.htmx import render_page_or_fragment, wants_fragment
 from ..core.permissions import staff_required
 from ..core.transaction import ConflictError, unit_of_work
+from ..jobs import enqueue
+from ..jobs.models import DONE, FAILED, Job
 from ..polls.operations import poll_status
-from ..servicedesk.views import meeting_performance
+from ..servicedesk.performance import meeting_performance
+from . import jobs  # noqa: F401  (registers the pack's job)
 from . import operations as forum_service
+from . import pack as pack_service
 from .calendar import calendar_feed
 from .forms import MAX_AGENDA_ITEMS, ActionFilterForm, ActionUpdateForm, ForumActionForm, MeetingForm
 from .models import ForumAction, Meeting
@@ -26,6 +31,7 @@ BLANK_AGENDA_ROWS = 2
 
 
 bp = Blueprint("forum", __name__, template_folder="templates")
+
 
 def get_meeting(meeting_id: int) -> Meeting:
     meeting = db.session.get(Meeting, meeting_id)
@@ -79,7 +85,7 @@ def meeting(meeting_id: int):
     return render_template(
         "forum/meeting.html",
         meeting=meeting,
-        perf=meeting_performance(meeting),
+        perf=meeting_performance(meeting.meeting_date),
         polls=forum_service.polls_by_meeting(current_user).get(meeting.id, []),
         actions=actions,
         poll_status=poll_status,
@@ -324,3 +330,66 @@ def edit_action(number: int):
             return redirect(url_for("forum.action", number=action.number), code=303)
     status = 422 if request.method == "POST" else 200
     return render_template("forum/action_form.html", form=form, action=action), status
+
+
+# How soon after a failed render the pack may be tried again by opening it.
+RETRY_FAILED_AFTER_SECONDS = 60
+
+
+def _pack_response(meeting: Meeting, pack) -> Response:
+    response = make_response(pack.pdf)
+    response.mimetype = "application/pdf"
+    response.headers["Content-Disposition"] = (
+        f'inline; filename="service-management-forum-pack-{meeting.meeting_date.isoformat()}.pdf"'
+    )
+    response.set_etag(pack.sha256)
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response.make_conditional(request)
+
+
+def _progress_page(meeting: Meeting, job: Job | None, status: int = 202):
+    template = "forum/_pack_progress.html" if wants_fragment() else "forum/pack_progress.html"
+    response = make_response(render_template(template, meeting=meeting, job=job), status)
+    response.headers["Vary"] = "HX-Request"
+    return response
+
+
+def latest_pack_job(meeting: Meeting) -> Job | None:
+    return db.session.scalar(
+        sa.select(Job).where(Job.kind == "meeting_pack", Job.key == str(meeting.id)).order_by(Job.id.desc()).limit(1)
+    )
+
+
+@bp.get("/forum/meetings/<int:meeting_id>/pack.pdf")
+@login_required
+def meeting_pack_pdf(meeting_id: int):
+    """The stored pack while its figures are unchanged; otherwise a render is queued and its progress shown."""
+    meeting = get_meeting(meeting_id)
+    pack = pack_service.get_pack(meeting)
+    digest = pack_service.contents_digest(pack_service.pack_contents(meeting))
+    if pack is not None and pack.rendered_at is not None and pack.contents_digest == digest:
+        return _pack_response(meeting, pack)
+    job = latest_pack_job(meeting)
+    recently_failed = (
+        job is not None and job.state == FAILED and job.finished_at is not None
+        and (datetime.now(UTC) - job.finished_at).total_seconds() < RETRY_FAILED_AFTER_SECONDS
+    )
+    if not (job is not None and job.active) and not recently_failed:
+        # One render per meeting at a time, whoever asks and whichever server answers.
+        with unit_of_work():
+            job = enqueue("meeting_pack", key=str(meeting.id), user=current_user, meeting_id=meeting.id)
+    return _progress_page(meeting, job)
+
+
+@bp.get("/forum/meetings/<int:meeting_id>/pack")
+@login_required
+def meeting_pack_status(meeting_id: int):
+    """How the pack's render is going (htmx polls this); when it is ready, the browser is sent to the PDF."""
+    meeting = get_meeting(meeting_id)
+    job = latest_pack_job(meeting)
+    if job is None:
+        return redirect(url_for("forum.meeting_pack_pdf", meeting_id=meeting.id), code=303)
+    response = _progress_page(meeting, job, 200)
+    if job.state == DONE and wants_fragment():
+        response.headers["HX-Redirect"] = url_for("forum.meeting_pack_pdf", meeting_id=meeting.id)
+    return response

@@ -1,5 +1,4 @@
-"""Background work of service performance, as jobs on the shared queue: importing an
-extract and rendering a meeting pack.
+"""Background work of service performance, as a job on the shared queue: importing an extract.
 
 The web pages keep the uploaded extract in the database and queue the job, so a worker
 on any machine reads it; `flask servicedesk import FILE` checks and stores a file in its
@@ -15,8 +14,6 @@ from collections.abc import Callable
 from flask import current_app
 
 from ..accounts.models import User
-from ..core.extensions import db
-from ..forum.models import Meeting
 from ..jobs import JobFailed, job, staff_upload
 from .extract import ExtractError, read_extract
 
@@ -106,20 +103,3 @@ def servicedesk_import_job(ctx, upload_id: int, filename: str = "") -> str:
     return message
 
 
-# Safe to run again: a render only replaces the stored PDF.
-@job("meeting_pack", retries=1, title="Preparing the meeting pack")
-def meeting_pack_job(ctx, meeting_id: int) -> str:
-    """Gather the meeting's figures, lay the pack out and store the PDF."""
-    from ..forum import pack as pack_service
-
-    meeting = db.session.get(Meeting, meeting_id)
-    if meeting is None:
-        raise JobFailed("That meeting no longer exists.")
-    ctx.progress(10, "gathering the figures")
-    contents = pack_service.pack_contents(meeting)
-    ctx.progress(30, "laying out the pages")
-    pdf = pack_service.render_pack_pdf(contents)
-    ctx.progress(95, "storing the PDF")
-    pack = pack_service.store_pack(meeting, contents, pdf)
-    ctx.link_to("servicedesk.meeting_pack_pdf", "Open the pack (PDF)", meeting_id=meeting.id)
-    return f"The pack for {meeting.title} is ready ({pack.size_bytes / 1024:.0f} kB)."

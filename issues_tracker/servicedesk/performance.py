@@ -912,3 +912,11 @@ def importer_name(record: ServiceDeskImport | None) -> str:
         return ""
     user = db.session.get(User, record.user_id)
     return user.display_name if user else ""
+
+
+def meeting_performance(meeting_day: date) -> dict:
+    """What a meeting page shows of the months before it (forum/meeting.html includes it)."""
+    period = months_before(meeting_day)
+    figures = monthly_figures(period)
+    return {"period": period, "figures": figures, "months": period.months, "month_label": month_label,
+            "has_records": latest_data_month() is not None}

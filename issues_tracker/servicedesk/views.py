@@ -1,5 +1,5 @@
 """Service performance pages: the KPI dashboard and its CSVs, the extract import, major
-incidents and their PIR actions, and each forum meeting's pack."""
+incidents and their PIR actions."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import re
 import time
 from datetime import UTC, date, datetime
 
-import sqlalchemy as sa
 from flask import Blueprint, Response, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
@@ -22,10 +21,8 @@ from ..core.permissions import staff_required
 from ..core.render_cache import render_cache
 from ..core.templating import LONDON, url_with
 from ..core.transaction import unit_of_work
-from ..forum import pack as pack_service
-from ..forum.models import Meeting
-from ..jobs import enqueue, job_or_404, queue_upload_job, store_upload
-from ..jobs.models import DONE, FAILED, Job
+from ..jobs import job_or_404, queue_upload_job, store_upload
+from ..jobs.models import Job
 from . import jobs, performance
 from . import operations as servicedesk_service
 from .clock import SERVICE_LEVEL_TABLE, month_label, month_text
@@ -43,8 +40,6 @@ bp = Blueprint("servicedesk", __name__, template_folder="templates")
 
 DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 PRIORITY_ARG = re.compile(r"^[Pp]?([1-5])$")
-# How soon after a failed render the pack may be tried again by opening it.
-RETRY_FAILED_AFTER_SECONDS = 60
 
 
 # ---------------------------------------------------------------- the dashboard's query string
@@ -444,83 +439,6 @@ def update_action(action_id: int):
             return redirect(url_for("servicedesk.incident", number=record.number, _anchor=f"pir-action-{action.id}"),
                             code=303)
     return _incident_page(record, status=422, action_forms={action.id: form})
-
-
-# ---------------------------------------------------------------- the meeting pack
-
-
-def get_meeting(meeting_id: int) -> Meeting:
-    meeting = db.session.get(Meeting, meeting_id)
-    if meeting is None:
-        abort(404)
-    return meeting
-
-
-def _pack_response(meeting: Meeting, pack) -> Response:
-    response = make_response(pack.pdf)
-    response.mimetype = "application/pdf"
-    response.headers["Content-Disposition"] = (
-        f'inline; filename="service-management-forum-pack-{meeting.meeting_date.isoformat()}.pdf"'
-    )
-    response.set_etag(pack.sha256)
-    response.headers["Cache-Control"] = "private, no-cache"
-    return response.make_conditional(request)
-
-
-def _progress_page(meeting: Meeting, job: Job | None, status: int = 202):
-    template = "forum/_pack_progress.html" if wants_fragment() else "forum/pack_progress.html"
-    response = make_response(render_template(template, meeting=meeting, job=job), status)
-    response.headers["Vary"] = "HX-Request"
-    return response
-
-
-def latest_pack_job(meeting: Meeting) -> Job | None:
-    return db.session.scalar(
-        sa.select(Job).where(Job.kind == "meeting_pack", Job.key == str(meeting.id)).order_by(Job.id.desc()).limit(1)
-    )
-
-
-@bp.get("/forum/meetings/<int:meeting_id>/pack.pdf")
-@login_required
-def meeting_pack_pdf(meeting_id: int):
-    """The stored pack while its figures are unchanged; otherwise a render is queued and its progress shown."""
-    meeting = get_meeting(meeting_id)
-    pack = pack_service.get_pack(meeting)
-    digest = pack_service.contents_digest(pack_service.pack_contents(meeting))
-    if pack is not None and pack.rendered_at is not None and pack.contents_digest == digest:
-        return _pack_response(meeting, pack)
-    job = latest_pack_job(meeting)
-    recently_failed = (
-        job is not None and job.state == FAILED and job.finished_at is not None
-        and (datetime.now(UTC) - job.finished_at).total_seconds() < RETRY_FAILED_AFTER_SECONDS
-    )
-    if not (job is not None and job.active) and not recently_failed:
-        # One render per meeting at a time, whoever asks and whichever server answers.
-        with unit_of_work():
-            job = enqueue("meeting_pack", key=str(meeting.id), user=current_user, meeting_id=meeting.id)
-    return _progress_page(meeting, job)
-
-
-@bp.get("/forum/meetings/<int:meeting_id>/pack")
-@login_required
-def meeting_pack_status(meeting_id: int):
-    """How the pack's render is going (htmx polls this); when it is ready, the browser is sent to the PDF."""
-    meeting = get_meeting(meeting_id)
-    job = latest_pack_job(meeting)
-    if job is None:
-        return redirect(url_for("servicedesk.meeting_pack_pdf", meeting_id=meeting.id), code=303)
-    response = _progress_page(meeting, job, 200)
-    if job.state == DONE and wants_fragment():
-        response.headers["HX-Redirect"] = url_for("servicedesk.meeting_pack_pdf", meeting_id=meeting.id)
-    return response
-
-
-def meeting_performance(meeting: Meeting) -> dict:
-    """What a meeting page shows of the months before it (forum/meeting.html includes it)."""
-    period = performance.months_before(meeting.meeting_date)
-    figures = performance.monthly_figures(period)
-    return {"period": period, "figures": figures, "months": period.months, "month_label": month_label,
-            "has_records": performance.latest_data_month() is not None}
 
 
 # ---------------------------------------------------------------- how figures read
