@@ -34,7 +34,7 @@ SEED_TARGET = (10_000, 60.0)  # seconds to generate 10,000 issues
 def plan(dataset) -> dict[str, dict[str, Endpoint]]:
     """The URLs to measure for each role: what 'near the last page' is depends on who looks."""
     from issues_tracker.core.extensions import db
-    from issues_tracker.issues import operations as issue_service
+    from issues_tracker.issues import queries as issue_queries
     from issues_tracker.models import Issue, IssueEvent, User
 
     app = dataset.app()
@@ -52,7 +52,7 @@ def plan(dataset) -> dict[str, dict[str, Endpoint]]:
         )
         for role in ROLES:
             user = db.session.scalar(sa.select(User).where(User.email == dataset.accounts[role].email))
-            total = issue_service.count_issues(issue_service.IssueQuery(), user)
+            total = issue_queries.count_issues(issue_queries.IssueQuery(), user)
             near_last = max(1, math.ceil(total / per_page) - 1)
             endpoints[role] = {
                 "healthz": Endpoint("/healthz"),

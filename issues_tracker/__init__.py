@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 
 from flask import Flask, request
@@ -11,6 +12,8 @@ from werkzeug.routing import IntegerConverter
 from .core import config as config_module
 from .core.extensions import csrf, db, htmx_ext, limiter, login_manager, migrate, talisman
 from .core.logging import configure_logging, init_request_ids
+
+JOB_MODULES = ("accounts.jobs", "issues.jobs", "log.jobs", "forum.jobs", "notifications.jobs", "servicedesk.jobs")
 
 CONTENT_SECURITY_POLICY = {
     "default-src": "'self'",
@@ -97,10 +100,7 @@ def create_app(config: dict | None = None) -> Flask:
         referrer_policy="strict-origin-when-cross-origin",
     )
 
-    from . import (
-        models,  # noqa: F401  (registers the tables)
-        search,
-    )
+    from . import models, search  # noqa: F401  (models: registers every part's tables)
 
     search.init_app(app)
     from .accounts import views as accounts
@@ -120,6 +120,10 @@ def create_app(config: dict | None = None) -> Flask:
 
     from . import jobs
 
+    # Each part's background jobs and upkeep register themselves as their module is imported:
+    # every app server and worker knows them all.
+    for module in JOB_MODULES:
+        importlib.import_module(f"{__name__}.{module}")
     jobs.init_app(app)
 
     from .core.errors import register_error_handlers

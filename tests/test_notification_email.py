@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from issues_tracker.core.extensions import db
 from issues_tracker.core.models import utcnow
 from issues_tracker.issues import operations as issue_service
+from issues_tracker.issues.queries import IssueQuery
 from issues_tracker.jobs import run_queued_jobs
 from issues_tracker.models import Delivery, IssueEvent, Organisation
 from issues_tracker.notifications.delivery import deliver_pending
@@ -290,7 +291,7 @@ def test_followers_of_a_saved_view_hear_of_matching_issues_only(smtp, staff, par
 
     dip = make_issue(participant, publish_by=staff, services=["DIP"], summary="DIP rejections")
     isd = make_issue(participant, publish_by=staff, services=["ISD"], summary="ISD standing data late")
-    save_view(participant, "DIP still open", "service=DIP&status=open", follow=True)
+    save_view(participant, "DIP still open", IssueQuery(service="DIP", status="open"), follow=True)
     db.session.commit()
     settle(smtp)
     change_status(dip, staff)

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from issues_tracker.core.extensions import db
 from issues_tracker.issues import operations as issue_service
+from issues_tracker.issues import queries as issue_queries
 from issues_tracker.issues.synthetic import generate
 from issues_tracker.models import Issue, User
 from issues_tracker.participation import affected as affected_service
@@ -138,7 +139,7 @@ def test_list_shows_the_same_issues_in_the_same_order_on_every_page(browser, sta
         for args in views:
             expected = [
                 issue.id for issue in db.session.scalars(
-                    issue_service.issue_select(issue_service.IssueQuery(**args), viewer)
+                    issue_queries.issue_select(issue_queries.IssueQuery(**args), viewer)
                 )
             ]
             assert len(expected) > 25 or "service" in args

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from issues_tracker.core.extensions import db
 from issues_tracker.core.models import utcnow
 from issues_tracker.issues import operations as issue_service
+from issues_tracker.issues import queries as issue_queries
 from issues_tracker.issues.synthetic import generate
 from issues_tracker.issues.tracker_import import import_tracker
 from issues_tracker.models import Issue, Organisation
@@ -231,7 +232,7 @@ def test_a_change_rolled_back_leaves_the_index_as_it_was(browser, staff, partici
     issue = make_issue(participant, publish_by=staff, summary="Kookaburra alarms")
     issue.summary = "Cassowary alarms"
     db.session.flush()
-    hits = search_queries.count_matches(db.session, issue_service.parse_search("cassowary"), search_queries.Facets())
+    hits = search_queries.count_matches(db.session, parse_search("cassowary"), search_queries.Facets())
     assert hits == 1  # within the transaction, the index already agrees with the issue
     db.session.rollback()
     browser.login(participant)
@@ -494,6 +495,6 @@ def test_a_word_being_typed_finds_every_word_it_begins_however_many(browser, sta
 
 def test_a_word_indexed_after_a_search_is_found_by_the_next_search(staff, participant):
     make_issue(participant, publish_by=staff, summary="Kittiwake counts")
-    assert issue_service.count_issues(issue_service.IssueQuery(q="kitt", status=""), staff) == 1
+    assert issue_queries.count_issues(issue_queries.IssueQuery(q="kitt", status=""), staff) == 1
     make_issue(participant, publish_by=staff, summary="Kittens rescued")  # in the same session
-    assert issue_service.count_issues(issue_service.IssueQuery(q="kitt", status=""), staff) == 2
+    assert issue_queries.count_issues(issue_queries.IssueQuery(q="kitt", status=""), staff) == 2

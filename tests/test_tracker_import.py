@@ -135,7 +135,7 @@ def test_a_bad_row_imports_nothing_and_says_which(browser, staff):
     bad[5] = "loads"
     text = import_file(browser, "tracker.xlsx", xlsx([HEADER, ROW_1, bad, ROW_1]))
     assert 'role="alert"' in text and "Importing the tracker did not complete. Nothing was imported" in text
-    assert "Row 3 (Issue ID 6): Service “Teleport” is not one of" in text
+    assert "Row 3 (Issue ID 6): Service / System “Teleport” is not one of" in text
     assert "Row 4: Issue ID 1 appears more than once." in text
     assert issues() == []
 
@@ -221,11 +221,11 @@ def test_imported_issues_have_the_history_staff_would_give_them_by_hand(browser,
 
     by_hand = []
     for raw in tracker_import.read_table("tracker.csv", content)[:2] + tracker_import.read_table("tracker.csv", content)[-1:]:
-        data = tracker_import.parse_row(raw)
-        issue = issue_service.submit_issue(dict(data, description=data["description"] or data["summary"]), staff)
+        data = tracker_import.parse_row(raw).data
+        issue = issue_service.submit_issue(dict(data, description=data.get("description") or data["summary"]), staff)
         issue_service.triage_issue(issue, staff, "publish")
         issue_service.update_issue(
-            issue, {field: data[field] for field in STAFF_SET_BY_IMPORT}, staff, expected_version=None,
+            issue, {field: data[field] for field in STAFF_SET_BY_IMPORT if field in data}, staff, expected_version=None,
             note="Imported from the spreadsheet tracker", complete_resolution=False,
         )
         by_hand.append(issue)

@@ -7,6 +7,7 @@ import secrets
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..core import choices
@@ -198,3 +199,8 @@ def end_sessions(user: User, *, keep_key: str | None = None) -> None:
     if keep_key:
         stmt = stmt.where(UserSession.key_hash != UserSession.hash_key(keep_key))
     db.session.execute(stmt)
+
+
+def session_lifetime() -> timedelta:
+    """How long a sign-in lasts, however active: after it, the browser signs in again."""
+    return timedelta(days=current_app.config["SESSION_LIFETIME_DAYS"])

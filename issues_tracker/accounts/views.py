@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hmac
-from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
@@ -12,7 +11,6 @@ from flask_login import current_user, login_user, logout_user
 
 from ..core.extensions import limiter, login_manager
 from ..core.transaction import unit_of_work
-from ..jobs import background_task
 from . import operations as accounts
 from .forms import LoginForm
 from .models import User
@@ -23,16 +21,6 @@ SESSION_KEY = "sid"
 bp = Blueprint("accounts", __name__, template_folder="templates")
 
 
-def session_lifetime() -> timedelta:
-    """How long a sign-in lasts, however active: after it, the browser signs in again."""
-    return timedelta(days=current_app.config["SESSION_LIFETIME_DAYS"])
-
-
-@background_task("sessions", every_minutes=30)
-def forget_expired_sessions() -> None:
-    accounts.prune_sessions(session_lifetime())
-
-
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
     user_id, _, fingerprint = session_id.partition(":")
@@ -40,7 +28,7 @@ def load_user(session_id: str) -> User | None:
         return None
     # The account and its session record in one query; without a record (signed out, or
     # ended by a password change) the cookie signs nobody in.
-    user = accounts.user_with_live_session(int(user_id), session.get(SESSION_KEY), max_age=session_lifetime())
+    user = accounts.user_with_live_session(int(user_id), session.get(SESSION_KEY), max_age=accounts.session_lifetime())
     if user is None or not hmac.compare_digest(user.session_fingerprint, fingerprint):
         return None
     return user

@@ -20,7 +20,6 @@ from ..jobs import enqueue
 from ..jobs.models import DONE, FAILED, Job
 from ..polls.operations import poll_status
 from ..servicedesk.performance import meeting_performance
-from . import jobs  # noqa: F401  (registers the pack's job)
 from . import operations as forum_service
 from . import pack as pack_service
 from .calendar import calendar_feed

@@ -16,7 +16,7 @@ from ..core.templating import LONDON
 from ..forum.models import Meeting
 from ..issues.access import visible_issues_clause
 from ..issues.models import Issue
-from ..issues.operations import open_issue_counts
+from ..issues.queries import open_issue_counts
 from ..jobs import get_queue
 from ..jobs.models import QUEUED, Job
 from ..log.models import PublishedLog

@@ -1,4 +1,4 @@
-"""The current filtered view as CSV or Excel, in the MVP tracker's column order.
+"""The current filtered view as CSV or Excel, in the columns of sheet.py (the MVP tracker's first).
 
 Both carry readable values (labels, not internal codes) and the dates in the one
 format of formats.py. The workbook is one people can work with straight away: real
@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable
 from datetime import date, datetime
 
 from flask import Response
@@ -22,56 +21,14 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from ..core import choices
 from ..core.formats import EXCEL_DATE_FORMAT, EXCEL_DATETIME_FORMAT, LONDON, format_date, format_datetime
 from ..core.models import utcnow
 from .models import Issue
+from .sheet import COLUMNS, STALE_HEADER
 
-TRIAGE_LABELS = dict(choices.TRIAGE_STATES)
 # Widest a text column opens at (characters); longer text stays in the cell, visible when selected.
 MAX_WIDTH = 60
 MIN_WIDTH = 8
-
-
-@dataclass(frozen=True)
-class Column:
-    header: str
-    value: Callable[[Issue], object]
-    kind: str = "text"  # text | date | datetime | number
-    width: int | None = None  # fixed width; None fits the content
-
-
-COLUMNS: list[Column] = [
-    Column("Issue ID", lambda i: i.reference, width=11),
-    Column("Issue Summary", lambda i: i.summary),
-    Column("Service / System", lambda i: " / ".join(i.services)),
-    Column("Root Cause (Known / Suspected)",
-           lambda i: f"{i.root_cause} ({i.root_cause_certainty})" if i.root_cause else ""),
-    Column("Impact Assessment Status", lambda i: i.impact_assessment),
-    Column("Supplier Count Impacted", lambda i: i.supplier_impact),
-    Column("Distributor Count Impacted", lambda i: i.distributor_impact),
-    Column("Affected Settlement Messages", lambda i: " / ".join(i.messages)),
-    Column("Settlement Impact", lambda i: i.settlement_impact),
-    Column("Current Status", lambda i: i.status),
-    Column("Action Underway", lambda i: i.action_underway),
-    Column("Resolution Description", lambda i: i.resolution_description),
-    Column("Resolution Status", lambda i: i.resolution_status),
-    Column("Dependencies", lambda i: i.dependencies),
-    Column("Parties Responsible for Resolution", lambda i: i.parties_responsible),
-    Column("Will Next Settlement Run Resolve?", lambda i: i.next_run_resolves),
-    Column("Description", lambda i: i.description),
-    Column("Severity", lambda i: i.severity_label),
-    Column("Owner", lambda i: i.owner.display_name if i.owner else "Unassigned"),
-    Column("Target Date", lambda i: i.target_date, "date", 13),
-    Column("Service-desk References", lambda i: i.service_desk_refs),
-    Column("Submitted By Organisation", lambda i: i.organisation.name),
-    Column("Triage", lambda i: TRIAGE_LABELS.get(i.triage_state, i.triage_state)),
-    Column("Created", lambda i: i.created_at, "datetime", 17),
-    Column("Last Update", lambda i: i.last_update_at, "datetime", 17),
-    Column("Resolved", lambda i: i.resolved_at, "datetime", 17),
-    Column("Age (days)", lambda i: i.age_days(), "number", 11),
-]
-STALE_HEADER = "Stale"
 
 
 def _safe_cell(value):

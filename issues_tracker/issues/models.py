@@ -11,6 +11,7 @@ from sqlalchemy.ext.associationproxy import AssociationProxy, association_proxy
 from ..accounts.models import Organisation, User
 from ..core.choices import CLOSED_STATUSES, SEVERITY_LABELS
 from ..core.extensions import db
+from ..core.formats import london_date
 from ..core.models import UTCDateTime, utcnow
 
 
@@ -64,8 +65,9 @@ class IssueFacts:
         return " / ".join(self.services) or "—"
 
     def age_days(self, now: datetime | None = None) -> int:
+        """Whole calendar days (Europe/London) from the day it was raised to today, or to the day it was resolved."""
         end = self.resolved_at if (self.resolved_at and not self.is_open) else (now or utcnow())
-        return max(0, (end - self.created_at).days)
+        return max(0, (london_date(end) - london_date(self.created_at)).days)
 
     def days_since_update(self, now: datetime | None = None) -> int:
         return max(0, ((now or utcnow()) - self.last_update_at).days)

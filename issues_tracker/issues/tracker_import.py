@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -21,53 +20,18 @@ from openpyxl import load_workbook
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..accounts.models import User
+from ..accounts.operations import get_or_create_organisation
 from ..core import choices
 from ..core.extensions import db
 from ..core.forms import without_control_characters
 from ..core.transaction import ConflictError, batched_flushes, is_conflict
+from . import fields, sheet
 from . import operations as issue_service
-from .forms import format_service_desk_refs, parse_party_count
+from .fields import FieldError
 from .models import Issue
 
 MAX_ROWS = 5_000
 FLUSH_EVERY = 250  # rows written to the database at a time
-
-# Header (lower-cased, spaces squeezed) → issue field.
-HEADERS = {
-    "issue id": "key",
-    "issue summary": "summary",
-    "summary": "summary",
-    "service / system": "services",
-    "root cause (known / suspected)": "root_cause",
-    "root cause": "root_cause",
-    "impact assessment status": "impact_assessment",
-    "supplier count impacted": "supplier_impact",
-    "distributor count impacted": "distributor_impact",
-    "affected settlement messages": "messages",
-    "settlement impact": "settlement_impact",
-    "current status": "status",
-    "action underway": "action_underway",
-    "resolution description": "resolution_description",
-    "resolution status": "resolution_status",
-    "dependencies": "dependencies",
-    "parties responsible for resolution": "parties_responsible",
-    "will next settlement run resolve?": "next_run_resolves",
-    "description": "description",
-    "severity": "severity",
-    "service-desk references": "service_desk_refs",
-}
-REQUIRED = ("key", "summary")
-MESSAGE_ALIASES = {
-    "reps": "REP",
-    "rep": "REP",
-    "dflow": "Dflows",
-    "dflows": "Dflows",
-    "pub": "PUB",
-    "if": "IF",
-    "various": "Various",
-    "n/a": "N/A",
-    "none": "N/A",
-}
 
 
 class TrackerFileError(ValueError):
@@ -101,9 +65,8 @@ def read_table(filename: str, data: bytes) -> list[dict[str, str]]:
     if not rows:
         raise TrackerFileError("The file is empty.")
     _check_row_count(len(rows) - 1)
-    header = [HEADERS.get(re.sub(r"\s+", " ", cell.lower()).strip(), "") for cell in rows[0]]
-    missing = [name for name in REQUIRED if name not in header]
-    if missing:
+    header = [sheet.header_key(cell) if sheet.header_key(cell) in sheet.BY_HEADER else "" for cell in rows[0]]
+    if sheet.ISSUE_ID not in header or sheet.SUMMARY not in header:
         raise TrackerFileError("The first row must name the tracker's columns; “Issue ID” and “Issue Summary” are required.")
     return [{key: (row[i] if i < len(row) else "") for i, key in enumerate(header) if key} for row in rows[1:]]
 
@@ -114,7 +77,10 @@ def _check_row_count(count: int) -> None:
 
 
 def _clean(value) -> str:
-    return without_control_characters("" if value is None else str(value)).strip()
+    text = without_control_characters("" if value is None else str(value)).strip()
+    if text[:1] == "'" and text[1:2] in ("=", "+", "-", "@"):
+        text = text[1:]  # the export's guard against formulas (export._safe_cell), not part of the text
+    return text
 
 
 def _workbook_rows(data: bytes) -> list[list[str]]:
@@ -144,66 +110,14 @@ def _workbook_rows(data: bytes) -> list[list[str]]:
         book.close()
 
 
-def _choice(value: str, codes, label: str, default: str) -> str:
-    if not value:
-        return default
-    for code in codes:
-        if value.lower() == str(code).lower():
-            return code
-    raise ValueError(f"{label} “{value[:40]}” is not one of: {', '.join(map(str, codes))}.")
-
-
-def _split(value: str) -> list[str]:
-    return [part.strip() for part in re.split(r"[/,;]", value or "") if part.strip()]
-
-
-def parse_row(raw: dict[str, str]) -> dict:
-    data: dict = {}
-    summary = raw.get("summary", "")
-    if not 5 <= len(summary) <= 200:
-        raise ValueError("Issue Summary must be 5 to 200 characters.")
-    data["summary"] = summary
-    services = []
-    for part in _split(raw.get("services", "")):
-        services.append(_choice(part, choices.SERVICE_CODES, "Service", ""))
-    data["services"] = services
-    if raw.get("messages", "").strip().upper() == "N/A":
-        data["messages"] = ["N/A"]
-    else:
-        messages = []
-        for part in _split(raw.get("messages", "")):
-            alias = MESSAGE_ALIASES.get(part.lower())
-            if alias is None:
-                raise ValueError(f"Settlement message “{part[:40]}” is not one of: {', '.join(choices.MESSAGE_CODES)}.")
-            messages.append(alias)
-        data["messages"] = messages
-    data["status"] = _choice(raw.get("status", ""), choices.STATUS_CODES, "Current Status", "Under investigation")
-    data["impact_assessment"] = _choice(
-        raw.get("impact_assessment", ""), choices.IMPACT_CODES, "Impact Assessment Status", "Not started"
-    )
-    data["resolution_status"] = _choice(
-        raw.get("resolution_status", ""), choices.RESOLUTION_CODES, "Resolution Status", "Not started"
-    )
-    data["next_run_resolves"] = _choice(
-        raw.get("next_run_resolves", ""), choices.NEXT_RUN_CODES, "Will Next Settlement Run Resolve?", "Unknown"
-    )
-    severity = raw.get("severity", "").upper().removeprefix("P")[:1]
-    data["severity"] = int(_choice(severity, ["1", "2", "3", "4"], "Severity", "3"))
-    data["supplier_impact"] = parse_party_count(raw.get("supplier_impact", ""))
-    data["distributor_impact"] = parse_party_count(raw.get("distributor_impact", ""))
-    data["service_desk_refs"] = format_service_desk_refs(raw.get("service_desk_refs", ""))
-    for name in ("root_cause", "settlement_impact", "action_underway", "resolution_description", "dependencies", "description"):
-        value = raw.get(name, "")
-        if len(value) > 5_000:
-            raise ValueError(f"{name.replace('_', ' ').capitalize()} is longer than 5,000 characters.")
-        data[name] = value
-    if data["status"] in choices.CLOSED_STATUSES and not data["resolution_description"]:
-        raise ValueError(f"Current Status is {data['status']}, so a Resolution Description is required.")
-    parties = raw.get("parties_responsible", "")
-    if len(parties) > 200:
-        raise ValueError("Parties Responsible is longer than 200 characters.")
-    data["parties_responsible"] = parties
-    return data
+def parse_row(cells: dict[str, str]) -> sheet.Row:
+    """A row's cells as the issue's fields, checked as the forms check them; ValueError says what is wrong."""
+    row = sheet.read_row(cells)
+    data = row.data
+    status = data.get("status")
+    if status in choices.CLOSED_STATUSES and not data.get("resolution_description") and row.triage != "rejected":
+        raise FieldError(f"Current Status is {status}, so a Resolution Description is required.")
+    return row
 
 
 def import_tracker(
@@ -215,33 +129,31 @@ def import_tracker(
     report(5, "Reading the file")
     rows = read_table(filename, content)
     report(15, f"Checking {len(rows)} row{'' if len(rows) == 1 else 's'}")
-    parsed: list[tuple[str, dict]] = []
+    parsed: list[tuple[str, sheet.Row]] = []
     seen: set[str] = set()
+    owners = _staff_by_name()
     for number, raw in enumerate(rows, start=2):
-        key = raw.get("key", "").strip()
+        key = raw.get(sheet.ISSUE_ID, "").strip()
         if not key or len(key) > 40:
             result.errors.append(f"Row {number}: Issue ID is missing or longer than 40 characters.")
             continue
-        if key in seen:
+        if key.upper() in seen:
             result.errors.append(f"Row {number}: Issue ID {key} appears more than once.")
             continue
-        seen.add(key)
+        seen.add(key.upper())
         try:
-            parsed.append((f"tracker:{key}", parse_row(raw)))
+            row = parse_row(raw)
+            if row.owner_name is not None:
+                row.data["owner_id"] = _owner_id(row.owner_name, owners)
         except ValueError as exc:
             result.errors.append(f"Row {number} (Issue ID {key}): {exc}")
+            continue
+        parsed.append((_source_ref(key), row))
     if result.errors:
         return result
 
     report(30, "Storing the issues")
-    existing = {
-        issue.source_ref: issue
-        for issue in db.session.scalars(
-            sa.select(Issue)
-            .where(Issue.source_ref.in_([ref for ref, _ in parsed]))
-            .options(so.selectinload(Issue.service_links), so.selectinload(Issue.message_links))
-        )
-    }
+    existing = _existing_issues([ref for ref, _ in parsed])
     step = max(1, len(parsed) // 20)
     first = stored = 2  # the rows of the batch not yet written to the database
     try:
@@ -264,6 +176,7 @@ def import_tracker(
                     ) from exc
                 stored = number
             report(95, f"Storing the issues: {len(parsed)} of {len(parsed)}")
+        _after_explicit_ids(parsed)
     except (ConflictError, SQLAlchemyError) as exc:
         if isinstance(exc, ConflictError) or is_conflict(exc):
             raise TrackerFileError(
@@ -275,24 +188,93 @@ def import_tracker(
     return result
 
 
-def _store_row(issue: Issue | None, source_ref: str, data: dict, user: User, result: ImportResult) -> None:
+def _source_ref(key: str) -> str:
+    """How a row is matched: IIT-0042 is this tracker's issue 42; another tracker's ID by its source."""
+    number = sheet.issue_number(key)
+    return f"id:{number}" if number is not None else f"tracker:{key}"
+
+
+def _existing_issues(refs: list[str]) -> dict[str, Issue]:
+    ids = [int(ref.removeprefix("id:")) for ref in refs if ref.startswith("id:")]
+    sources = [ref for ref in refs if not ref.startswith("id:")]
+    found = db.session.scalars(
+        sa.select(Issue)
+        .where(sa.or_(Issue.id.in_(ids or [0]), Issue.source_ref.in_(sources or [""])))
+        .options(so.selectinload(Issue.service_links), so.selectinload(Issue.message_links))
+    )
+    existing = {}
+    for issue in found:
+        if issue.id in ids:
+            existing[f"id:{issue.id}"] = issue
+        if issue.source_ref in sources:
+            existing[issue.source_ref] = issue
+    return existing
+
+
+def _staff_by_name() -> dict[str, int]:
+    """Staff accounts by their name and their email, lower-cased: an Owner cell names one of them."""
+    owners = {}
+    for user_id, name, email in db.session.execute(
+        sa.select(User.id, User.display_name, User.email).where(User.role.in_(("staff", "admin"))).order_by(User.id)
+    ):
+        owners.setdefault(email.lower(), user_id)
+        owners.setdefault(name.lower(), user_id)
+    return owners
+
+
+def _owner_id(name: str, owners: dict[str, int]) -> int | None:
+    if not name:
+        return None
+    owner = owners.get(name.lower())
+    if owner is None:
+        raise FieldError(f"Owner “{name[:60]}” is not a staff account here; add the account, or leave the cell blank.")
+    return owner
+
+
+def _after_explicit_ids(parsed: list[tuple[str, sheet.Row]]) -> None:
+    """Issues created under their own Issue ID: PostgreSQL's id sequence moves past them."""
+    if db.session.get_bind().dialect.name == "postgresql" and any(ref.startswith("id:") for ref, _ in parsed):
+        db.session.execute(sa.text(
+            "SELECT setval(pg_get_serial_sequence('issue', 'id'), GREATEST((SELECT max(id) FROM issue), 1))"
+        ))
+
+
+def _store_row(issue: Issue | None, source_ref: str, row: sheet.Row, user: User, result: ImportResult) -> None:
+    data = dict(row.data)
     if issue is None:
-        issue = issue_service.submit_issue(dict(data, description=data["description"] or data["summary"]), user)
-        issue.source_ref = source_ref
-        issue_service.triage_issue(issue, user, "publish")
-        staff_fields = {
-            k: data[k]
-            for k in ("status", "impact_assessment", "action_underway", "resolution_description", "resolution_status")
-        }
-        issue_service.update_issue(
-            issue, staff_fields, user, expected_version=None, note="Imported from the spreadsheet tracker",
-            complete_resolution=False,
-        )
+        _create(source_ref, row, data, user)
         result.created += 1
+        return
+    if not data.get("description"):
+        data.pop("description", None)
+    if issue_service.update_issue(issue, data, user, expected_version=None, complete_resolution=False):
+        result.updated += 1
     else:
-        if not data["description"]:
-            data.pop("description")
-        if issue_service.update_issue(issue, data, user, expected_version=None, complete_resolution=False):
-            result.updated += 1
-        else:
-            result.unchanged += 1
+        result.unchanged += 1
+
+
+def _create(source_ref: str, row: sheet.Row, data: dict, user: User) -> Issue:
+    """A new issue as the row describes it, journalled as if staff had entered it by hand."""
+    submitted = {name: data[name] for name in (*fields.SUBMITTED_FIELDS, *fields.LIST_FIELDS) if name in data}
+    submitted["description"] = data.get("description") or data["summary"]
+    organisation = get_or_create_organisation(row.organisation) if row.organisation else user.organisation
+    issue = issue_service.submit_issue(submitted, user, organisation=organisation, now=row.created_at)
+    if source_ref.startswith("id:"):
+        issue.id = int(source_ref.removeprefix("id:"))
+    else:
+        issue.source_ref = source_ref
+    triage = row.triage or "published"
+    if triage != "pending":
+        issue_service.triage_issue(issue, user, "publish" if triage == "published" else "reject",
+                                   "Rejected in the imported tracker.")
+    staff_fields = {name: data[name] for name in fields.STAFF_FIELDS if name in data and name not in submitted}
+    staff_fields.setdefault("status", fields.BY_NAME["status"].default if triage == "published" else issue.status)
+    issue_service.update_issue(
+        issue, staff_fields, user, expected_version=None, note="Imported from the spreadsheet tracker",
+        complete_resolution=False,
+    )
+    if row.resolved_at and issue.resolved_at:
+        issue.resolved_at = row.resolved_at
+    if row.last_update_at:
+        issue.last_update_at = row.last_update_at
+    return issue

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import secrets
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from werkzeug.datastructures import MultiDict
 
-from ..accounts.models import User
 from ..core.extensions import db
 from ..core.formats import plural
 from ..core.htmx import render_page_or_fragment, wants_fragment
@@ -22,20 +18,21 @@ from ..jobs import job_or_404, queue_upload_job, store_upload
 from ..participation import affected as affected_service
 from ..participation import follows as follow_service
 from ..participation.views import participation_context
-from . import jobs  # noqa: F401  (registers the import job)
+from . import fields
 from . import operations as issue_service
+from . import queries as issue_queries
 from .access import can_view_issue
 from .export import csv_response, xlsx_response
 from .forms import (
     ActionStatusForm,
     DuplicateForm,
     IssueActionForm,
-    IssueFilterForm,
     IssueForm,
     StaffIssueForm,
     TrackerImportForm,
     TriageForm,
 )
+from .listing import active_filters, filters_in_use, parse_filters, sort_headers, staff_choices
 from .models import Issue, IssueAction
 
 bp = Blueprint("issues", __name__, template_folder="templates")
@@ -50,131 +47,20 @@ def get_issue(issue_id: int) -> Issue:
     return issue
 
 
-def staff_choices() -> list[tuple[int, str]]:
-    users = db.session.execute(
-        sa.select(User.id, User.display_name)
-        .where(User.role.in_(("staff", "admin")), User.active.is_(True))
-        .order_by(User.name, User.email)
-    )
-    return [(user_id, name) for user_id, name in users]
-
-
-def build_filter_form() -> IssueFilterForm:
-    form = IssueFilterForm(formdata=MultiDict(request.args))
-    owners = [("", "Anyone"), ("none", "Unassigned")]
-    # The staff are listed for the page's owner menu and to check a chosen owner; a results
-    # fragment without one needs neither.
-    if not wants_fragment() or request.args.get("owner", "") not in ("", "none"):
-        owners += [(str(uid), name) for uid, name in staff_choices()]
-    form.owner.choices = owners
-    return form
-
-
-def parse_filters(user=None) -> tuple[IssueFilterForm, issue_service.IssueQuery, int, bool]:
-    """Read the list's query string; invalid values are reported and ignored."""
-    user = user or current_user
-    form = build_filter_form()
-    valid = form.validate()
-    values = {}
-    for name in IssueFilterForm.FILTER_FIELDS + ("sort",):
-        field = getattr(form, name)
-        if field.errors:
-            continue
-        values[name] = field.data or ""
-    if not user.is_staff:
-        values.pop("triage", None)
-    # Open issues by default; "all" asks for every status.
-    values["status"] = {"": "open", "all": ""}.get(values.get("status", ""), values.get("status", ""))
-    page = form.page.data if not form.page.errors and form.page.data else 1
-    query = issue_service.IssueQuery(**{k: str(v).strip() for k, v in values.items()})
-    if not query.sort or (query.sort == "relevance" and query.search is None):
-        query.sort = default_sort(query)
-    return form, query, page, valid
-
-
-def default_sort(query: issue_service.IssueQuery) -> str:
-    return "relevance" if query.search is not None else "updated"
-
-
-def current_args(query: issue_service.IssueQuery) -> dict:
-    """The query string that reproduces the view: only what differs from the defaults."""
-    args = {f.name: getattr(query, f.name) for f in dataclasses.fields(query) if getattr(query, f.name)}
-    if query.status == "open":
-        args.pop("status")
-    elif not query.status:
-        args["status"] = "all"
-    if args.get("sort") == default_sort(query):
-        args.pop("sort")
-    return args
-
-
-# The list's sortable columns: the sorts a header link cycles through (a click on an unsorted
-# header asks for the first; on a sorted one, for the next) and the aria-sort each one means.
-COLUMN_SORTS = {
-    "id": (("id", "ascending"),),
-    "severity": (("severity", "ascending"),),  # P1 first
-    "affected": (("affected", "descending"),),
-    "age": (("age", "descending"), ("newest", "ascending")),
-    "updated": (("updated", "descending"), ("stale", "ascending")),
-}
-
-
-@dataclasses.dataclass(frozen=True)
-class SortHeader:
-    href: str
-    aria_sort: str | None  # "ascending"/"descending" on the column the list is sorted by
-
-
-def sort_headers(query: issue_service.IssueQuery) -> dict[str, SortHeader]:
-    """Each sortable column's link (the current filters kept, back to page 1) and its state."""
-    args = current_args(query)
-    headers = {}
-    for column, sorts in COLUMN_SORTS.items():
-        codes = [code for code, _ in sorts]
-        current = codes.index(query.sort) if query.sort in codes else None
-        target = codes[0] if current is None else codes[(current + 1) % len(codes)]
-        href = url_with("issues.index", args, sort=None if target == default_sort(query) else target, page=None)
-        headers[column] = SortHeader(href, None if current is None else sorts[current][1])
-    return headers
-
-
-def filters_in_use(query: issue_service.IssueQuery) -> int:
-    """How many filters (besides the search and the sort) narrow the view, for the phone's filter button."""
-    return len([name for name in current_args(query) if name not in ("q", "sort")])
-
-
-def active_filters(form: IssueFilterForm, query: issue_service.IssueQuery) -> list[tuple[str, str, str]]:
-    """Each filter in use as (name, value, link without it), for the chips above the results."""
-    args = current_args(query)
-    chips = []
-    if query.q:
-        chips.append(("Search", f"“{query.q}”", url_with("issues.index", args, q=None, sort=None)))
-    for name in IssueFilterForm.FILTER_FIELDS[1:]:
-        value = getattr(query, name)
-        if not value:
-            continue
-        field = getattr(form, name)
-        label = dict((str(code), text) for code, text in field.choices).get(value, value)
-        # Taking a status chip away shows every status; the default (open) is only a default.
-        remove = url_with("issues.index", args, **{name: "all" if name == "status" else None})
-        chips.append((field.label.text if name not in ("stale", "org") else "Show", label, remove))
-    return chips
-
-
 @bp.get("/issues")
 @login_required
 def index():
     form, query, page, valid = parse_filters()
     per_page = current_app.config["ISSUES_PER_PAGE"]
     stale_days = current_app.config["STALE_AFTER_DAYS"]
-    total = issue_service.count_issues(query, current_user, stale_after_days=stale_days)
+    total = issue_queries.count_issues(query, current_user, stale_after_days=stale_days)
     # A search counts one past the cap; more than that is "more than the cap", paged as the cap.
-    capped = query.search is not None and total > issue_service.search_queries.COUNT_CAP
+    capped = query.search is not None and total > issue_queries.search_queries.COUNT_CAP
     if capped:
-        total = issue_service.search_queries.COUNT_CAP
+        total = issue_queries.search_queries.COUNT_CAP
     pages = max(1, math.ceil(total / per_page))
     page = min(page, pages)
-    pick_page = issue_service.ranked_page if query.ranked else issue_service.issues_page
+    pick_page = issue_queries.ranked_page if query.ranked else issue_queries.issues_page
     rows, excerpts = pick_page(
         query, current_user, page=page, per_page=per_page, total=total, stale_after_days=stale_days
     )
@@ -187,7 +73,7 @@ def index():
         page=page,
         pages=pages,
         per_page=per_page,
-        args=current_args(query),
+        args=query.args(),
         stale_days=stale_days,
         search=query.search,
         excerpts=excerpts,
@@ -201,7 +87,7 @@ def index():
         response.status_code = 400
     if wants_fragment():
         # The address bar shows only the filters in use, so the link is short to share.
-        response.headers["HX-Push-Url"] = url_with("issues.index", current_args(query), page=page if page > 1 else None)
+        response.headers["HX-Push-Url"] = url_with("issues.index", query.args(), page=page if page > 1 else None)
     return response
 
 
@@ -210,12 +96,12 @@ def _export_rows():
     if not valid:
         abort(400, description="Some filters are not valid; correct them on the list and export again.")
     stale_days = current_app.config["STALE_AFTER_DAYS"]
-    stmt = issue_service.issue_select(query, current_user, stale_after_days=stale_days).options(
-        *issue_service.list_loader_options()
+    stmt = issue_queries.issue_select(query, current_user, stale_after_days=stale_days).options(
+        *issue_queries.list_loader_options()
     )
     issues = db.session.scalars(stmt).unique().all()
     if query.ranked:
-        issues = issue_service.in_ranked_order(issues, query, current_user, stale_after_days=stale_days)
+        issues = issue_queries.in_ranked_order(issues, query, current_user, stale_after_days=stale_days)
     return issues
 
 
@@ -488,6 +374,6 @@ def import_progress(job_id: int):
     return render_template("issues/import.html", form=TrackerImportForm(formdata=None), job=job)
 
 
-@bp.app_context_processor
-def inject_field_labels():
-    return {"field_labels": issue_service.FIELD_LABELS}
+# The tracker's fields for every template, the printed log's too: `issue_fields.summary.label`.
+bp.add_app_template_global(fields.BY_NAME, "issue_fields")
+bp.add_app_template_global(fields.journal_label, "journal_label")

@@ -17,7 +17,7 @@ class ArchiveError(RuntimeError):
 
 def export_published_logs(folder: str | Path) -> list[Path]:
     """Every published revision as `industry-issues-log-<week>[-rN].pdf`, and SHA256SUMS beside them."""
-    from ..log.models import PublishedLog
+    from .models import PublishedLog
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)

@@ -25,7 +25,7 @@ from ..core.models import utcnow
 from ..core.pdf import html_to_pdf
 from ..core.transaction import ConflictError, flush, savepoint
 from ..issues.models import Issue, IssueAction
-from ..issues.operations import open_issue_counts
+from ..issues.queries import open_issue_counts
 from ..notifications.models import Announcement
 from ..participation.affected import NONE as NO_DECLARATIONS
 from ..participation.affected import affected_counts, impact_labels

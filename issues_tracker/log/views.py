@@ -17,7 +17,6 @@ from ..core.permissions import staff_required
 from ..core.transaction import ConflictError, unit_of_work
 from ..jobs import enqueue
 from ..jobs.models import ACTIVE_STATES, DONE, Job
-from . import jobs  # noqa: F401  (registers the log's jobs)
 from . import operations as log_service
 from .forms import CommentaryForm, PreviewForm, PublishForm
 from .models import PublishedLog

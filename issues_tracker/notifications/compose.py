@@ -21,8 +21,8 @@ from ..accounts.models import User
 from ..core.extensions import db
 from ..core.urls import external_url, mail_domain
 from ..issues.access import can_view_issue
+from ..issues.fields import journal_label
 from ..issues.models import Issue, IssueEvent
-from ..issues.operations import FIELD_LABELS
 from ..log.models import PublishedLog
 from ..participation.comments import render_comment
 from ..participation.models import Comment, Follow
@@ -147,7 +147,7 @@ class Batch:
             return Item(kind, event.created_at, who, event.note, title="Triage")
         if event.kind == "note":
             return Item(kind, event.created_at, who, event.note, title="Progress note")
-        label = FIELD_LABELS.get(event.field, event.field)
+        label = journal_label(event.field)
         old, new = event.old_value or "(blank)", event.new_value or "(blank)"
         return Item(kind, event.created_at, who, f"{old} → {new}", title=label)
 

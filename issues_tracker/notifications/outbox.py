@@ -149,8 +149,9 @@ def followers_of(issue: Issue, since: datetime | None = None) -> set[int]:
 
 
 def _saved_view_followers(issue: Issue) -> set[int]:
-    from ..issues.operations import filter_conditions
-    from ..participation.saved_views import query_from_string
+    from urllib.parse import parse_qsl
+
+    from ..issues.queries import IssueQuery, filter_conditions
 
     views = db.session.scalars(
         sa.select(SavedView)
@@ -164,7 +165,7 @@ def _saved_view_followers(issue: Issue) -> set[int]:
         checks = []
         for view in views[start:start + 100]:
             owners[view.id] = view.user_id
-            conditions = filter_conditions(query_from_string(view.query), view.user)
+            conditions = filter_conditions(IssueQuery.from_args(dict(parse_qsl(view.query or ""))), view.user)
             checks.append(sa.select(sa.literal(view.id)).select_from(Issue).where(Issue.id == issue.id, *conditions))
         matching |= set(db.session.scalars(sa.union_all(*checks)))
     return {owners[view_id] for view_id in matching}

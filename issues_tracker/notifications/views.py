@@ -21,10 +21,11 @@ from ..core.extensions import csrf, db, login_manager
 from ..core.models import utcnow
 from ..core.transaction import unit_of_work
 from ..core.urls import external_url
-from ..issues import operations as issue_service
+from ..issues import queries as issue_queries
 from ..issues.access import can_view_issue
+from ..issues.fields import journal_label
+from ..issues.listing import parse_filters
 from ..issues.models import Issue, IssueEvent
-from ..issues.operations import FIELD_LABELS
 from ..participation import follows as follow_service
 from ..participation import saved_views as view_service
 from ..participation.forms import EmptyForm, NotificationSettingsForm, SavedViewForm
@@ -178,15 +179,13 @@ def issues_feed():
     user = feed_reader()
     if user is None:
         return login_manager.unauthorized()
-    from ..issues.views import current_args, parse_filters
-
-    _form, query, _page, _valid = parse_filters(user)
+    _form, query, _page, _valid = parse_filters(user=user)
     # The view the feed follows, as its address says it (whatever order it was asked in).
-    args = {name: value for name, value in current_args(query).items() if name != "sort"}
+    args = {name: value for name, value in query.args().items() if name != "sort"}
     query.sort = "updated"
     stale_days = current_app.config["STALE_AFTER_DAYS"]
     issues = db.session.scalars(
-        issue_service.issue_select(query, user, stale_after_days=stale_days)
+        issue_queries.issue_select(query, user, stale_after_days=stale_days)
         .options(so.selectinload(Issue.service_links))
         .limit(FEED_ENTRIES)
     ).all()
@@ -246,7 +245,7 @@ def issue_feed(issue_id: int):
             text = "(Hidden by the service-management team.)" if comment.hidden else comment.body
             entry_link = f"{link}#comment-{comment.id}"
         elif event.kind == "change":
-            label = FIELD_LABELS.get(event.field, event.field)
+            label = journal_label(event.field)
             title = f"{label}: {event.new_value or '(blank)'}"
             text = f"{who} changed {label}: {event.old_value or '(blank)'} → {event.new_value or '(blank)'}"
             entry_link = link

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import urlencode
 
 import sqlalchemy as sa
-from werkzeug.datastructures import MultiDict
 
 from ..accounts.models import User
 from ..core.extensions import db
 from ..core.models import utcnow
-from ..issues.forms import IssueFilterForm
-from ..issues.operations import IssueQuery
+from ..issues.queries import IssueQuery
 from .models import Follow, SavedView
 
 MAX_VIEWS_PER_PERSON = 50
@@ -20,35 +18,6 @@ MAX_VIEWS_PER_PERSON = 50
 
 class SavedViewError(ValueError):
     """A saved view that cannot be stored; the message says why."""
-
-
-def query_from_string(text: str, user: User | None = None) -> IssueQuery:
-    """The list's filters from a stored query string, checked as the list checks them;
-    a value that is no longer valid is ignored, as the list ignores it."""
-    args = MultiDict(parse_qsl(text or ""))
-    form = IssueFilterForm(formdata=args)
-    owner = args.get("owner", "")
-    form.owner.choices = [("", "Anyone"), ("none", "Unassigned")] + (
-        [(owner, owner)] if owner.isdigit() and len(owner) < 10 else []
-    )
-    form.validate()
-    values = {}
-    for name in IssueFilterForm.FILTER_FIELDS + ("sort",):
-        field = getattr(form, name)
-        if not field.errors and field.data:
-            values[name] = str(field.data)
-    if user is not None and not user.is_staff:
-        values.pop("triage", None)
-    query = IssueQuery(**values)
-    query.sort = query.sort or "updated"
-    return query
-
-
-def canonical_query(query: IssueQuery) -> str:
-    args = {name: value for name, value in vars(query).items() if value}
-    if args.get("sort") == "updated":
-        args.pop("sort")
-    return urlencode(args)
 
 
 def views_of(user: User) -> list[SavedView]:
@@ -64,14 +33,14 @@ def followed_view_ids(user: User) -> set[int]:
     ))
 
 
-def save_view(user: User, name: str, query_string: str, *, follow: bool, now: datetime | None = None) -> SavedView:
-    """Keep the list's current filters under a name; the same name replaces the filters."""
+def save_view(user: User, name: str, query: IssueQuery, *, follow: bool, now: datetime | None = None) -> SavedView:
+    """Keep the list's current filters (checked as the list checks them) under a name; the same
+    name replaces the filters."""
     name = " ".join((name or "").split())
     if not name:
         raise SavedViewError("Give the view a name, e.g. “DIP issues still open”.")
     if len(name) > 80:
         raise SavedViewError("The name must be at most 80 characters long.")
-    query = canonical_query(query_from_string(query_string, user))
     view = db.session.scalar(
         sa.select(SavedView).where(SavedView.user_id == user.id, sa.func.lower(SavedView.name) == name.lower())
     )
@@ -81,7 +50,7 @@ def save_view(user: User, name: str, query_string: str, *, follow: bool, now: da
             raise SavedViewError(f"You can keep up to {MAX_VIEWS_PER_PERSON} views; delete one first.")
         view = SavedView(user_id=user.id, name=name, created_at=now or utcnow())
         db.session.add(view)
-    view.query = query
+    view.query = urlencode(query.args(explicit_status=True))
     db.session.flush()
     set_view_followed(user, view, follow, now=now)
     return view

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -11,6 +13,7 @@ from ..core.htmx import wants_fragment
 from ..core.permissions import staff_required
 from ..core.transaction import ConflictError, unit_of_work
 from ..issues.access import can_view_issue
+from ..issues.listing import query_from_string
 from ..issues.models import Issue
 from . import affected as affected_service
 from . import comments as comment_service
@@ -259,7 +262,8 @@ def save_view():
         return redirect(url_for("issues.index") + _query_suffix(form.query.data), code=303)
     try:
         with unit_of_work():
-            view = view_service.save_view(current_user, form.name.data, form.query.data or "", follow=form.follow.data)
+            view = view_service.save_view(current_user, form.name.data, query_from_string(form.query.data, current_user),
+                                          follow=form.follow.data)
     except view_service.SavedViewError as exc:
         flash(f"The view was not saved: {exc}", "error")
         return redirect(url_for("issues.index") + _query_suffix(form.query.data), code=303)
@@ -268,8 +272,8 @@ def save_view():
 
 
 def _query_suffix(query: str | None) -> str:
-    query = view_service.canonical_query(view_service.query_from_string(query or "", current_user))
-    return f"?{query}" if query else ""
+    args = urlencode(query_from_string(query, current_user).args(explicit_status=True))
+    return f"?{args}" if args else ""
 
 
 @bp.post("/account/views/<int:view_id>/follow")

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from ..accounts.models import Organisation
 from ..core import choices
+from ..issues import fields
 from ..issues.models import Issue, IssueAction, IssueEvent, IssueMessage, IssueService
 from ..participation.models import Comment
 from .text import index_tokens
@@ -38,12 +39,13 @@ RELATED_TEXTS: tuple[RelatedText, ...] = (
     RelatedText(Comment, Comment.body, Comment.hidden_at.is_(None)),  # a hidden comment is no longer found
 )
 
-# The issue's own columns that a document is made of; a change to any of them refreshes it.
-DOCUMENT_COLUMNS = (
-    "summary", "description", "root_cause", "settlement_impact", "action_underway", "resolution_description",
-    "dependencies", "parties_responsible", "service_desk_refs", "status", "resolution_status",
-    "impact_assessment", "next_run_resolves", "severity", "owner_id", "triage_state", "organisation_id",
-)
+# The issue's own columns that a document is made of (its text, by the tracker's fields, and its
+# filters' facets); a change to any of them refreshes it.
+FACET_COLUMNS = ("status", "resolution_status", "impact_assessment", "next_run_resolves", "severity", "owner_id",
+                 "triage_state", "organisation_id")
+DOCUMENT_COLUMNS = tuple(dict.fromkeys(
+    [name for part in ("summary", "refs", "names", "body") for name in fields.SEARCH_COLUMNS[part]] + list(FACET_COLUMNS)
+))
 
 SERVICE_NAMES = dict(choices.SERVICES)
 MESSAGE_NAMES = dict(choices.SETTLEMENT_MESSAGES)
@@ -118,18 +120,16 @@ def issue_facets(row, services: list[str]) -> list[str]:
 def build_document(row, organisation: str, services: list[str], messages: list[str], texts: list[str]) -> Document:
     """The one place that says what an issue is found by, and how strongly."""
     reference = f"IIT-{row.id:04d}"
-    body_texts = [
-        row.description, row.root_cause, row.settlement_impact, row.action_underway,
-        row.resolution_description, row.dependencies, *texts,
-    ]
-    names = [organisation, row.parties_responsible, row.status, row.resolution_status]
+    body_texts = [*(getattr(row, name) for name in fields.SEARCH_COLUMNS["body"]), *texts]
+    names = [organisation, *(getattr(row, name) for name in fields.SEARCH_COLUMNS["names"])]
     names += [SERVICE_NAMES.get(code, code) for code in services]
     names += [MESSAGE_NAMES.get(code, code) for code in messages]
     return Document(
         issue_id=row.id,
-        refs=index_tokens(reference, reference.replace("-", ""), str(row.id), row.service_desk_refs),
+        refs=index_tokens(reference, reference.replace("-", ""), str(row.id),
+                          *(getattr(row, name) for name in fields.SEARCH_COLUMNS["refs"])),
         codes=index_tokens(*services, *messages),
-        summary=index_tokens(row.summary),
+        summary=index_tokens(*(getattr(row, name) for name in fields.SEARCH_COLUMNS["summary"])),
         names=index_tokens(*names),
         body=index_tokens(*body_texts),
         facets=issue_facets(row, services),
