@@ -209,7 +209,8 @@ def _measure(kind: str, database_url: str, queue) -> None:
 
     from issues_tracker.core.extensions import db
     from issues_tracker.core.pdf import html_to_pdf
-    from issues_tracker.log import operations as log_service
+    from issues_tracker.log import contents as log_contents
+    from issues_tracker.log import weeks as log_weeks
     from issues_tracker.models import Issue
 
     app = make_app(database_url)
@@ -218,12 +219,12 @@ def _measure(kind: str, database_url: str, queue) -> None:
         baseline_kb = peak_rss_kb()
         started, cpu_started = time.perf_counter(), time.process_time()
         if kind == "log":
-            contents = log_service.log_contents(log_service.current_week())
-            pdf = log_service.render_log_pdf(contents, published_at=contents.summary.as_of, revision=1)
+            contents = log_contents.log_contents(log_weeks.current_week())
+            pdf = log_contents.render_log_pdf(contents, published_at=contents.summary.as_of, revision=1)
         else:
             issues = db.session.scalars(
                 sa.select(Issue)
-                .where(log_service.published_open_clause())
+                .where(log_contents.published_open_clause())
                 .options(so.selectinload(Issue.service_links), so.selectinload(Issue.message_links))
                 .order_by(Issue.id)
             ).all()

@@ -133,11 +133,11 @@ def build(url: str, records: int, random_seed: int, progress) -> tuple[Dataset, 
 
 def endpoints(url: str) -> dict[str, Endpoint]:
     from issues_tracker.core.extensions import db
-    from issues_tracker.servicedesk import performance
+    from issues_tracker.servicedesk import performance, periods
 
     app = _app(url)
     with app.app_context():
-        period = performance.default_period()
+        period = periods.default_period()
         services, _ = performance.filter_choices()
         db.session.remove()
         db.engine.dispose()
@@ -166,8 +166,8 @@ def write_extracts(folder: Path, rows: int, random_seed: int) -> dict[str, Path]
     from openpyxl import Workbook
 
     from issues_tracker.servicedesk.clock import LONDON
-    from issues_tracker.servicedesk.seed_extract import COLUMNS, PRIORITY_LABELS
     from issues_tracker.servicedesk.synthetic import _opened, _record
+    from issues_tracker.servicedesk.vocabulary import COLUMNS, PRIORITY_LABELS
 
     rng = random.Random(random_seed)
     now = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from issues_tracker import create_app
 from issues_tracker.core.extensions import db
 from issues_tracker.log import operations as log_service
+from issues_tracker.log import weeks as log_weeks
 from tests.conftest import SECRET, Browser, IsolatedClient
 from tests.helpers import make_issue
 
@@ -17,7 +18,7 @@ def test_a_backup_restores_issues_accounts_and_published_logs_byte_for_byte(
     app, runner, participant, staff, second_database, tmp_path
 ):
     make_issue(participant, publish_by=staff, summary="Kept through a restore")
-    week = log_service.current_week()
+    week = log_weeks.current_week()
     published = log_service.publish_log(week, user=staff).log
     db.session.commit()
     schema_version = db.session.scalar(sa.text("SELECT version_num FROM alembic_version"))

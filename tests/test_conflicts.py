@@ -17,6 +17,7 @@ from test_polls_concurrency import run_together, signed_in_browser
 
 from issues_tracker.core.extensions import db
 from issues_tracker.log import operations as log_service
+from issues_tracker.log import weeks as log_weeks
 from issues_tracker.models import (
     ForumAction,
     ForumActionUpdate,
@@ -212,7 +213,7 @@ def test_editing_a_forum_action_someone_else_changed_meanwhile_is_a_conflict(bro
 
 
 def test_log_commentary_saved_by_someone_else_meanwhile_is_a_conflict(browser, staff):
-    week = log_service.current_week()
+    week = log_weeks.current_week()
     browser.login(staff)
     form = browser.get(f"/log/commentary/{week.isoformat()}").get_data(as_text=True)
     opened = re.search(r'name="version"[^>]*value="(\d+)"|value="(\d+)"[^>]*name="version"', form).group(1)

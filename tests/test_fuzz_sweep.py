@@ -30,6 +30,7 @@ from werkzeug.datastructures import MultiDict
 from issues_tracker.core.extensions import db
 from issues_tracker.issues import operations as issue_service
 from issues_tracker.log import operations as log_service
+from issues_tracker.log import weeks as log_weeks
 from issues_tracker.models import ForumAction, Issue, LogCommentary, Meeting, Poll
 from tests.conftest import Browser, csrf_for
 from tests.helpers import VALID_SUBMISSION, make_issue
@@ -113,7 +114,7 @@ class World:
         self.open_poll = make_poll(meeting=self.meeting)
         self.draft_poll = make_poll(state="draft", title="Draft poll")
         self.forum_action = make_action(staff, meeting=self.meeting, issue=self.pending)
-        self.week = log_service.current_week()
+        self.week = log_weeks.current_week()
         log_service.save_commentary(self.week, {"trends": "Fewer DIP rejections"}, staff)
         db.session.commit()
         self.victim = users["victim"]

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from issues_tracker.core.extensions import db
-from issues_tracker.log import operations as log_service
+from issues_tracker.log import weeks as log_weeks
 from issues_tracker.models import PublishedLog
 from tests.helpers import make_issue
 
@@ -24,7 +24,7 @@ def test_publish_defaults_to_this_weeks_monday_and_stores_the_pdf(runner, partic
     assert result.exit_code == 0, result.output
     assert "Published the industry issues log for the week commencing" in result.output
     [log] = stored()
-    assert log.week_commencing == log_service.current_week()
+    assert log.week_commencing == log_weeks.current_week()
     assert log.week_commencing.weekday() == 0
     assert log.revision == 1 and log.open_count == 1 and log.published_by_id is None
     assert log.pdf.startswith(b"%PDF") and log.size_bytes == len(log.pdf)
@@ -32,7 +32,7 @@ def test_publish_defaults_to_this_weeks_monday_and_stores_the_pdf(runner, partic
 
 
 def test_publishing_a_published_week_changes_nothing_and_says_so(runner):
-    week = log_service.current_week().isoformat()
+    week = log_weeks.current_week().isoformat()
     assert runner.invoke(args=["log", "publish", "--week", week]).exit_code == 0
     [before] = stored()
     sha = before.sha256
@@ -44,7 +44,7 @@ def test_publishing_a_published_week_changes_nothing_and_says_so(runner):
 
 
 def test_a_date_that_is_not_a_monday_is_refused(runner):
-    tuesday = log_service.current_week() - timedelta(days=6)
+    tuesday = log_weeks.current_week() - timedelta(days=6)
     result = runner.invoke(args=["log", "publish", "--week", tuesday.isoformat()])
     assert result.exit_code != 0
     assert f"{tuesday.isoformat()} is a Tuesday" in result.output
@@ -54,21 +54,21 @@ def test_a_date_that_is_not_a_monday_is_refused(runner):
 
 def test_a_malformed_or_future_week_is_refused(runner):
     assert runner.invoke(args=["log", "publish", "--week", "13/04/2026"]).exit_code != 0
-    future = log_service.current_week() + timedelta(days=7)
+    future = log_weeks.current_week() + timedelta(days=7)
     result = runner.invoke(args=["log", "publish", "--week", future.isoformat()])
     assert result.exit_code != 0 and "has not started yet" in result.output
     assert stored() == []
 
 
 def test_last_week_can_still_be_published_once(runner):
-    last_week = log_service.current_week() - timedelta(days=7)
+    last_week = log_weeks.current_week() - timedelta(days=7)
     result = runner.invoke(args=["log", "publish", "--week", last_week.isoformat()])
     assert result.exit_code == 0, result.output
     assert [log.week_commencing for log in stored()] == [last_week]
 
 
 def test_older_or_out_of_order_weeks_are_refused(runner):
-    this_week = log_service.current_week()
+    this_week = log_weeks.current_week()
     for week, message in (
         (this_week - timedelta(days=14), "is over"),
         (date(1900, 1, 1), "too long ago"),
@@ -84,7 +84,7 @@ def test_older_or_out_of_order_weeks_are_refused(runner):
 
 
 def test_a_revision_needs_a_reason_and_keeps_the_original(runner):
-    week = log_service.current_week().isoformat()
+    week = log_weeks.current_week().isoformat()
     nothing_yet = runner.invoke(args=["log", "publish", "--week", week, "--revise", "--reason", "Typo"])
     assert nothing_yet.exit_code != 0 and "publish it first" in nothing_yet.output
     runner.invoke(args=["log", "publish", "--week", week])

@@ -12,6 +12,7 @@ from issues_tracker.core.extensions import db
 from issues_tracker.core.models import utcnow
 from issues_tracker.issues import operations as issue_service
 from issues_tracker.log import operations as log_service
+from issues_tracker.log import weeks as log_weeks
 from issues_tracker.models import PublishedLog
 from issues_tracker.seeds.loader import seed_all
 from tests.helpers import make_issue
@@ -28,7 +29,7 @@ def kpi(page: str, label: str) -> str:
 
 
 def test_the_second_log_shows_week_on_week_changes_against_the_previous_published_log(participant, staff):
-    week = log_service.current_week()
+    week = log_weeks.current_week()
     last_week = week - timedelta(days=7)
     earlier = utcnow() - timedelta(days=4)
     first_two = [set_times(make_issue(participant, publish_by=staff, summary=f"Early issue {n}"), created_days_ago=10 + n,
@@ -65,7 +66,7 @@ def test_the_second_log_shows_week_on_week_changes_against_the_previous_publishe
 
 
 def test_fewer_open_issues_show_a_down_arrow(participant, staff):
-    week = log_service.current_week()
+    week = log_weeks.current_week()
     earlier = utcnow() - timedelta(days=4)
     issues = [set_times(make_issue(participant, publish_by=staff), created_days_ago=20, updated_days_ago=5, now=earlier)
               for _ in range(3)]
@@ -78,7 +79,7 @@ def test_fewer_open_issues_show_a_down_arrow(participant, staff):
 
 
 def test_a_revision_compares_with_last_week_not_with_its_own_week(participant, staff):
-    week = log_service.current_week()
+    week = log_weeks.current_week()
     earlier = utcnow() - timedelta(days=4)
     set_times(make_issue(participant, publish_by=staff), created_days_ago=20, updated_days_ago=5, now=earlier)
     log_service.publish_log(week - timedelta(days=7), now=earlier)
@@ -93,7 +94,7 @@ def test_a_revision_compares_with_last_week_not_with_its_own_week(participant, s
 
 
 def test_logs_published_before_the_numbers_were_kept_say_so(participant, staff):
-    week = log_service.current_week()
+    week = log_weeks.current_week()
     earlier = utcnow() - timedelta(days=4)
     make_issue(participant, publish_by=staff)
     old = log_service.publish_log(week - timedelta(days=7), now=earlier).log
@@ -113,11 +114,11 @@ def test_page_one_lists_what_needs_attention_and_the_commentarys_headlines(parti
     issue_service.add_action(fine, staff, {"description": "Confirm the schema fix with suppliers", "owner_name": "Ian Giles",
                                            "due_date": utcnow().date() - timedelta(days=4)})
     db.session.commit()
-    log_service.save_commentary(log_service.current_week(), {
+    log_service.save_commentary(log_weeks.current_week(), {
         "trends": "Rejections halved since the fix.\nThe detail: three suppliers still send the old schema.",
         "emerging_risks": "", "decisions_required": "Agree the freeze date.",
     }, staff)
-    _, pages = pdf_text(log_service.publish_log(log_service.current_week()).log.pdf)
+    _, pages = pdf_text(log_service.publish_log(log_weeks.current_week()).log.pdf)
     page_one = pages[0]
     attention = page_one[page_one.index("Needs attention"):]
     severe = attention[attention.index("P1 and P2 issues"):attention.index("Longest without an update")]
@@ -137,7 +138,7 @@ def test_page_one_lists_what_needs_attention_and_the_commentarys_headlines(parti
 
 def test_each_breakdown_appears_once(participant, staff):
     make_issue(participant, publish_by=staff, services=["DIP", "ISD"])
-    _, pages = pdf_text(log_service.publish_log(log_service.current_week()).log.pdf)
+    _, pages = pdf_text(log_service.publish_log(log_weeks.current_week()).log.pdf)
     text = " ".join(pages)
     for title in ("Open issues by service", "Age profile of open issues", "Open issues by current status",
                   "Open issues by severity"):
@@ -147,7 +148,7 @@ def test_each_breakdown_appears_once(participant, staff):
 def test_the_running_header_names_report_and_week_once_and_the_section_on_the_other_side(participant, staff):
     for n in range(30):
         make_issue(participant, publish_by=staff, summary=f"Issue {n}", root_cause="Cause " * 40)
-    _, pages = pdf_text(log_service.publish_log(log_service.current_week()).log.pdf)
+    _, pages = pdf_text(log_service.publish_log(log_weeks.current_week()).log.pdf)
     assert RUNNING_HEADER not in pages[0]  # page 1 carries the title itself
     for page in pages[1:]:
         assert page.count(RUNNING_HEADER) == 1
@@ -159,7 +160,7 @@ def test_the_running_header_names_report_and_week_once_and_the_section_on_the_ot
 def test_the_seeded_log_has_no_near_empty_pages(app, staff):
     seed_all()
     db.session.commit()
-    _, pages = pdf_text(log_service.publish_log(log_service.current_week()).log.pdf)
+    _, pages = pdf_text(log_service.publish_log(log_weeks.current_week()).log.pdf)
     assert 3 <= len(pages) <= 5
     for number, page in enumerate(pages, start=1):
         body = re.sub(r"Published [^·]+ · revision \d+ Page \d+ of \d+", "", page)
@@ -169,7 +170,7 @@ def test_the_seeded_log_has_no_near_empty_pages(app, staff):
 
 def test_week_is_named_the_same_way_on_the_page_and_in_the_pdf(browser, participant, staff):
     make_issue(participant, publish_by=staff)
-    log = log_service.publish_log(log_service.current_week()).log
+    log = log_service.publish_log(log_weeks.current_week()).log
     db.session.commit()
     from issues_tracker.core.formats import format_week
 

@@ -17,7 +17,9 @@ from issues_tracker.core.formats import format_date
 from issues_tracker.core.models import utcnow
 from issues_tracker.core.pdf import StaticOnlyFetcher, html_to_pdf
 from issues_tracker.issues import operations as issue_service
+from issues_tracker.log import contents as log_contents
 from issues_tracker.log import operations as log_service
+from issues_tracker.log import weeks as log_weeks
 from issues_tracker.models import IssueAction, PublishedLog
 from tests.helpers import make_issue
 
@@ -51,7 +53,7 @@ def outline_titles(reader: PdfReader) -> list[str]:
 
 
 def publish(**kw) -> PublishedLog:
-    outcome = log_service.publish_log(log_service.current_week(), **kw)
+    outcome = log_service.publish_log(log_weeks.current_week(), **kw)
     db.session.commit()
     assert outcome.created
     return outcome.log
@@ -95,7 +97,7 @@ def test_log_lists_every_open_published_issue_with_sections_pages_and_bookmarks(
     titles = outline_titles(reader)
     for heading in SECTION_HEADINGS + ("Trends", "Emerging risks", "Decisions required"):
         assert heading in titles
-    week = log_service.current_week()
+    week = log_weeks.current_week()
     assert reader.metadata.title == f"Industry Issues Report – week commencing {format_date(week)}"
     assert reader.metadata.author and reader.metadata.subject
     box = reader.pages[0].mediabox
@@ -156,8 +158,8 @@ def test_long_words_and_text_wrap_inside_the_page(participant, staff):
 
 
 def test_executive_summary_counts_ages_services_and_statuses(participant, staff):
-    week = log_service.current_week()
-    wednesday = log_service.week_start(week) + timedelta(days=2, hours=10)  # "this week" began last Monday
+    week = log_weeks.current_week()
+    wednesday = log_weeks.week_start(week) + timedelta(days=2, hours=10)  # "this week" began last Monday
     ages = [0, 13, 14, 29, 30, 59, 60, 89, 90, 400]
     issues = [
         set_times(make_issue(participant, publish_by=staff, services=["DIP", "ISD"] if age == 0 else ["MDS"]),
@@ -171,7 +173,7 @@ def test_executive_summary_counts_ages_services_and_statuses(participant, staff)
               resolved_days_ago=12, now=wednesday)  # closed before this week began
     make_issue(participant, services=["DAH"])  # pending: not in the industry view
 
-    summary = log_service.executive_summary(week, now=wednesday)
+    summary = log_contents.executive_summary(week, now=wednesday)
 
     assert summary.open_count == 10
     assert summary.new_count == 1
@@ -225,7 +227,7 @@ def test_actions_due_or_overdue_with_owners_and_dates(participant, staff):
 
 
 def test_commentary_is_printed(staff):
-    log_service.save_commentary(log_service.current_week(), {
+    log_service.save_commentary(log_weeks.current_week(), {
         "trends": "DIP rejections fell for the third week.",
         "emerging_risks": "Catalogue version drift before the May release.",
         "decisions_required": "Agree the freeze date for schema changes.",
@@ -239,7 +241,7 @@ def test_commentary_is_printed(staff):
 
 
 def test_resolved_section_covers_the_time_since_the_previous_log(participant, staff):
-    week = log_service.current_week()
+    week = log_weeks.current_week()
     previous_week = week - timedelta(days=7)
     log_service.publish_log(previous_week, now=utcnow() - timedelta(days=4))
     db.session.commit()
@@ -257,7 +259,7 @@ def test_resolved_section_covers_the_time_since_the_previous_log(participant, st
 
 def test_draft_preview_is_marked_and_not_stored(participant, staff):
     make_issue(participant, publish_by=staff)
-    _, pages = pdf_text(log_service.render_draft(log_service.current_week()))
+    _, pages = pdf_text(log_contents.render_draft(log_weeks.current_week()))
     assert "DRAFT" in pages[0]
     assert db.session.query(PublishedLog).count() == 0
 

@@ -10,12 +10,13 @@ import pytest
 
 from issues_tracker.core.extensions import db
 from issues_tracker.log import operations as log_service
+from issues_tracker.log import weeks as log_weeks
 from tests.helpers import make_issue
 
 
 @pytest.fixture
 def week():
-    return log_service.current_week()
+    return log_weeks.current_week()
 
 
 def publish_panel(page: str) -> str:

@@ -14,13 +14,14 @@ from pypdf import PdfReader
 from issues_tracker.core.extensions import db
 from issues_tracker.jobs import run_queued_jobs
 from issues_tracker.log import operations as log_service
+from issues_tracker.log import weeks as log_weeks
 from issues_tracker.models import Job, LogCommentary, PublishedLog
 from tests.helpers import make_issue
 
 
 @pytest.fixture
 def week():
-    return log_service.current_week()
+    return log_weeks.current_week()
 
 
 @pytest.fixture

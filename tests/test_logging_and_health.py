@@ -9,7 +9,7 @@ import re
 from issues_tracker.core.extensions import db
 from issues_tracker.core.logging import _formatter
 from issues_tracker.jobs import enqueue, get_queue, run_queued_jobs
-from issues_tracker.log import operations as log_service
+from issues_tracker.log import weeks as log_weeks
 from issues_tracker.models import Job
 
 
@@ -25,7 +25,7 @@ def test_every_response_carries_a_request_id(client):
 
 def test_a_jobs_log_lines_carry_the_id_of_the_request_that_started_it(app, browser, staff, caplog):
     browser.login(staff)
-    week = log_service.current_week().isoformat()
+    week = log_weeks.current_week().isoformat()
     response = browser.post("/log/publish", {"week": week}, htmx=True, headers={"X-Request-ID": "publish-click-0001"})
     assert response.headers["X-Request-ID"] == "publish-click-0001"
     job = db.session.scalar(db.select(Job))

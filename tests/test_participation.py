@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from issues_tracker.core.extensions import db
-from issues_tracker.log.operations import log_contents, render_log_html
+from issues_tracker.log.contents import log_contents, render_log_html
 from issues_tracker.models import (
     AffectedDeclaration,
     Comment,

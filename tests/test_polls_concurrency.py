@@ -10,6 +10,7 @@ from forum_builders import form_for, make_poll
 from issues_tracker.core.extensions import db
 from issues_tracker.models import PollAnswer, PollResponse
 from issues_tracker.polls import operations as poll_service
+from issues_tracker.polls import results as poll_results
 
 CHOICES = ["Yes", "Partially", "No"]
 
@@ -64,7 +65,7 @@ def test_twenty_people_answering_at_once_are_all_counted_once(app, browser, make
     db.session.expire_all()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(PollResponse)) == 20
     assert sorted(db.session.scalars(sa.select(PollResponse.user_id))) == sorted(p.id for p in people)
-    results = poll_service.poll_results(poll)
+    results = poll_results.poll_results(poll)
     assert results.total == 20
     assert {o.label: o.count for o in results.questions[0].options} == expected
     assert results.questions[1].answered == 20

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from issues_tracker.core import choices
 from issues_tracker.core.extensions import db
 from issues_tracker.core.models import utcnow
-from issues_tracker.log.operations import executive_summary
+from issues_tracker.log.contents import executive_summary
 from issues_tracker.models import ForumAction, Issue, IssueAction, IssueEvent, Meeting
 from issues_tracker.seeds.loader import seed_all
 from tests.conftest import utc

@@ -8,7 +8,8 @@ import sqlalchemy as sa
 
 from issues_tracker.core.extensions import db
 from issues_tracker.models import MajorIncidentUpdate, PirAction, ServiceDeskRecord
-from issues_tracker.servicedesk import performance
+from issues_tracker.servicedesk import incidents as mi
+from issues_tracker.servicedesk import periods
 from tests.servicedesk_builders import import_rows, record
 
 NOW = datetime(2026, 4, 14, 9, 0, tzinfo=UTC)
@@ -49,7 +50,7 @@ def statuses(review) -> dict[str, str]:
 
 
 def test_the_pack_major_incident_is_marked_against_each_target(incidents):
-    review = performance.review_incident(get("INC0139429"), NOW)
+    review = mi.review_incident(get("INC0139429"), NOW)
     assert statuses(review) == {
         "Response": "met", "Resolution": "late", "MI portal banner": "met", "MI email": "met",
         "MI email updates": "missing", "Industry circular": "met", "PIR published": "late",
@@ -58,7 +59,7 @@ def test_the_pack_major_incident_is_marked_against_each_target(incidents):
 
 
 def test_late_and_missing_communications_of_a_p1(incidents):
-    review = performance.review_incident(get("INC0000101"), NOW)
+    review = mi.review_incident(get("INC0000101"), NOW)
     s = statuses(review)
     assert (s["Response"], s["Resolution"]) == ("met", "met")  # 10 minutes; 5 hours of a 6-hour clock
     assert (s["MI email"], s["MI portal banner"], s["Industry circular"]) == ("late", "missing", "missing")
@@ -66,9 +67,9 @@ def test_late_and_missing_communications_of_a_p1(incidents):
 
 
 def test_pir_is_required_of_major_and_p1_incidents_only(incidents):
-    assert performance.review_incident(get("INC0142039"), NOW).pir.status == "not required"
-    assert performance.review_incident(get("INC0143161"), NOW).pir.status == "late"  # 13 March, due 5 March
-    checks = performance.review_incident(get("INC0142039"), NOW)
+    assert mi.review_incident(get("INC0142039"), NOW).pir.status == "not required"
+    assert mi.review_incident(get("INC0143161"), NOW).pir.status == "late"  # 13 March, due 5 March
+    checks = mi.review_incident(get("INC0142039"), NOW)
     assert checks.email.status == "not required" and checks.banner.status == "not required"
 
 
@@ -78,19 +79,19 @@ def test_email_updates_every_two_hours_for_a_p1(incidents, staff):
         db.session.add(MajorIncidentUpdate(record_id=incident.id, channel="email",
                                            sent_at=datetime(2026, 3, 8, hour, minute, tzinfo=UTC)))
     db.session.commit()
-    assert performance.review_incident(get("INC0000101"), NOW).email_updates.status == "met"
+    assert mi.review_incident(get("INC0000101"), NOW).email_updates.status == "met"
     db.session.execute(sa.delete(MajorIncidentUpdate).where(MajorIncidentUpdate.sent_at.between(
         datetime(2026, 3, 8, 0, 0, tzinfo=UTC), datetime(2026, 3, 8, 1, 0, tzinfo=UTC))))
     db.session.commit()
     # 22:45 to 02:30 is more than two hours without an update.
-    assert performance.review_incident(get("INC0000101"), NOW).email_updates.status == "late"
+    assert mi.review_incident(get("INC0000101"), NOW).email_updates.status == "late"
 
 
 def test_the_review_lists_p1_p2_and_major_incidents_of_the_months(incidents):
-    reviews, total = performance.mi_review(performance.Period(202602, 202603), now=NOW)
+    reviews, total = mi.mi_review(periods.Period(202602, 202603), now=NOW)
     assert [r.record.number for r in reviews] == ["INC0000101", "INC0143161", "INC0142039", "INC0139429"]
     assert total == 4
-    reviews, _ = performance.mi_review(performance.Period(202603, 202603), now=NOW)
+    reviews, _ = mi.mi_review(periods.Period(202603, 202603), now=NOW)
     assert [r.record.number for r in reviews] == ["INC0000101"]
 
 
@@ -114,7 +115,7 @@ def test_staff_see_the_times_and_record_communications(browser, staff, incidents
     incident = get("INC0000101")
     assert incident.mi_portal_banner_at == datetime(2026, 3, 7, 22, 20, tzinfo=UTC)  # GMT in early March
     assert incident.pir_published_on.isoformat() == "2026-03-12" and incident.mi_updated_by_id == staff.id
-    review = performance.review_incident(incident, NOW)
+    review = mi.review_incident(incident, NOW)
     assert (review.email.status, review.banner.status, review.pir.status) == ("met", "met", "met")
 
 

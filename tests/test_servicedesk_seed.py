@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from issues_tracker.core.extensions import db
 from issues_tracker.models import ServiceDeskImport, ServiceDeskMonth, ServiceDeskRecord
 from issues_tracker.seeds.loader import SEEDS_DIR, SERVICEDESK_EXTRACT, seed_all
-from issues_tracker.servicedesk import performance, seed_extract
+from issues_tracker.servicedesk import incidents, periods, seed_extract
 
 MONTHS = ["2025-10", "2025-11", "2025-12", "2026-01", "2026-02", "2026-03"]
 
@@ -82,7 +82,7 @@ def test_the_aged_extract_on_the_forum_day_is_the_packs(browser, participant, se
 
 
 def test_the_major_incident_table_is_the_packs(seeded):
-    reviews, total = performance.mi_review(performance.Period(202510, 202603))
+    reviews, total = incidents.mi_review(periods.Period(202510, 202603))
     table = [(r.record.number, r.record.opened_at.strftime("%d/%m/%y"), f"P{r.record.priority}",
               "Y" if r.record.major_incident else "N", f"{r.record.product} {r.record.short_description}",
               r.record.resolution_at.strftime("%d/%m/%y"), r.pir.status) for r in reviews]

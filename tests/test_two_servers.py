@@ -314,6 +314,6 @@ def test_live_poll_results_are_the_same_whichever_server_answers(cluster):
 
 
 def _this_monday() -> str:
-    from issues_tracker.log.operations import current_week
+    from issues_tracker.log.weeks import current_week
 
     return current_week().isoformat()

@@ -24,8 +24,8 @@ from ..core.models import utcnow
 from ..core.pdf import html_to_pdf
 from ..core.templating import LONDON
 from ..polls.models import Poll
-from ..polls.operations import PollResults, poll_results
-from ..servicedesk import performance
+from ..polls.results import PollResults, poll_results
+from ..servicedesk import aged, performance, periods
 from ..servicedesk.clock import SERVICE_LEVEL_TABLE, month_label
 from .models import ForumAction, Meeting, MeetingPack
 
@@ -33,9 +33,9 @@ from .models import ForumAction, Meeting, MeetingPack
 @dataclass
 class PackContents:
     meeting: Meeting
-    period: performance.Period
+    period: periods.Period
     dashboard: performance.Dashboard
-    aged_extract: list[performance.AgedCase]
+    aged_extract: list[aged.AgedCase]
     actions: list[ForumAction]
     previous_meeting: Meeting | None
     previous_polls: list[PollResults]
@@ -85,10 +85,10 @@ def _actions(since: date | None) -> list[ForumAction]:
 
 def pack_contents(meeting: Meeting, *, now: datetime | None = None) -> PackContents:
     now = now or utcnow()
-    period = performance.months_before(meeting.meeting_date)
-    as_at = min(meeting.meeting_date, performance.london_today(now))
-    dashboard = performance.dashboard(period, performance.Filters(), as_at=as_at, now=now)
-    aged_extract = performance.aged_cases(as_at, min_days=performance.AGED_EXTRACT_DAYS)
+    period = periods.months_before(meeting.meeting_date)
+    as_at = min(meeting.meeting_date, periods.london_today(now))
+    dashboard = performance.dashboard(period, periods.Filters(), as_at=as_at, now=now)
+    aged_extract = aged.aged_cases(as_at, min_days=aged.AGED_EXTRACT_DAYS)
     previous, polls = _previous_polls(meeting)
     last_meeting = previous_meeting(meeting)
     diary = db.session.scalars(

@@ -12,7 +12,7 @@ def _week_option(ctx, param, value):
     """--week: a YYYY-MM-DD Monday; a date that is not a Monday is refused with the reason."""
     if value is None:
         return None
-    from .operations import LogError, parse_week
+    from .weeks import LogError, parse_week
 
     try:
         return parse_week(value)
@@ -31,7 +31,8 @@ def register_cli(app: Flask) -> None:
     @click.option("--reason", default="", help="What the revision corrects (required with --revise).")
     def publish_command(week, revise, reason):
         """Render and store the log for the week commencing a Monday; once per week unless revised."""
-        from .operations import LogError, current_week, publish_log
+        from .operations import publish_log
+        from .weeks import LogError, current_week
 
         try:
             with unit_of_work():

@@ -6,7 +6,7 @@ from wtforms import BooleanField, HiddenField, StringField, SubmitField, TextAre
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..core.forms import STRIP, AppForm
-from .operations import LogError, parse_week
+from .weeks import LogError, parse_week
 
 
 class CommentaryForm(AppForm):

@@ -12,7 +12,9 @@ from __future__ import annotations
 from datetime import date
 
 from ..jobs import JobFailed, job
-from .operations import LogError, publish_log, render_draft
+from .contents import render_draft
+from .operations import publish_log
+from .weeks import LogError
 
 
 @job("log_publish", retries=2, retry_delay=10, title="Publishing the log")

@@ -17,7 +17,9 @@ from ..core.permissions import staff_required
 from ..core.transaction import ConflictError, unit_of_work
 from ..jobs import enqueue
 from ..jobs.models import ACTIVE_STATES, DONE, Job
+from . import contents as log_contents
 from . import operations as log_service
+from . import weeks as log_weeks
 from .forms import CommentaryForm, PreviewForm, PublishForm
 from .models import PublishedLog
 
@@ -29,8 +31,8 @@ bp = Blueprint("log", __name__, template_folder="templates")
 def week_from_url(text: str) -> date:
     """A Monday from the URL, or 404: a bad date in an address is a page that does not exist."""
     try:
-        return log_service.parse_week(text)
-    except log_service.LogError:
+        return log_weeks.parse_week(text)
+    except log_weeks.LogError:
         abort(404)
 
 
@@ -57,7 +59,7 @@ REVISION_FOR_COMMENTARY = "The staff commentary was updated after publication."
 
 def _publish_form(week: date | None = None, *, revise: bool = False, reason: str = "") -> PublishForm:
     form = PublishForm(formdata=None)
-    form.week.data = (week or log_service.current_week()).isoformat()
+    form.week.data = (week or log_weeks.current_week()).isoformat()
     form.revise.data = revise
     form.reason.data = reason
     return form
@@ -66,8 +68,8 @@ def _publish_form(week: date | None = None, *, revise: bool = False, reason: str
 def _publish_target(form: PublishForm):
     """The published log of the week the form names, if any: revision fields are offered only then."""
     try:
-        week = log_service.parse_week(form.week.data or "")
-    except log_service.LogError:
+        week = log_weeks.parse_week(form.week.data or "")
+    except log_weeks.LogError:
         return None
     return log_service.latest_revision(week)
 
@@ -88,23 +90,23 @@ def _preview_form(week: date) -> PreviewForm:
 
 def _week_from_query() -> date | None:
     try:
-        return log_service.parse_week(request.args.get("week", ""))
-    except log_service.LogError:
+        return log_weeks.parse_week(request.args.get("week", ""))
+    except log_weeks.LogError:
         return None
 
 
 def _index_context(publish_form: PublishForm | None = None, job: Job | None = None, notice: str = "") -> dict:
-    week = log_service.current_week()
-    summary = log_service.executive_summary(week)
+    week = log_weeks.current_week()
+    summary = log_contents.executive_summary(week)
     context = {
         "week": week,
         "summary": summary,
-        "attention": log_service.needs_attention(summary),
+        "attention": log_contents.needs_attention(summary),
         "archive": log_service.archive(),
     }
     if current_user.is_staff:
         context.update(
-            commentary=log_service.get_commentary(week),
+            commentary=log_contents.get_commentary(week),
             this_week_log=log_service.latest_revision(week),
             notice=notice,
             preview_form=_preview_form(week),
@@ -201,7 +203,7 @@ def preview(job_id: int):
 @staff_required
 def commentary(week: str):
     week_date = week_from_url(week)
-    existing = log_service.get_commentary(week_date)
+    existing = log_contents.get_commentary(week_date)
     form = CommentaryForm(obj=existing) if request.method == "GET" else CommentaryForm()
     if request.method == "GET":
         form.version.data = str(existing.version if existing else 0)
@@ -212,7 +214,7 @@ def commentary(week: str):
                     week_date, form.data, current_user, expected_version=version_number(form.version.data)
                 )
         except ConflictError as exc:
-            existing = log_service.get_commentary(week_date)
+            existing = log_contents.get_commentary(week_date)
             form.form_errors.append(f"{exc} Your text is kept below: compare it with the saved commentary, then save again.")
             form.version.data = str(existing.version if existing else 0)
             return render_template(
@@ -272,7 +274,7 @@ def publish():
     week, revise, reason = form.week_date, bool(form.revise.data), form.reason.data or ""
     try:
         existing = log_service.check_publish_request(week, revise=revise, reason=reason)
-    except log_service.LogError as exc:
+    except log_weeks.LogError as exc:
         target = form.reason if exc.field == "reason" else form.week
         target.errors = [*target.errors, str(exc)]
         return _render_panel(form, None, 422)

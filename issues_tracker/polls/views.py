@@ -24,6 +24,7 @@ from ..core.urls import external_url
 from ..forum.models import Meeting
 from ..forum.operations import meeting_choices
 from . import operations as poll_service
+from . import results as poll_results
 from .forms import PollForm, response_form
 from .models import Poll
 
@@ -46,7 +47,7 @@ def get_poll(poll_id: int) -> Poll:
 
 
 def _show_page(poll: Poll, form, own_response, *, status: int = 200, problem: str | None = None):
-    results = poll_service.poll_results(poll)
+    results = poll_results.poll_results(poll)
     return render_template(
         "polls/show.html",
         poll=poll,
@@ -133,7 +134,7 @@ def _projector_page(poll: Poll):
     response = make_response(render_template(
         "polls/projector.html",
         poll=poll,
-        results=poll_service.poll_results(poll),
+        results=poll_results.poll_results(poll),
         address=address,
         qr_code=qr_code_data_uri(address),
     ))
@@ -159,7 +160,7 @@ def results(poll_id: int):
     poll = get_poll(poll_id)
     if not wants_fragment():
         return _projector_page(poll)
-    summary = poll_service.response_summary(poll.id)
+    summary = poll_results.response_summary(poll.id)
     status = poll_service.poll_status(poll)
     etag = None
     if status != "draft":  # a draft's questions may still change, so it is never cached
@@ -171,7 +172,7 @@ def results(poll_id: int):
             return response
     fragment = render_cache("poll_results").get(etag) if etag else None
     if fragment is None:
-        fragment = render_template("polls/_results.html", results=poll_service.poll_results(poll, summary=summary))
+        fragment = render_template("polls/_results.html", results=poll_results.poll_results(poll, summary=summary))
         if etag:
             render_cache("poll_results").put(etag, fragment)
     code = STOP_POLLING if status == "closed" and wants_fragment() else 200
@@ -189,7 +190,7 @@ def export_csv(poll_id: int):
     poll = get_poll(poll_id)
     buffer = io.StringIO()
     buffer.write("\ufeff")  # so Excel opens it as UTF-8
-    csv.writer(buffer).writerows(poll_service.export_rows(poll))
+    csv.writer(buffer).writerows(poll_results.export_rows(poll))
     slug = re.sub(r"[^a-z0-9]+", "-", poll.title.lower()).strip("-")[:60] or "poll"
     return Response(
         buffer.getvalue(),

@@ -28,7 +28,7 @@ from .clock import LONDON
 from .extract import Extract, ExtractRow
 from .models import ServiceDeskRecord
 from .operations import ImportOutcome, import_extract, refresh_monthly_sums
-from .seed_extract import (
+from .vocabulary import (
     CASE_CATEGORIES,
     CASE_GROUPS,
     CASE_PRODUCTS,

@@ -23,7 +23,7 @@ from ..core.templating import LONDON, url_with
 from ..core.transaction import unit_of_work
 from ..jobs import job_or_404, queue_upload_job, store_upload
 from ..jobs.models import Job
-from . import jobs, performance
+from . import aged, incidents, jobs, kpis, performance, periods
 from . import operations as servicedesk_service
 from .clock import SERVICE_LEVEL_TABLE, month_label, month_text
 from .forms import (
@@ -52,20 +52,20 @@ def parse_day(text: str, label: str) -> date:
             raise ValueError
         day = date.fromisoformat(text)
     except ValueError:
-        raise performance.PeriodError(f"{label} must be a date written YYYY-MM-DD, e.g. 2026-04-14.") from None
+        raise periods.PeriodError(f"{label} must be a date written YYYY-MM-DD, e.g. 2026-04-14.") from None
     if not 2000 <= day.year <= 2100:
-        raise performance.PeriodError(f"{label} must be between 2000 and 2100.")
+        raise periods.PeriodError(f"{label} must be between 2000 and 2100.")
     return day
 
 
-def parse_view(args, services: list[str]) -> tuple[performance.Period, performance.Filters, date, dict[str, str]]:
+def parse_view(args, services: list[str]) -> tuple[periods.Period, periods.Filters, date, dict[str, str]]:
     """The month range, filters and "as at" day from the address; bad values are reported and ignored."""
     errors: dict[str, str] = {}
     try:
-        period = performance.period_from(args.get("from"), args.get("to"))
-    except performance.PeriodError as exc:
+        period = periods.period_from(args.get("from"), args.get("to"))
+    except periods.PeriodError as exc:
         errors["period"] = str(exc)
-        period = performance.default_period()
+        period = periods.default_period()
     service = (args.get("service") or "").strip()
     if service and service not in services:
         errors["service"] = f"No service-desk record names the service “{service[:60]}”, so that filter was ignored."
@@ -77,21 +77,21 @@ def parse_view(args, services: list[str]) -> tuple[performance.Period, performan
             priority = int(match.group(1))
         else:
             errors["priority"] = "Priority must be P1 to P5, so that filter was ignored."
-    as_at = performance.london_today()
+    as_at = periods.london_today()
     if args.get("as_at"):
         try:
             as_at = parse_day(args["as_at"], "As at")
-        except performance.PeriodError as exc:
+        except periods.PeriodError as exc:
             errors["as_at"] = str(exc)
-    return period, performance.Filters(service=service, priority=priority), as_at, errors
+    return period, periods.Filters(service=service, priority=priority), as_at, errors
 
 
-def _clean_args(period: performance.Period, filters: performance.Filters, as_at: date, args) -> dict:
+def _clean_args(period: periods.Period, filters: periods.Filters, as_at: date, args) -> dict:
     chosen = {}
     if args.get("from") or args.get("to"):
         chosen.update(period.args)
     chosen.update({k: v for k, v in filters.args.items() if v})
-    if args.get("as_at") and as_at != performance.london_today():
+    if args.get("as_at") and as_at != periods.london_today():
         chosen["as_at"] = as_at.isoformat()
     return chosen
 
@@ -112,7 +112,7 @@ def _cache():
 
 def _filter_choices(version: tuple) -> tuple[list[str], list[int]]:
     cache = _cache()
-    key = ("choices", version, performance.london_today())
+    key = ("choices", version, periods.london_today())
     found = cache.get(key) if cache else None
     if found is None:
         found = performance.filter_choices()
@@ -151,7 +151,7 @@ def index():
             "servicedesk/index.html",
             results=results,
             period=period,
-            default_period=performance.default_period(),
+            default_period=periods.default_period(),
             filters=filters,
             as_at=as_at,
             errors=errors,
@@ -205,12 +205,12 @@ def _optional_service(args) -> str:
 @login_required
 def kpis_csv():
     try:
-        period = performance.period_from(request.args.get("from"), request.args.get("to"))
-    except performance.PeriodError as exc:
+        period = periods.period_from(request.args.get("from"), request.args.get("to"))
+    except periods.PeriodError as exc:
         abort(400, description=str(exc))
     service = _optional_service(request.args)
     rows = [KPI_COLUMNS]
-    for f in performance.kpi_csv_rows(period, performance.Filters(service=service)):
+    for f in kpis.kpi_csv_rows(period, periods.Filters(service=service)):
         rows.append([
             month_text(f.month), f.record_type, f.priority, f.raised, f.resolved, f.churn, f.open_at_month_end,
             _number(f.mean_response_minutes, 1), _number(f.mean_resolution_hours, 2),
@@ -223,12 +223,12 @@ def kpis_csv():
 @login_required
 def aged_csv():
     try:
-        as_at = parse_day(request.args["as_at"], "as_at") if request.args.get("as_at") else performance.london_today()
-    except performance.PeriodError as exc:
+        as_at = parse_day(request.args["as_at"], "as_at") if request.args.get("as_at") else periods.london_today()
+    except periods.PeriodError as exc:
         abort(400, description=str(exc))
     service = _optional_service(request.args)
     rows = [AGED_COLUMNS]
-    for case in performance.aged_cases(as_at, performance.Filters(service=service)):
+    for case in aged.aged_cases(as_at, periods.Filters(service=service)):
         rows.append([
             case.number, case.incident, _safe_text(case.product), _safe_text(case.short_description),
             case.opened_at.astimezone(LONDON).strftime("%Y-%m-%d %H:%M"), case.age_days, case.age_bucket,
@@ -323,14 +323,14 @@ def _incident_page(record: ServiceDeskRecord, *, status: int = 200, communicatio
     return render_template(
         "servicedesk/incident.html",
         record=record,
-        review=performance.review_incident(record),
+        review=incidents.review_incident(record),
         communications=communications if staff else None,
         update_form=update_form if staff else None,
         action_form=action_form if staff else None,
         action_forms=action_forms if staff else {},
         delete_form=EmptyForm() if staff else None,
         problem=problem,
-        pir_due=performance.pir_due(record),
+        pir_due=incidents.pir_due(record),
     ), status
 
 
@@ -443,7 +443,7 @@ def update_action(action_id: int):
 
 # ---------------------------------------------------------------- how figures read
 
-bp.add_app_template_filter(performance.minutes_text, "mins")
-bp.add_app_template_filter(performance.hours_minutes_text, "hours_minutes")
-bp.add_app_template_filter(performance.percent_text, "pct")
-bp.add_app_template_filter(performance.signed_text, "signed")
+bp.add_app_template_filter(kpis.minutes_text, "mins")
+bp.add_app_template_filter(kpis.hours_minutes_text, "hours_minutes")
+bp.add_app_template_filter(kpis.percent_text, "pct")
+bp.add_app_template_filter(kpis.signed_text, "signed")
