@@ -204,3 +204,7 @@ def end_sessions(user: User, *, keep_key: str | None = None) -> None:
 def session_lifetime() -> timedelta:
     """How long a sign-in lasts, however active: after it, the browser signs in again."""
     return timedelta(days=current_app.config["SESSION_LIFETIME_DAYS"])
+
+
+# The signed-in session's own key; its record on the server is what makes the cookie valid.
+SESSION_KEY = "sid"

@@ -15,9 +15,6 @@ from . import operations as accounts
 from .forms import LoginForm
 from .models import User
 
-# The signed-in session's own key; its record on the server is what makes the cookie valid.
-SESSION_KEY = "sid"
-
 bp = Blueprint("accounts", __name__, template_folder="templates")
 
 
@@ -28,7 +25,7 @@ def load_user(session_id: str) -> User | None:
         return None
     # The account and its session record in one query; without a record (signed out, or
     # ended by a password change) the cookie signs nobody in.
-    user = accounts.user_with_live_session(int(user_id), session.get(SESSION_KEY), max_age=accounts.session_lifetime())
+    user = accounts.user_with_live_session(int(user_id), session.get(accounts.SESSION_KEY), max_age=accounts.session_lifetime())
     if user is None or not hmac.compare_digest(user.session_fingerprint, fingerprint):
         return None
     return user
@@ -73,7 +70,7 @@ def login():
             key = accounts.start_session(user)
         session.clear()  # a fresh session: nothing from before sign-in carries over
         login_user(user)
-        session[SESSION_KEY] = key
+        session[accounts.SESSION_KEY] = key
         flash(f"Signed in as {user.display_name}.", "success")
         return redirect(safe_next(request.args.get("next")), code=303)
     status = 422 if request.method == "POST" else 200
@@ -83,8 +80,8 @@ def login():
 @bp.post("/logout")
 def logout():
     with unit_of_work():
-        accounts.end_session(session.get(SESSION_KEY))
+        accounts.end_session(session.get(accounts.SESSION_KEY))
     logout_user()
-    session.pop(SESSION_KEY, None)
+    session.pop(accounts.SESSION_KEY, None)
     flash("You have signed out.", "info")
     return redirect(url_for("accounts.login"), code=303)

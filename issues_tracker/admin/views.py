@@ -107,9 +107,7 @@ def edit_user(user_id: int):
     if request.method == "GET":
         form.password.data = ""
     if form.validate_on_submit():
-        from ..accounts.views import SESSION_KEY
-
-        key = session.get(SESSION_KEY)
+        key = session.get(accounts.SESSION_KEY)
         try:
             with unit_of_work():
                 accounts.update_user(

@@ -86,6 +86,9 @@ TRIAGE_STATES = [
 ACTION_STATUSES = [("Open", "Open"), ("In progress", "In progress"), ("Done", "Done")]
 ACTION_STATUS_CODES = [code for code, _ in ACTION_STATUSES]
 
+# The organisation that runs the service and its service desk (its people are the staff).
+SERVICE_PROVIDER = "Elexon"
+
 ROLES = [("participant", "Participant"), ("staff", "Staff"), ("admin", "Admin")]
 ROLE_CODES = [code for code, _ in ROLES]
 

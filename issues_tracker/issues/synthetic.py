@@ -28,10 +28,10 @@ from werkzeug.security import generate_password_hash
 
 from ..accounts.models import User
 from ..accounts.operations import get_or_create_organisation
+from ..core import choices
 from ..core.extensions import db
 from ..core.models import UTCDateTime, utcnow
 from ..search import index_issues
-from ..seeds.loader import SERVICE_PROVIDER
 from .models import Issue, IssueAction, IssueEvent, IssueMessage, IssueService
 from .synthetic_words import (
     ACTIONS,
@@ -139,7 +139,7 @@ def _ensure_people() -> _People:
     """The organisations and accounts issues are linked to, created once."""
     # One random password nobody knows, hashed once: these accounts cannot sign in.
     unusable = generate_password_hash(secrets.token_urlsafe(32))
-    provider = get_or_create_organisation(SERVICE_PROVIDER, kind="service_provider")
+    provider = get_or_create_organisation(choices.SERVICE_PROVIDER, kind="service_provider")
 
     staff = db.session.execute(
         sa.select(User.id, User.name, User.email)
@@ -225,7 +225,7 @@ def _story(rng: random.Random, number: int, kind: str, now: datetime, people: _P
     messages = list(dict.fromkeys(rng.choice(archetype.messages) for _ in range(rng.randint(1, 2))))
 
     if rng.random() < PROVIDER_RAISED_SHARE:
-        org_id, org_name = people.provider_id, SERVICE_PROVIDER
+        org_id, org_name = people.provider_id, choices.SERVICE_PROVIDER
         submitter = rng.choice(people.staff)[0]
     else:
         org_id, org_name = rng.choice(people.organisations)

@@ -15,9 +15,7 @@ from ..core.permissions import staff_required
 from ..core.templating import url_with
 from ..core.transaction import ConflictError, unit_of_work
 from ..jobs import job_or_404, queue_upload_job, store_upload
-from ..participation import affected as affected_service
 from ..participation import follows as follow_service
-from ..participation.views import participation_context
 from . import fields
 from . import operations as issue_service
 from . import queries as issue_queries
@@ -34,6 +32,7 @@ from .forms import (
 )
 from .listing import active_filters, filters_in_use, parse_filters, sort_headers, staff_choices
 from .models import Issue, IssueAction
+from .pages import detail_page, similar_context
 
 bp = Blueprint("issues", __name__, template_folder="templates")
 
@@ -158,13 +157,6 @@ def new():
     return render_template("issues/new.html", form=form, **similar_context(similar, similar_search)), status
 
 
-def similar_context(similar: list[Issue], search) -> dict:
-    """What the similar-issues list shows: each issue's affected count, and whether the
-    person's organisation has already said it is affected (else a one-click button)."""
-    counts, declared = affected_service.affected_summary([issue.id for issue in similar], current_user.organisation_id)
-    return {"similar": similar, "similar_search": search, "similar_affected": counts, "declared_ids": declared}
-
-
 SIMILAR_TEXT_LIMIT = 2_000
 
 
@@ -189,30 +181,10 @@ def _already_submitted(issue: Issue):
 @bp.get("/issues/<int:issue_id>")
 @login_required
 def detail(issue_id: int):
-    return _detail_page(get_issue(issue_id))
+    return detail_page(get_issue(issue_id))
 
 
 CONFLICT_MESSAGE = "Someone else changed this issue at the same moment, so your change was not saved."
-
-
-def _detail_page(issue: Issue, *, triage_form=None, action_form=None, status_form=None, status: int = 200,
-                 **participation):
-    """The issue page; staff see its forms, a submitted one with its messages."""
-    staff = current_user.is_staff
-    similar, similar_search = [], None
-    if staff and issue.triage_state == "pending":
-        # Staff triaging a submission see what it may duplicate.
-        similar, similar_search = issue_service.similar_issues(issue.summary, issue.description, exclude_id=issue.id)
-    return render_template(
-        "issues/detail.html",
-        issue=issue,
-        stale_days=current_app.config["STALE_AFTER_DAYS"],
-        triage_form=(triage_form or TriageForm(formdata=None)) if staff else None,
-        action_form=(action_form or IssueActionForm(formdata=None)) if staff else None,
-        status_form=(status_form or ActionStatusForm(formdata=None)) if staff else None,
-        **similar_context(similar, similar_search),
-        **participation_context(issue, **participation),
-    ), status
 
 
 def _staff_form(issue: Issue | None = None) -> StaffIssueForm:
@@ -271,14 +243,14 @@ def triage(issue_id: int):
     issue = get_issue(issue_id)
     form = TriageForm()
     if not form.validate_on_submit():
-        return _detail_page(issue, triage_form=form, status=422)
+        return detail_page(issue, triage_form=form, status=422)
     try:
         with unit_of_work():
             issue_service.triage_issue(issue, current_user, form.decision.data, form.reason.data or "")
     except (issue_service.TriageError, ConflictError) as exc:
         message = str(exc) if isinstance(exc, issue_service.TriageError) else CONFLICT_MESSAGE
         form.form_errors.append(message + " Your decision is kept below.")
-        return _detail_page(get_issue(issue_id), triage_form=form, status=409)
+        return detail_page(get_issue(issue_id), triage_form=form, status=409)
     flash(
         f"{issue.reference} published to the industry view."
         if issue.triage_state == "published"
@@ -316,13 +288,13 @@ def add_action(issue_id: int):
     issue = get_issue(issue_id)
     form = IssueActionForm()
     if not form.validate_on_submit():
-        return _detail_page(issue, action_form=form, status=422)
+        return detail_page(issue, action_form=form, status=422)
     try:
         with unit_of_work():
             issue_service.add_action(issue, current_user, form.data)
     except ConflictError:
         form.form_errors.append(CONFLICT_MESSAGE + " Your action is kept below: check the issue, then add it again.")
-        return _detail_page(get_issue(issue_id), action_form=form, status=409)
+        return detail_page(get_issue(issue_id), action_form=form, status=409)
     flash("Action added.", "saved")
     return redirect(url_for("issues.detail", issue_id=issue.id, _anchor="saved"), code=303)
 
@@ -345,7 +317,7 @@ def update_action(issue_id: int, action_id: int):
         status_form.form_errors.append(
             CONFLICT_MESSAGE + f" You set an action to “{form.status.data}”: check the issue, then set it again."
         )
-        return _detail_page(get_issue(issue_id), status_form=status_form, status=409)
+        return detail_page(get_issue(issue_id), status_form=status_form, status=409)
     flash(f"Action updated: “{action.description[:80]}” is now {form.status.data}.", "saved")
     return redirect(url_for("issues.detail", issue_id=issue.id, _anchor="saved"), code=303)
 

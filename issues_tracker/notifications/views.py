@@ -28,9 +28,10 @@ from ..issues.listing import parse_filters
 from ..issues.models import Issue, IssueEvent
 from ..participation import follows as follow_service
 from ..participation import saved_views as view_service
-from ..participation.forms import EmptyForm, NotificationSettingsForm, SavedViewForm
+from ..participation.forms import EmptyForm, SavedViewForm
 from ..participation.models import Comment
 from . import preferences
+from .forms import NotificationSettingsForm
 from .kinds import KIND_CODES, KIND_LABELS, KINDS, kind_of
 from .models import NotificationSettings
 from .preferences import user_for_feed_key

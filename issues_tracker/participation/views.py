@@ -15,12 +15,14 @@ from ..core.transaction import ConflictError, unit_of_work
 from ..issues.access import can_view_issue
 from ..issues.listing import query_from_string
 from ..issues.models import Issue
+from ..issues.pages import detail_page
 from . import affected as affected_service
 from . import comments as comment_service
 from . import follows as follow_service
 from . import saved_views as view_service
 from .forms import AffectedForm, CommentForm, EmptyForm, FollowForm, HideCommentForm, SavedViewForm
-from .models import Comment, Follow, SavedView
+from .models import Comment, SavedView
+from .panel import participation_context
 
 bp = Blueprint("participation", __name__, template_folder="templates")
 
@@ -31,42 +33,6 @@ def visible_issue(issue_id: int) -> Issue:
     if issue is None or not can_view_issue(current_user, issue):
         abort(404)
     return issue
-
-
-def follow_state(issue: Issue, user) -> tuple[bool, int]:
-    """(whether the person follows the issue, how many people do), in one query."""
-    mine = sa.case((sa.and_(Follow.user_id == user.id, Follow.active.is_(True)), 1), else_=0)
-    following, count = db.session.execute(
-        sa.select(sa.func.coalesce(sa.func.max(mine), 0), sa.func.count(sa.case((Follow.active.is_(True), 1))))
-        .where(Follow.issue_id == issue.id)
-    ).one()
-    return bool(following), count
-
-
-def participation_context(issue: Issue, *, comment_form=None, affected_form=None, hide_forms=None) -> dict:
-    """What the issue page shows of following, comments and declarations (three queries)."""
-    following, followers = follow_state(issue, current_user)
-    declarations = affected_service.declarations(issue)
-    own = next((d for d in declarations if d.organisation_id == current_user.organisation_id), None)
-    count = affected_service.count_declarations(declarations)
-    if affected_form is None:
-        affected_form = AffectedForm(formdata=None, obj=own) if own else AffectedForm(formdata=None)
-        if own and own.meter_points is not None:
-            affected_form.meter_points.data = str(own.meter_points)
-    return {
-        "following": following,
-        "follower_count": followers,
-        "comments": comment_service.comments_for(issue),
-        "comment_form": comment_form or CommentForm(formdata=None),
-        "hide_forms": hide_forms or {},
-        "render_comment": comment_service.render_comment,
-        "affected": count,
-        "impact_labels": affected_service.impact_labels(issue, count),
-        "declarations": declarations if current_user.is_staff else [d for d in declarations if d is own],
-        "own_declaration": own,
-        "affected_form": affected_form,
-        "may_declare": not current_user.is_staff and issue.triage_state == "published",
-    }
 
 
 def _back_to_issue(issue: Issue, anchor: str | None = None):
@@ -133,9 +99,8 @@ def add_comment(issue_id: int):
 def _comment_problem(issue: Issue, form: CommentForm):
     if wants_fragment():
         return _fragment("participation/_comments.html", issue, 422, comment_form=form)
-    from ..issues.views import _detail_page
 
-    return _detail_page(issue, comment_form=form, status=422)
+    return detail_page(issue, comment_form=form, status=422)
 
 
 def _comment_of(issue: Issue, comment_id: int) -> Comment:
@@ -166,9 +131,8 @@ def hide_comment(issue_id: int, comment_id: int):
         form.reason.errors = [problem]
         if wants_fragment():
             return _fragment("participation/_comments.html", issue, 422, hide_forms={comment.id: form})
-        from ..issues.views import _detail_page
 
-        return _detail_page(issue, hide_forms={comment.id: form}, status=422)
+        return detail_page(issue, hide_forms={comment.id: form}, status=422)
     if wants_fragment():
         return _fragment("participation/_comments.html", issue)
     flash("The comment is hidden; the reason shows in its place.", "success")
@@ -208,9 +172,8 @@ def affected(issue_id: int):
     if not form.validate_on_submit():
         if wants_fragment():
             return _fragment("participation/_affected.html", issue, 422, affected_form=form)
-        from ..issues.views import _detail_page
 
-        return _detail_page(issue, affected_form=form, status=422)
+        return detail_page(issue, affected_form=form, status=422)
     own = affected_service.declaration_of(issue, current_user.organisation_id)
     action = form.action.data or ("withdraw" if own else "declare")
     if own and request.form.get("from") == "similar":
