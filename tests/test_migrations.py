@@ -80,3 +80,14 @@ def test_an_indexed_database_keeps_its_matches_and_excerpts_through_the_upgrade(
     if db.engine.dialect.name == "postgresql":
         columns = {column["name"] for column in sa.inspect(db.engine).get_columns("issue_search")}
         assert columns == {"issue_id", "document"}
+
+
+def test_text_stored_before_it_was_cleaned_is_cleaned_by_the_upgrade(upgrading):
+    upgrade(revision="0012_search_excerpts")
+    with db.engine.begin() as connection:
+        issue_id = _insert_issue(connection, "Settlement run late\r\nBcc: all\ufffe", "Line one\r\nline two\x0b\uffff")
+    upgrade()
+    summary, description = db.session.execute(
+        sa.text("SELECT summary, description FROM issue WHERE id = :id"), {"id": issue_id}
+    ).one()
+    assert (summary, description) == ("Settlement run late Bcc: all", "Line one\nline two")

@@ -12,15 +12,15 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..core.extensions import db
-from ..core.models import UTCDateTime, utcnow
+from ..core.models import Line, UTCDateTime, utcnow
 
 
 class Organisation(db.Model):
     __tablename__ = "organisation"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    name: so.Mapped[str] = so.mapped_column(sa.String(120), unique=True)
-    kind: so.Mapped[str] = so.mapped_column(sa.String(30), default="other")
+    name: so.Mapped[str] = so.mapped_column(Line(120), unique=True)
+    kind: so.Mapped[str] = so.mapped_column(Line(30), default="other")
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
 
     users: so.WriteOnlyMapped[User] = so.relationship(back_populates="organisation")
@@ -33,10 +33,10 @@ class User(UserMixin, db.Model):
     __tablename__ = "user_account"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    email: so.Mapped[str] = so.mapped_column(sa.String(254), unique=True)
-    name: so.Mapped[str] = so.mapped_column(sa.String(120), default="")
-    password_hash: so.Mapped[str] = so.mapped_column(sa.String(256))
-    role: so.Mapped[str] = so.mapped_column(sa.String(20), default="participant")
+    email: so.Mapped[str] = so.mapped_column(Line(254), unique=True)
+    name: so.Mapped[str] = so.mapped_column(Line(120), default="")
+    password_hash: so.Mapped[str] = so.mapped_column(Line(256))
+    role: so.Mapped[str] = so.mapped_column(Line(20), default="participant")
     organisation_id: so.Mapped[int] = so.mapped_column(
         sa.ForeignKey("organisation.id"), index=True
     )
@@ -99,7 +99,7 @@ class UserSession(db.Model):
     __tablename__ = "user_session"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    key_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    key_hash: so.Mapped[str] = so.mapped_column(Line(64), unique=True)
     user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
 

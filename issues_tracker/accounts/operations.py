@@ -12,8 +12,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..core import choices
 from ..core.extensions import db
-from ..core.forms import without_control_characters
 from ..core.models import utcnow
+from ..core.text import clean_text
 from .models import Organisation, User, UserSession
 
 MIN_PASSWORD_LENGTH = 10
@@ -32,7 +32,7 @@ def check_password_rules(password: str) -> None:
 
 def normalise_email(email: str | None) -> str:
     """The one form of an address used to find its account and to count its sign-in attempts."""
-    return without_control_characters(email or "").strip().lower()[:254]
+    return clean_text(email or "").strip().lower()[:254]
 
 
 def _name_taken(name: str, exclude_id: int | None = None) -> bool:

@@ -1,27 +1,27 @@
-"""The base of every form: text arrives without control characters.
+"""The base of every form: text arrives as the product stores it (core/text.py).
 
-Pasted text (from Word, PDFs, terminals) can carry NUL, vertical tab and other
-control characters. PostgreSQL refuses NUL in text, spreadsheets refuse most of
-them, and none of them mean anything to a reader, so they are removed from every
-submitted value (tab and line breaks stay).
+Pasted text (from Word, PDFs, terminals) can carry NUL, vertical tab, noncharacters and
+other characters that break a database, a spreadsheet, a feed or an email; they are removed
+from every submitted value. A one-line field (a text input) holds no line break: one sent
+anyway (a crafted request, a pasted block) becomes a space. Text areas keep their lines.
 """
 
 from __future__ import annotations
 
-import re
-
 from flask_wtf import FlaskForm
-from wtforms import FieldList, Form, FormField, StringField
+from wtforms import FieldList, Form, FormField, PasswordField, StringField, TextAreaField
 
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+from .text import clean_any
 
 
 def without_control_characters(value):
-    if isinstance(value, str):
-        return CONTROL_CHARACTERS.sub("", value)
-    if isinstance(value, list):
-        return [without_control_characters(item) for item in value]
-    return value
+    """Text as the product stores it (core/text.py), line breaks kept; a list's strings each."""
+    return clean_any(value)
+
+
+def single_line(value):
+    """One line of text as the product stores it: no line breaks."""
+    return clean_any(value, single_line=True)
 
 
 def text_or_empty(value):
@@ -43,8 +43,10 @@ class CleanTextMeta:
     def bind_field(self, form, unbound_field, options):
         if issubclass(unbound_field.field_class, (FieldList, FormField)):
             return super().bind_field(form, unbound_field, options)  # their inner fields are cleaned
-        filters = (without_control_characters, *unbound_field.kwargs.get("filters", ()))
-        if issubclass(unbound_field.field_class, StringField):  # text, text areas, hidden, email, password
+        field_class = unbound_field.field_class
+        one_line = issubclass(field_class, StringField) and not issubclass(field_class, TextAreaField | PasswordField)
+        filters = (single_line if one_line else without_control_characters, *unbound_field.kwargs.get("filters", ()))
+        if issubclass(field_class, StringField):  # text, text areas, hidden, email, password
             filters = (text_or_empty, *filters)
         return super().bind_field(form, unbound_field, {**options, "filters": filters})
 

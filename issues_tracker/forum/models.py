@@ -8,7 +8,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from ..core.extensions import db
-from ..core.models import UTCDateTime, utcnow
+from ..core.models import Line, Prose, UTCDateTime, utcnow
 
 
 class Meeting(db.Model):
@@ -16,13 +16,13 @@ class Meeting(db.Model):
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     meeting_date: so.Mapped[date] = so.mapped_column(sa.Date, unique=True)
-    title: so.Mapped[str] = so.mapped_column(sa.String(200), default="Service Management Forum")
-    chair: so.Mapped[str] = so.mapped_column(sa.String(120), default="")
+    title: so.Mapped[str] = so.mapped_column(Line(200), default="Service Management Forum")
+    chair: so.Mapped[str] = so.mapped_column(Line(120), default="")
     # Local (Europe/London) start and end times, "HH:MM".
-    start_time: so.Mapped[str] = so.mapped_column(sa.String(5), default="10:00")
-    end_time: so.Mapped[str] = so.mapped_column(sa.String(5), default="12:00")
-    recording_url: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
-    minutes: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    start_time: so.Mapped[str] = so.mapped_column(Line(5), default="10:00")
+    end_time: so.Mapped[str] = so.mapped_column(Line(5), default="12:00")
+    recording_url: so.Mapped[str] = so.mapped_column(Line(500), default="")
+    minutes: so.Mapped[str] = so.mapped_column(Prose, default="")
     # Bumped on every save: a save based on an older version is refused as a conflict.
     version: so.Mapped[int] = so.mapped_column(default=1, server_default="1")
     __mapper_args__ = {"version_id_col": version}
@@ -40,8 +40,8 @@ class AgendaItem(db.Model):
         sa.ForeignKey("meeting.id", ondelete="CASCADE"), index=True
     )
     number: so.Mapped[int] = so.mapped_column()
-    topic: so.Mapped[str] = so.mapped_column(sa.String(200))
-    presenter: so.Mapped[str] = so.mapped_column(sa.String(120), default="")
+    topic: so.Mapped[str] = so.mapped_column(Line(200))
+    presenter: so.Mapped[str] = so.mapped_column(Line(120), default="")
 
     meeting: so.Mapped[Meeting] = so.relationship(back_populates="agenda_items")
 
@@ -53,10 +53,10 @@ class ForumAction(db.Model):
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     number: so.Mapped[int] = so.mapped_column(unique=True)
-    description: so.Mapped[str] = so.mapped_column(sa.Text)
-    owner_name: so.Mapped[str] = so.mapped_column(sa.String(120))
+    description: so.Mapped[str] = so.mapped_column(Prose)
+    owner_name: so.Mapped[str] = so.mapped_column(Line(120))
     date_raised: so.Mapped[date] = so.mapped_column(sa.Date)
-    status: so.Mapped[str] = so.mapped_column(sa.String(20), default="Open", index=True)
+    status: so.Mapped[str] = so.mapped_column(Line(20), default="Open", index=True)
     meeting_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("meeting.id"), index=True)
     issue_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("issue.id"), index=True)
     updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
@@ -85,9 +85,9 @@ class ForumActionUpdate(db.Model):
     )
     user_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user_account.id"))
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
-    text: so.Mapped[str] = so.mapped_column(sa.Text, default="")
-    old_status: so.Mapped[str] = so.mapped_column(sa.String(20), default="")
-    new_status: so.Mapped[str] = so.mapped_column(sa.String(20), default="")
+    text: so.Mapped[str] = so.mapped_column(Prose, default="")
+    old_status: so.Mapped[str] = so.mapped_column(Line(20), default="")
+    new_status: so.Mapped[str] = so.mapped_column(Line(20), default="")
 
     action: so.Mapped[ForumAction] = so.relationship(back_populates="updates")
 
@@ -100,14 +100,14 @@ class MeetingPack(db.Model):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     meeting_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("meeting.id", ondelete="CASCADE"), unique=True)
     # rendering | ready | failed
-    state: so.Mapped[str] = so.mapped_column(sa.String(12), default="rendering")
+    state: so.Mapped[str] = so.mapped_column(Line(12), default="rendering")
     progress: so.Mapped[int] = so.mapped_column(sa.SmallInteger, default=0)
-    message: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
+    message: so.Mapped[str] = so.mapped_column(Line(500), default="")
     started_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     finished_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     # What the stored PDF shows: a digest of its figures, so a change of data renders it again.
-    contents_digest: so.Mapped[str] = so.mapped_column(sa.String(64), default="")
+    contents_digest: so.Mapped[str] = so.mapped_column(Line(64), default="")
     rendered_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
-    sha256: so.Mapped[str] = so.mapped_column(sa.String(64), default="")
+    sha256: so.Mapped[str] = so.mapped_column(Line(64), default="")
     size_bytes: so.Mapped[int] = so.mapped_column(default=0)
     pdf: so.Mapped[bytes | None] = so.mapped_column(sa.LargeBinary, deferred=True)

@@ -12,7 +12,7 @@ from ..accounts.models import Organisation, User
 from ..core.choices import CLOSED_STATUSES, SEVERITY_LABELS
 from ..core.extensions import db
 from ..core.formats import london_date
-from ..core.models import UTCDateTime, utcnow
+from ..core.models import Line, Prose, UTCDateTime, utcnow
 
 
 class IssueService(db.Model):
@@ -24,7 +24,7 @@ class IssueService(db.Model):
     issue_id: so.Mapped[int] = so.mapped_column(
         sa.ForeignKey("issue.id", ondelete="CASCADE"), primary_key=True
     )
-    service: so.Mapped[str] = so.mapped_column(sa.String(40), primary_key=True)
+    service: so.Mapped[str] = so.mapped_column(Line(40), primary_key=True)
 
     def __init__(self, service: str, **kw):
         super().__init__(service=service, **kw)
@@ -38,7 +38,7 @@ class IssueMessage(db.Model):
     issue_id: so.Mapped[int] = so.mapped_column(
         sa.ForeignKey("issue.id", ondelete="CASCADE"), primary_key=True
     )
-    message: so.Mapped[str] = so.mapped_column(sa.String(40), primary_key=True)
+    message: so.Mapped[str] = so.mapped_column(Line(40), primary_key=True)
 
     def __init__(self, message: str, **kw):
         super().__init__(message=message, **kw)
@@ -97,35 +97,35 @@ class Issue(IssueFacts, db.Model):
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     # The ID the issue had in an imported tracker or the seed pack, for idempotent loads.
-    source_ref: so.Mapped[str | None] = so.mapped_column(sa.String(60), unique=True)
+    source_ref: so.Mapped[str | None] = so.mapped_column(Line(60), unique=True)
     # The one-time token of the form that submitted it: the same form sent twice makes one issue.
-    submission_token: so.Mapped[str | None] = so.mapped_column(sa.String(32), unique=True)
+    submission_token: so.Mapped[str | None] = so.mapped_column(Line(32), unique=True)
 
-    summary: so.Mapped[str] = so.mapped_column(sa.String(200))
-    description: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    summary: so.Mapped[str] = so.mapped_column(Line(200))
+    description: so.Mapped[str] = so.mapped_column(Prose, default="")
     severity: so.Mapped[int] = so.mapped_column(sa.SmallInteger, default=3, index=True)
 
-    root_cause: so.Mapped[str] = so.mapped_column(sa.Text, default="")
-    root_cause_certainty: so.Mapped[str] = so.mapped_column(sa.String(20), default="Suspected")
+    root_cause: so.Mapped[str] = so.mapped_column(Prose, default="")
+    root_cause_certainty: so.Mapped[str] = so.mapped_column(Line(20), default="Suspected")
     impact_assessment: so.Mapped[str] = so.mapped_column(
-        sa.String(30), default="Not started", index=True
+        Line(30), default="Not started", index=True
     )
-    supplier_impact: so.Mapped[str] = so.mapped_column(sa.String(20), default="")
-    distributor_impact: so.Mapped[str] = so.mapped_column(sa.String(20), default="")
-    settlement_impact: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    supplier_impact: so.Mapped[str] = so.mapped_column(Line(20), default="")
+    distributor_impact: so.Mapped[str] = so.mapped_column(Line(20), default="")
+    settlement_impact: so.Mapped[str] = so.mapped_column(Prose, default="")
 
-    status: so.Mapped[str] = so.mapped_column(sa.String(40), default="New")
-    action_underway: so.Mapped[str] = so.mapped_column(sa.Text, default="")
-    resolution_description: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    status: so.Mapped[str] = so.mapped_column(Line(40), default="New")
+    action_underway: so.Mapped[str] = so.mapped_column(Prose, default="")
+    resolution_description: so.Mapped[str] = so.mapped_column(Prose, default="")
     resolution_status: so.Mapped[str] = so.mapped_column(
-        sa.String(30), default="Not started", index=True
+        Line(30), default="Not started", index=True
     )
-    dependencies: so.Mapped[str] = so.mapped_column(sa.Text, default="")
-    parties_responsible: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
+    dependencies: so.Mapped[str] = so.mapped_column(Prose, default="")
+    parties_responsible: so.Mapped[str] = so.mapped_column(Line(200), default="")
     next_run_resolves: so.Mapped[str] = so.mapped_column(
-        sa.String(10), default="Unknown", index=True
+        Line(10), default="Unknown", index=True
     )
-    service_desk_refs: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
+    service_desk_refs: so.Mapped[str] = so.mapped_column(Line(300), default="")
     target_date: so.Mapped[date | None] = so.mapped_column(sa.Date)
 
     owner_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user_account.id"), index=True)
@@ -133,8 +133,8 @@ class Issue(IssueFacts, db.Model):
     submitted_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user_account.id"))
 
     # pending: seen by its organisation and staff; published: the industry view.
-    triage_state: so.Mapped[str] = so.mapped_column(sa.String(20), default="pending")
-    rejection_reason: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    triage_state: so.Mapped[str] = so.mapped_column(Line(20), default="pending")
+    rejection_reason: so.Mapped[str] = so.mapped_column(Prose, default="")
     # A submission rejected as a duplicate names the issue it repeats.
     duplicate_of_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("issue.id", ondelete="SET NULL"))
 
@@ -225,11 +225,11 @@ class IssueEvent(db.Model):
     user_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user_account.id"))
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     # created | change | note | triage | action
-    kind: so.Mapped[str] = so.mapped_column(sa.String(20))
-    field: so.Mapped[str] = so.mapped_column(sa.String(60), default="")
-    old_value: so.Mapped[str] = so.mapped_column(sa.Text, default="")
-    new_value: so.Mapped[str] = so.mapped_column(sa.Text, default="")
-    note: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    kind: so.Mapped[str] = so.mapped_column(Line(20))
+    field: so.Mapped[str] = so.mapped_column(Line(60), default="")
+    old_value: so.Mapped[str] = so.mapped_column(Prose, default="")
+    new_value: so.Mapped[str] = so.mapped_column(Prose, default="")
+    note: so.Mapped[str] = so.mapped_column(Prose, default="")
     # The journal is also the outbox of notifications: an entry is written in the same
     # transaction as its change, and marked here once turned into deliveries (history
     # loaded in bulk is marked as it is written).
@@ -251,10 +251,10 @@ class IssueAction(db.Model):
     issue_id: so.Mapped[int] = so.mapped_column(
         sa.ForeignKey("issue.id", ondelete="CASCADE"), index=True
     )
-    description: so.Mapped[str] = so.mapped_column(sa.Text)
-    owner_name: so.Mapped[str] = so.mapped_column(sa.String(120))
+    description: so.Mapped[str] = so.mapped_column(Prose)
+    owner_name: so.Mapped[str] = so.mapped_column(Line(120))
     due_date: so.Mapped[date | None] = so.mapped_column(sa.Date, index=True)
-    status: so.Mapped[str] = so.mapped_column(sa.String(20), default="Open")
+    status: so.Mapped[str] = so.mapped_column(Line(20), default="Open")
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
 

@@ -23,7 +23,7 @@ from ..accounts.models import User
 from ..accounts.operations import get_or_create_organisation
 from ..core import choices
 from ..core.extensions import db
-from ..core.forms import without_control_characters
+from ..core.text import clean_text
 from ..core.transaction import ConflictError, batched_flushes, is_conflict
 from . import fields, sheet
 from . import operations as issue_service
@@ -77,7 +77,7 @@ def _check_row_count(count: int) -> None:
 
 
 def _clean(value) -> str:
-    text = without_control_characters("" if value is None else str(value)).strip()
+    text = clean_text("" if value is None else str(value)).strip()
     if text[:1] == "'" and text[1:2] in ("=", "+", "-", "@"):
         text = text[1:]  # the export's guard against formulas (export._safe_cell), not part of the text
     return text

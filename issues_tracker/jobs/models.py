@@ -9,7 +9,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from ..core.extensions import db
-from ..core.models import UTCDateTime, utcnow
+from ..core.models import Line, Prose, UTCDateTime, utcnow
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 JOB_STATES = (QUEUED, RUNNING, DONE, FAILED)
@@ -27,10 +27,10 @@ class Upload(db.Model):
     __tablename__ = "upload"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    filename: so.Mapped[str] = so.mapped_column(sa.String(255))
-    content_type: so.Mapped[str] = so.mapped_column(sa.String(120), default="application/octet-stream")
+    filename: so.Mapped[str] = so.mapped_column(Line(255))
+    content_type: so.Mapped[str] = so.mapped_column(Line(120), default="application/octet-stream")
     size_bytes: so.Mapped[int] = so.mapped_column()
-    sha256: so.Mapped[str] = so.mapped_column(sa.String(64), index=True)
+    sha256: so.Mapped[str] = so.mapped_column(Line(64), index=True)
     data: so.Mapped[bytes] = so.mapped_column(sa.LargeBinary, deferred=True)
     uploaded_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, index=True)
@@ -62,22 +62,22 @@ class Job(db.Model):
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    kind: so.Mapped[str] = so.mapped_column(sa.String(60))
-    key: so.Mapped[str] = so.mapped_column(sa.String(200))
+    kind: so.Mapped[str] = so.mapped_column(Line(60))
+    key: so.Mapped[str] = so.mapped_column(Line(200))
     params: so.Mapped[dict] = so.mapped_column(sa.JSON, default=dict)
-    state: so.Mapped[str] = so.mapped_column(sa.String(10), default=QUEUED)
+    state: so.Mapped[str] = so.mapped_column(Line(10), default=QUEUED)
     progress: so.Mapped[int] = so.mapped_column(default=0)
-    progress_message: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
-    result_message: so.Mapped[str] = so.mapped_column(sa.Text, default="")
-    result_url: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
-    result_label: so.Mapped[str] = so.mapped_column(sa.String(120), default="")
-    failure_reason: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    progress_message: so.Mapped[str] = so.mapped_column(Line(300), default="")
+    result_message: so.Mapped[str] = so.mapped_column(Prose, default="")
+    result_url: so.Mapped[str] = so.mapped_column(Line(500), default="")
+    result_label: so.Mapped[str] = so.mapped_column(Line(120), default="")
+    failure_reason: so.Mapped[str] = so.mapped_column(Prose, default="")
     attempts: so.Mapped[int] = so.mapped_column(default=0)
     user_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("user_account.id", ondelete="SET NULL"), index=True
     )
     output_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("upload.id", ondelete="SET NULL"))
-    request_id: so.Mapped[str] = so.mapped_column(sa.String(64), default="")
+    request_id: so.Mapped[str] = so.mapped_column(Line(64), default="")
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     # When the message last went to the queue (None: not yet, e.g. the queue was down).
     sent_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from ..core.extensions import db
-from ..core.models import UTCDateTime, utcnow
+from ..core.models import Line, Prose, UTCDateTime, utcnow
 
 
 class LogCommentary(db.Model):
@@ -18,9 +18,9 @@ class LogCommentary(db.Model):
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     week_commencing: so.Mapped[date] = so.mapped_column(sa.Date, unique=True)
-    trends: so.Mapped[str] = so.mapped_column(sa.Text, default="")
-    emerging_risks: so.Mapped[str] = so.mapped_column(sa.Text, default="")
-    decisions_required: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    trends: so.Mapped[str] = so.mapped_column(Prose, default="")
+    emerging_risks: so.Mapped[str] = so.mapped_column(Prose, default="")
+    decisions_required: so.Mapped[str] = so.mapped_column(Prose, default="")
     updated_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user_account.id"))
     updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     # Bumped on every save: a save based on an older version is refused as a conflict.
@@ -41,7 +41,7 @@ class PublishedLog(db.Model):
     revision: so.Mapped[int] = so.mapped_column(default=1)
     published_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     published_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user_account.id"))
-    reason: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    reason: so.Mapped[str] = so.mapped_column(Prose, default="")
     open_count: so.Mapped[int] = so.mapped_column(default=0)
     # The other headline numbers as published, for the next week's log to compare with
     # (empty for logs published before they were recorded).
@@ -50,6 +50,6 @@ class PublishedLog(db.Model):
     resolved_count: so.Mapped[int | None] = so.mapped_column()
     stale_count: so.Mapped[int | None] = so.mapped_column()
     overdue_actions_count: so.Mapped[int | None] = so.mapped_column()
-    sha256: so.Mapped[str] = so.mapped_column(sa.String(64))
+    sha256: so.Mapped[str] = so.mapped_column(Line(64))
     size_bytes: so.Mapped[int] = so.mapped_column()
     pdf: so.Mapped[bytes] = so.mapped_column(sa.LargeBinary, deferred=True)

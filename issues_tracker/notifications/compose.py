@@ -19,6 +19,7 @@ from flask import current_app
 
 from ..accounts.models import User
 from ..core.extensions import db
+from ..core.text import clean_text
 from ..core.urls import external_url, mail_domain
 from ..issues.access import can_view_issue
 from ..issues.fields import journal_label
@@ -182,13 +183,22 @@ def _person(user: User | None) -> str:
 # ---------------------------------------------------------------- messages
 
 
+def header_text(value: str, limit: int | None = None) -> str:
+    """Any stored text as an email header's value: one line, nothing a header may not hold, at
+    most `limit` characters. A header built from a participant's words can never break a message."""
+    text = " ".join(clean_text(value or "", single_line=True).split())
+    if limit and len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return text
+
+
 def _message(user: User, subject: str, text: str, html: str, *, message_id: str, unsubscribe: str,
              thread: str | None, now: datetime) -> EmailMessage:
     # Headers stay on one line up to RFC 5322's 998 characters instead of being folded at 78.
     message = EmailMessage(policy=MAIL_POLICY)
     message["From"] = current_app.config["MAIL_FROM"]
-    message["To"] = formataddr((user.name or "", user.email))
-    message["Subject"] = subject if len(subject) <= SUBJECT_LIMIT else subject[: SUBJECT_LIMIT - 1] + "…"
+    message["To"] = formataddr((header_text(user.name or ""), user.email))
+    message["Subject"] = header_text(subject, SUBJECT_LIMIT)
     message["Date"] = format_datetime(now)
     message["Message-ID"] = message_id
     message["List-Unsubscribe"] = f"<{unsubscribe}>"

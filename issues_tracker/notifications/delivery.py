@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+import sqlalchemy.orm  # noqa: F401  (sa.orm.joinedload)
 
 from ..core.extensions import db
 from ..core.models import utcnow
@@ -82,3 +83,28 @@ def forget_deliveries(keep: timedelta, *, now: datetime | None = None) -> int:
         .execution_options(synchronize_session=False)
     )
     return result.rowcount or 0
+
+
+@dataclass
+class OutboxState:
+    """What staff see of the email outbox: how much waits, and the emails that are in trouble."""
+
+    waiting: int
+    retrying: list[Delivery]
+    failed: list[Delivery]
+    failed_total: int
+
+
+def outbox_state(*, limit: int = 100) -> OutboxState:
+    """Deliveries retrying after a failure and those given up, newest first."""
+    waiting = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Delivery).where(Delivery.state == "pending", Delivery.attempts == 0)
+    )
+    troubled = (sa.select(Delivery).options(sa.orm.joinedload(Delivery.user))
+                .order_by(Delivery.created_at.desc(), Delivery.id.desc()).limit(limit))
+    retrying = db.session.scalars(troubled.where(Delivery.state == "pending", Delivery.attempts > 0)).all()
+    failed = db.session.scalars(troubled.where(Delivery.state == "failed")).all()
+    failed_total = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Delivery).where(Delivery.state == "failed")
+    )
+    return OutboxState(waiting, retrying, failed, failed_total)

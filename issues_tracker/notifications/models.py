@@ -8,8 +8,9 @@ from datetime import datetime
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from ..accounts.models import User
 from ..core.extensions import db
-from ..core.models import UTCDateTime, utcnow
+from ..core.models import Line, UTCDateTime, utcnow
 
 
 class NotificationSettings(db.Model):
@@ -19,20 +20,20 @@ class NotificationSettings(db.Model):
 
     user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
     # One of immediate | daily | weekly | off per kind of change (see notifications.kinds).
-    status_mode: so.Mapped[str] = so.mapped_column(sa.String(10), default="immediate")
-    resolution_mode: so.Mapped[str] = so.mapped_column(sa.String(10), default="immediate")
-    next_run_mode: so.Mapped[str] = so.mapped_column(sa.String(10), default="immediate")
-    note_mode: so.Mapped[str] = so.mapped_column(sa.String(10), default="daily")
-    comment_mode: so.Mapped[str] = so.mapped_column(sa.String(10), default="daily")
-    log_mode: so.Mapped[str] = so.mapped_column(sa.String(10), default="immediate")
-    poll_mode: so.Mapped[str] = so.mapped_column(sa.String(10), default="immediate")
-    time_zone: so.Mapped[str] = so.mapped_column(sa.String(64), default="Europe/London")
+    status_mode: so.Mapped[str] = so.mapped_column(Line(10), default="immediate")
+    resolution_mode: so.Mapped[str] = so.mapped_column(Line(10), default="immediate")
+    next_run_mode: so.Mapped[str] = so.mapped_column(Line(10), default="immediate")
+    note_mode: so.Mapped[str] = so.mapped_column(Line(10), default="daily")
+    comment_mode: so.Mapped[str] = so.mapped_column(Line(10), default="daily")
+    log_mode: so.Mapped[str] = so.mapped_column(Line(10), default="immediate")
+    poll_mode: so.Mapped[str] = so.mapped_column(Line(10), default="immediate")
+    time_zone: so.Mapped[str] = so.mapped_column(Line(64), default="Europe/London")
     # Digests go out at this local hour; the weekly one on this weekday (0 = Monday).
     digest_hour: so.Mapped[int] = so.mapped_column(sa.SmallInteger, default=8)
     weekly_day: so.Mapped[int] = so.mapped_column(sa.SmallInteger, default=0)
     follow_when_affected: so.Mapped[bool] = so.mapped_column(default=True)
     # The personal feed key lets a feed reader read (only) what this person may see.
-    feed_key: so.Mapped[str | None] = so.mapped_column(sa.String(64), unique=True)
+    feed_key: so.Mapped[str | None] = so.mapped_column(Line(64), unique=True)
     feed_key_created_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
 
@@ -45,10 +46,10 @@ class Announcement(db.Model):
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     # log | poll
-    kind: so.Mapped[str] = so.mapped_column(sa.String(10))
+    kind: so.Mapped[str] = so.mapped_column(Line(10))
     published_log_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("published_log.id", ondelete="CASCADE"))
     poll_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("poll.id", ondelete="CASCADE"))
-    title: so.Mapped[str] = so.mapped_column(sa.String(300))
+    title: so.Mapped[str] = so.mapped_column(Line(300))
     created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user_account.id"))
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     fanned_out_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
@@ -74,24 +75,26 @@ class Delivery(db.Model):
     user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"))
     # The first journal entry of the change; event_ids lists all of it (one request's entries).
     event_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("issue_event.id", ondelete="CASCADE"))
-    event_ids: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
+    event_ids: so.Mapped[str] = so.mapped_column(Line(500), default="")
     announcement_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("announcement.id", ondelete="CASCADE"))
     issue_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("issue.id", ondelete="CASCADE"), index=True)
     # The kinds of change in it that this person asked to hear about, comma-separated.
-    kinds: so.Mapped[str] = so.mapped_column(sa.String(100), default="")
+    kinds: so.Mapped[str] = so.mapped_column(Line(100), default="")
     # immediate | daily | weekly
-    mode: so.Mapped[str] = so.mapped_column(sa.String(10))
-    state: so.Mapped[str] = so.mapped_column(sa.String(10), default="pending")
+    mode: so.Mapped[str] = so.mapped_column(Line(10))
+    state: so.Mapped[str] = so.mapped_column(Line(10), default="pending")
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     # When it may go: now for immediate ones, the person's next digest time otherwise.
     due_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     attempts: so.Mapped[int] = so.mapped_column(default=0)
     next_attempt_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
-    claim: so.Mapped[str | None] = so.mapped_column(sa.String(32), index=True)
+    claim: so.Mapped[str | None] = so.mapped_column(Line(32), index=True)
     claimed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     sent_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
-    message_id: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
-    last_error: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
+    message_id: so.Mapped[str] = so.mapped_column(Line(200), default="")
+    last_error: so.Mapped[str] = so.mapped_column(Line(500), default="")
+
+    user: so.Mapped[User] = so.relationship(lazy="raise_on_sql")
 
     @property
     def kind_list(self) -> list[str]:

@@ -33,6 +33,9 @@ SEND_BATCH = 200
 DIGEST_PEOPLE_BATCH = 200
 CLAIM_TIMEOUT = timedelta(minutes=10)
 MAX_ATTEMPTS = 12  # about a day and a half of retrying, then the delivery is given up
+# A message that cannot be written, or that the mail library will not take, fails alone: it is
+# tried a few more times (the data behind it may change), then given up and shown to staff.
+MAX_UNWRITABLE_ATTEMPTS = 5
 BACKOFF_CAP = timedelta(hours=6)
 
 
@@ -122,19 +125,38 @@ def _finish(deliveries: list[Delivery], state: str, now: datetime, *, message_id
     db.session.commit()
 
 
-def _retry(deliveries: list[Delivery], now: datetime, error: str, result: SendResult) -> None:
+def _retry(deliveries: list[Delivery], now: datetime, error: str, result: SendResult,
+           max_attempts: int = MAX_ATTEMPTS) -> None:
     for delivery in deliveries:
         delivery.attempts += 1
         delivery.claim = None
         delivery.claimed_at = None
         delivery.last_error = error[:500]
-        if delivery.attempts >= MAX_ATTEMPTS:
+        if delivery.attempts >= max_attempts:
             delivery.state = "failed"
             result.failed += 1
         else:
             delivery.next_attempt_at = now + backoff(delivery.attempts)
             result.retrying += 1
     db.session.commit()
+
+
+def _unwritable(deliveries: list[Delivery], now: datetime, error: Exception, result: SendResult) -> None:
+    """These deliveries' message could not be written or taken: they fail alone, retried with backoff
+    a few times and then given up; the rest of the batch goes on."""
+    logger.error("Email for deliveries %s could not be written or sent", [d.id for d in deliveries], exc_info=error)
+    db.session.rollback()
+    _retry(deliveries, now, f"The email could not be written or sent: {type(error).__name__}: {error}", result,
+           max_attempts=MAX_UNWRITABLE_ATTEMPTS)
+
+
+def _build(make, deliveries: list[Delivery], now: datetime, result: SendResult):
+    """The message `make()` writes, or None after recording why it could not be written."""
+    try:
+        return make(), True
+    except Exception as exc:
+        _unwritable(deliveries, now, exc, result)
+        return None, False
 
 
 def _send(mailer: Mailer, message, deliveries: list[Delivery], now: datetime, result: SendResult) -> bool:
@@ -150,6 +172,10 @@ def _send(mailer: Mailer, message, deliveries: list[Delivery], now: datetime, re
         logger.warning("Email not sent, will retry: %s", exc)
         _retry(deliveries, now, str(exc), result)
         return False
+    except Exception as exc:  # the mail library refused this message (an address it cannot encode, say)
+        mailer.close()
+        _unwritable(deliveries, now, exc, result)
+        return True
     _finish(deliveries, outcome, now, message_id=message["Message-ID"])
     if outcome == "sent":
         result.sent += 1
@@ -175,12 +201,10 @@ def _send_immediate(now: datetime, limit: int, mailer: Mailer | None) -> SendRes
     batch = Batch(deliveries)
     with _mailer_for_batch(mailer) as mailer:
         for position, delivery in enumerate(deliveries):
-            if delivery.announcement_id:
-                news = batch.announcement_news(delivery)
-                message = announcement_message(batch, delivery, news, now) if news else None
-            else:
-                items = batch.issue_items(delivery)
-                message = change_message(batch, delivery, items, now) if items else None
+            message, written = _build(lambda delivery=delivery: _immediate_message(batch, delivery, now), [delivery],
+                                      now, result)
+            if not written:
+                continue
             if message is None:
                 _finish([delivery], "skipped", now)
                 result.skipped += 1
@@ -191,6 +215,14 @@ def _send_immediate(now: datetime, limit: int, mailer: Mailer | None) -> SendRes
                 break
     result.more = len(ids) >= limit
     return result
+
+
+def _immediate_message(batch: Batch, delivery: Delivery, now: datetime):
+    if delivery.announcement_id:
+        news = batch.announcement_news(delivery)
+        return announcement_message(batch, delivery, news, now) if news else None
+    items = batch.issue_items(delivery)
+    return change_message(batch, delivery, items, now) if items else None
 
 
 def send_digests(*, now: datetime | None = None, people: int = DIGEST_PEOPLE_BATCH, mailer: Mailer | None = None) -> SendResult:
@@ -213,7 +245,10 @@ def _send_digests(now: datetime, people: int, mailer: Mailer | None) -> SendResu
     with _mailer_for_batch(mailer) as mailer:
         groups = list(group_by_person(deliveries).items())
         for position, ((user_id, mode), group) in enumerate(groups):
-            message = digest_message(batch, user_id, mode, group, now)
+            message, written = _build(lambda group=group, user_id=user_id, mode=mode:
+                                      digest_message(batch, user_id, mode, group, now), group, now, result)
+            if not written:
+                continue
             if message is None:
                 _finish(group, "skipped", now)
                 result.skipped += len(group)

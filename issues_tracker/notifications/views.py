@@ -19,6 +19,7 @@ from flask_login import current_user, login_required
 from ..accounts.models import User
 from ..core.extensions import csrf, db, login_manager
 from ..core.models import utcnow
+from ..core.permissions import staff_required
 from ..core.transaction import unit_of_work
 from ..core.urls import external_url
 from ..issues import queries as issue_queries
@@ -31,6 +32,7 @@ from ..participation import saved_views as view_service
 from ..participation.forms import EmptyForm, SavedViewForm
 from ..participation.models import Comment
 from . import preferences
+from .delivery import outbox_state
 from .forms import NotificationSettingsForm
 from .kinds import KIND_CODES, KIND_LABELS, KINDS, kind_of
 from .models import NotificationSettings
@@ -110,6 +112,16 @@ def feed_key():
     else:
         flash("You have a new feed key. Feed readers using the old one can no longer read your feeds.", "success")
     return redirect(url_for("notifications.settings", _anchor="feeds"), code=303)
+
+
+# ---------------------------------------------------------------- the outbox, for staff
+
+
+@bp.get("/notifications/outbox")
+@staff_required
+def outbox():
+    """Emails waiting, retrying after a failure, and given up (with why): one bad message fails alone."""
+    return render_template("notifications/outbox.html", state=outbox_state())
 
 
 # ---------------------------------------------------------------- unsubscribe

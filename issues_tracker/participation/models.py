@@ -9,7 +9,7 @@ import sqlalchemy.orm as so
 
 from ..accounts.models import Organisation, User
 from ..core.extensions import db
-from ..core.models import UTCDateTime, utcnow
+from ..core.models import Line, Prose, UTCDateTime, utcnow
 
 
 class SavedView(db.Model):
@@ -20,9 +20,9 @@ class SavedView(db.Model):
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
-    name: so.Mapped[str] = so.mapped_column(sa.String(80))
+    name: so.Mapped[str] = so.mapped_column(Line(80))
     # The list's query string, as the list writes it (e.g. "service=DIP&status=open").
-    query: so.Mapped[str] = so.mapped_column(sa.String(1000), default="")
+    query: so.Mapped[str] = so.mapped_column(Line(1000), default="")
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
 
     user: so.Mapped[User] = so.relationship()
@@ -53,11 +53,11 @@ class Follow(db.Model):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"))
     issue_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("issue.id", ondelete="CASCADE"))
-    service: so.Mapped[str | None] = so.mapped_column(sa.String(40))
+    service: so.Mapped[str | None] = so.mapped_column(Line(40))
     saved_view_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("saved_view.id", ondelete="CASCADE"))
     active: so.Mapped[bool] = so.mapped_column(default=True)
     # chose | submitted | commented
-    reason: so.Mapped[str] = so.mapped_column(sa.String(20), default="chose")
+    reason: so.Mapped[str] = so.mapped_column(Line(20), default="chose")
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -68,11 +68,11 @@ class Comment(db.Model):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     issue_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("issue.id", ondelete="CASCADE"))
     author_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user_account.id"))
-    body: so.Mapped[str] = so.mapped_column(sa.Text)
+    body: so.Mapped[str] = so.mapped_column(Prose)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     hidden_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     hidden_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user_account.id"))
-    hidden_reason: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    hidden_reason: so.Mapped[str] = so.mapped_column(Prose, default="")
 
     author: so.Mapped[User | None] = so.relationship(foreign_keys=[author_id], lazy="joined")
     hidden_by: so.Mapped[User | None] = so.relationship(foreign_keys=[hidden_by_id])
@@ -94,7 +94,7 @@ class AffectedDeclaration(db.Model):
     issue_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("issue.id", ondelete="CASCADE"), index=True)
     organisation_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("organisation.id"), index=True)
     declared_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user_account.id"))
-    note: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    note: so.Mapped[str] = so.mapped_column(Prose, default="")
     meter_points: so.Mapped[int | None] = so.mapped_column()
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from ..core.extensions import db
-from ..core.models import UTCDateTime, utcnow
+from ..core.models import Line, Prose, UTCDateTime, utcnow
 
 
 class Poll(db.Model):
@@ -16,13 +16,13 @@ class Poll(db.Model):
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     meeting_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("meeting.id"), index=True)
-    title: so.Mapped[str] = so.mapped_column(sa.String(200))
-    intro: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    title: so.Mapped[str] = so.mapped_column(Line(200))
+    intro: so.Mapped[str] = so.mapped_column(Prose, default="")
     # draft | open | closed
-    state: so.Mapped[str] = so.mapped_column(sa.String(10), default="draft")
+    state: so.Mapped[str] = so.mapped_column(Line(10), default="draft")
     closes_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
-    seed_key: so.Mapped[str | None] = so.mapped_column(sa.String(60), unique=True)
+    seed_key: so.Mapped[str | None] = so.mapped_column(Line(60), unique=True)
     # Bumped on every save: a save based on an older version is refused as a conflict.
     version: so.Mapped[int] = so.mapped_column(default=1, server_default="1")
     __mapper_args__ = {"version_id_col": version}
@@ -43,12 +43,12 @@ class PollQuestion(db.Model):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     poll_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("poll.id", ondelete="CASCADE"), index=True)
     position: so.Mapped[int] = so.mapped_column()
-    text: so.Mapped[str] = so.mapped_column(sa.Text)
+    text: so.Mapped[str] = so.mapped_column(Prose)
     # choice | rating | text
-    kind: so.Mapped[str] = so.mapped_column(sa.String(10))
+    kind: so.Mapped[str] = so.mapped_column(Line(10))
     required: so.Mapped[bool] = so.mapped_column(default=True)
     # For choice questions: the options; for ratings: labels "1=...", one per line.
-    options: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    options: so.Mapped[str] = so.mapped_column(Prose, default="")
 
     poll: so.Mapped[Poll] = so.relationship(back_populates="questions")
 
@@ -85,8 +85,8 @@ class PollAnswer(db.Model):
     question_id: so.Mapped[int] = so.mapped_column(
         sa.ForeignKey("poll_question.id", ondelete="CASCADE"), index=True
     )
-    choice: so.Mapped[str | None] = so.mapped_column(sa.String(200))
+    choice: so.Mapped[str | None] = so.mapped_column(Line(200))
     rating: so.Mapped[int | None] = so.mapped_column(sa.SmallInteger)
-    text: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    text: so.Mapped[str | None] = so.mapped_column(Prose)
 
     response: so.Mapped[PollResponse] = so.relationship(back_populates="answers")

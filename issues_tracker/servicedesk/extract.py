@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import BinaryIO
 
-from ..core.forms import without_control_characters
+from ..core.text import clean_text
 from .clock import LONDON
 
 # Normalised label (lower case, single spaces) -> field. The first label of a field
@@ -164,7 +164,7 @@ def _text(value) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return without_control_characters(str(value)).strip()
+    return clean_text(str(value)).strip()
 
 
 def parse_moment(value, label: str, *, date_only: bool = False) -> datetime | date | None:

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from ..core.extensions import db
-from ..core.models import UTCDateTime, utcnow
+from ..core.models import Line, Prose, UTCDateTime, utcnow
 
 
 class ServiceDeskImport(db.Model):
@@ -28,9 +28,9 @@ class ServiceDeskImport(db.Model):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     imported_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     user_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user_account.id"))
-    filename: so.Mapped[str] = so.mapped_column(sa.String(255), default="")
+    filename: so.Mapped[str] = so.mapped_column(Line(255), default="")
     # upload | cli | seed | synthetic
-    source: so.Mapped[str] = so.mapped_column(sa.String(20), default="upload")
+    source: so.Mapped[str] = so.mapped_column(Line(20), default="upload")
     rows: so.Mapped[int] = so.mapped_column(default=0)
     added: so.Mapped[int] = so.mapped_column(default=0)
     updated: so.Mapped[int] = so.mapped_column(default=0)
@@ -48,24 +48,24 @@ class ServiceDeskRecord(db.Model):
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    number: so.Mapped[str] = so.mapped_column(sa.String(20), unique=True)
+    number: so.Mapped[str] = so.mapped_column(Line(20), unique=True)
     # case | incident, from the number (CS… or INC…)
-    record_type: so.Mapped[str] = so.mapped_column(sa.String(10))
+    record_type: so.Mapped[str] = so.mapped_column(Line(10))
     opened_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
     responded_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     resolved_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     closed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     # 1 (Critical) … 4 (Low); 5 has no service level
     priority: so.Mapped[int] = so.mapped_column(sa.SmallInteger)
-    state: so.Mapped[str] = so.mapped_column(sa.String(60))
-    product: so.Mapped[str] = so.mapped_column(sa.String(100), default="")
-    short_description: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
-    assignment_group: so.Mapped[str] = so.mapped_column(sa.String(120), default="")
-    category: so.Mapped[str] = so.mapped_column(sa.String(120), default="")
+    state: so.Mapped[str] = so.mapped_column(Line(60))
+    product: so.Mapped[str] = so.mapped_column(Line(100), default="")
+    short_description: so.Mapped[str] = so.mapped_column(Line(500), default="")
+    assignment_group: so.Mapped[str] = so.mapped_column(Line(120), default="")
+    category: so.Mapped[str] = so.mapped_column(Line(120), default="")
     # A case's linked incident (INC…)
-    incident_number: so.Mapped[str] = so.mapped_column(sa.String(20), default="")
-    aged_reason: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
-    aged_reason_detail: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    incident_number: so.Mapped[str] = so.mapped_column(Line(20), default="")
+    aged_reason: so.Mapped[str] = so.mapped_column(Line(200), default="")
+    aged_reason_detail: so.Mapped[str] = so.mapped_column(Prose, default="")
     major_incident: so.Mapped[bool] = so.mapped_column(default=False)
     # Major-incident communications and the post-incident review (PIR)
     mi_portal_banner_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
@@ -83,13 +83,13 @@ class ServiceDeskRecord(db.Model):
     response_met: so.Mapped[bool | None] = so.mapped_column()
     resolution_met: so.Mapped[bool | None] = so.mapped_column()
     # guidance | technical, and where that came from: category | assignment group | record type
-    work_kind: so.Mapped[str] = so.mapped_column(sa.String(20), default="")
-    work_kind_source: so.Mapped[str] = so.mapped_column(sa.String(20), default="")
+    work_kind: so.Mapped[str] = so.mapped_column(Line(20), default="")
+    work_kind_source: so.Mapped[str] = so.mapped_column(Line(20), default="")
     # An incident the major-incident review lists: flagged major, or P1/P2
     mi_review: so.Mapped[bool] = so.mapped_column(default=False)
 
     # A digest of the extract's values as last imported: an identical row changes nothing.
-    source_digest: so.Mapped[str] = so.mapped_column(sa.String(40), default="")
+    source_digest: so.Mapped[str] = so.mapped_column(Line(40), default="")
     import_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("servicedesk_import.id"))
     updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     mi_updated_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user_account.id"))
@@ -133,11 +133,11 @@ class ServiceDeskMonth(db.Model):
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     month: so.Mapped[int] = so.mapped_column()
-    record_type: so.Mapped[str] = so.mapped_column(sa.String(10))
+    record_type: so.Mapped[str] = so.mapped_column(Line(10))
     priority: so.Mapped[int] = so.mapped_column(sa.SmallInteger)
-    product: so.Mapped[str] = so.mapped_column(sa.String(100))
-    work_kind: so.Mapped[str] = so.mapped_column(sa.String(20))
-    work_kind_source: so.Mapped[str] = so.mapped_column(sa.String(20))
+    product: so.Mapped[str] = so.mapped_column(Line(100))
+    work_kind: so.Mapped[str] = so.mapped_column(Line(20))
+    work_kind_source: so.Mapped[str] = so.mapped_column(Line(20))
     raised: so.Mapped[int] = so.mapped_column(default=0)
     responded: so.Mapped[int] = so.mapped_column(default=0)
     response_seconds: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=0)
@@ -158,7 +158,7 @@ class MajorIncidentUpdate(db.Model):
     record_id: so.Mapped[int] = so.mapped_column(
         sa.ForeignKey("servicedesk_record.id", ondelete="CASCADE"), index=True
     )
-    channel: so.Mapped[str] = so.mapped_column(sa.String(20))  # email | circular
+    channel: so.Mapped[str] = so.mapped_column(Line(20))  # email | circular
     sent_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
     recorded_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user_account.id"))
     recorded_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
@@ -175,11 +175,11 @@ class PirAction(db.Model):
     record_id: so.Mapped[int] = so.mapped_column(
         sa.ForeignKey("servicedesk_record.id", ondelete="CASCADE"), index=True
     )
-    description: so.Mapped[str] = so.mapped_column(sa.Text)
-    owner_name: so.Mapped[str] = so.mapped_column(sa.String(120))
+    description: so.Mapped[str] = so.mapped_column(Prose)
+    owner_name: so.Mapped[str] = so.mapped_column(Line(120))
     due_date: so.Mapped[date | None] = so.mapped_column(sa.Date)
     # Open | In progress | Closed
-    status: so.Mapped[str] = so.mapped_column(sa.String(20), default="Open", index=True)
+    status: so.Mapped[str] = so.mapped_column(Line(20), default="Open", index=True)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user_account.id"))
     updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
@@ -205,9 +205,9 @@ class PirActionUpdate(db.Model):
     action_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("pir_action.id", ondelete="CASCADE"), index=True)
     user_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user_account.id"))
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
-    text: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    text: so.Mapped[str] = so.mapped_column(Prose, default="")
     # "status: Open → Closed; due date: 01 May 2026 → 15 May 2026"
-    changes: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    changes: so.Mapped[str] = so.mapped_column(Prose, default="")
 
     action: so.Mapped[PirAction] = so.relationship(back_populates="updates")
 
