@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard
 
 from ..core.models import utcnow
+from ..core.text import clean_text
 from ..core.urls import external_url
 from .models import Meeting
 from .operations import meeting_times
@@ -67,7 +68,7 @@ def calendar_feed(meetings: list[Meeting]) -> bytes:
         event.add("dtstamp", stamp)
         event.add("dtstart", start)
         event.add("dtend", end)
-        event.add("summary", meeting.title)
+        event.add("summary", clean_text(meeting.title, single_line=True))
         event.add("description", f"Agenda, papers, polls and actions (sign-in needed): {link}")
         event.add("url", link)
         event.add("transp", "OPAQUE")

@@ -17,12 +17,12 @@ from datetime import date, datetime
 from flask import Response
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from ..core.formats import EXCEL_DATE_FORMAT, EXCEL_DATETIME_FORMAT, LONDON, format_date, format_datetime
 from ..core.models import utcnow
+from ..core.text import clean_text
 from .models import Issue
 from .sheet import COLUMNS, STALE_HEADER
 
@@ -33,9 +33,9 @@ MIN_WIDTH = 8
 
 def _safe_cell(value):
     """Stop spreadsheet programs from running user text as a formula; drop characters
-    a workbook cannot hold."""
+    a workbook cannot hold (whatever text it is given, stored or not)."""
     if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        value = clean_text(value)
         if value[:1] in ("=", "+", "-", "@", "\t", "\r"):
             return "'" + value
     return value

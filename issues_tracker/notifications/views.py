@@ -20,6 +20,7 @@ from ..accounts.models import User
 from ..core.extensions import csrf, db, login_manager
 from ..core.models import utcnow
 from ..core.permissions import staff_required
+from ..core.text import clean_text
 from ..core.transaction import unit_of_work
 from ..core.urls import external_url
 from ..issues import queries as issue_queries
@@ -172,7 +173,7 @@ def feed_reader() -> User | None:
 def _feed(title: str, feed_id: str, alternate: str, updated: datetime | None) -> FeedGenerator:
     feed = FeedGenerator()
     feed.id(feed_id)
-    feed.title(title)
+    feed.title(clean_text(title, single_line=True))
     feed.author({"name": "Industry Issues Tracker"})
     feed.link(href=alternate, rel="alternate")
     feed.updated(updated or utcnow())
@@ -212,15 +213,15 @@ def issues_feed():
         link = external_url("issues.detail", issue_id=issue.id)
         entry = feed.add_entry(order="append")
         entry.id(link)
-        entry.title(f"{issue.reference} {issue.summary}")
+        entry.title(clean_text(f"{issue.reference} {issue.summary}", single_line=True))
         entry.link(href=link, rel="alternate")
         entry.updated(issue.last_update_at)
         entry.published(issue.published_at or issue.created_at)
-        entry.summary(
+        entry.summary(clean_text(
             f"Status: {issue.status}. Resolution: {issue.resolution_status}. "
             f"Will the next settlement run resolve it? {issue.next_run_resolves}. "
             f"Service: {issue.services_label}.\n\n{issue.description}"
-        )
+        ))
     return _response(feed)
 
 
@@ -268,9 +269,9 @@ def issue_feed(issue_id: int):
             entry_link = link
         entry = feed.add_entry(order="append")
         entry.id(f"{link}#event-{event.id}")
-        entry.title(title)
+        entry.title(clean_text(title, single_line=True))
         entry.link(href=entry_link, rel="alternate")
         entry.updated(event.created_at)
-        entry.content(text, type="text")
+        entry.content(clean_text(text), type="text")
         shown += 1
     return _response(feed)
