@@ -10,6 +10,7 @@ from issues_tracker.core.extensions import db
 from issues_tracker.models import MajorIncidentUpdate, PirAction, ServiceDeskRecord
 from issues_tracker.servicedesk import incidents as mi
 from issues_tracker.servicedesk import periods
+from tests.conftest import Browser
 from tests.servicedesk_builders import import_rows, record
 
 NOW = datetime(2026, 4, 14, 9, 0, tzinfo=UTC)
@@ -193,3 +194,31 @@ def test_cases_and_minor_incidents_have_no_review_page(browser, participant, inc
     browser.login(participant)
     assert browser.get("/performance/incidents/INC0000200").status_code == 404
     assert browser.get("/performance/incidents/INC9999999").status_code == 404
+
+
+def test_a_stale_save_of_a_pir_action_is_refused_with_the_input_kept_and_the_history_stays_true(
+        browser, staff, make_user, incidents):
+    colleague = make_user("staff", org="Elexon", name="Cal Colleague")
+    browser.login(staff)
+    browser.post("/performance/incidents/INC0139429/actions", {
+        "description": "Add SPQI exclusions to the settlement checks", "owner_name": "Sam Young", "due_date": "2026-05-01"})
+    action = db.session.scalar(sa.select(PirAction))
+    prefix, opened_at = f"a{action.id}-", str(action.version)  # both staff open the page now
+
+    other = Browser(browser.client.application.test_client())
+    other.login(colleague)
+    assert other.post(f"/performance/pir-actions/{action.id}", {
+        prefix + "status": "In progress", prefix + "owner_name": "Sam Young", prefix + "due_date": "2026-05-01",
+        prefix + "note": "Started", prefix + "version": opened_at}).status_code == 303
+
+    response = browser.post(f"/performance/pir-actions/{action.id}", {
+        prefix + "status": "Open", prefix + "owner_name": "Ian Giles", prefix + "due_date": "2026-06-30",
+        prefix + "note": "Reassigned to assurance", prefix + "version": opened_at})
+    text = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "Someone else updated this action" in text and "In progress, owner Sam Young" in text
+    assert 'value="Ian Giles"' in text and "Reassigned to assurance" in text  # the person's input, kept
+    db.session.expire_all()
+    action = db.session.get(PirAction, action.id)
+    assert (action.status, action.owner_name) == ("In progress", "Sam Young")
+    assert [u.text for u in reversed(action.updates)] == ["Action raised.", "Started"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import DateField, DateTimeLocalField, SelectField, StringField, TextAreaField
+from wtforms import DateField, DateTimeLocalField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from ..core import choices
@@ -64,3 +64,4 @@ class PirActionUpdateForm(AppForm):
     due_date = DateField("Due", validators=[Optional(), SensibleDate()])
     note = TextAreaField("Note", filters=STRIP, validators=[Optional(), Length(max=2000)],
                          description="What was done. Required to close the action.")
+    version = HiddenField()

@@ -185,6 +185,10 @@ class PirAction(db.Model):
     updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     closed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
 
+    # Bumped on every save: a save based on an older version is refused as a conflict.
+    version: so.Mapped[int] = so.mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
+
     record: so.Mapped[ServiceDeskRecord] = so.relationship(back_populates="pir_actions")
     updates: so.Mapped[list[PirActionUpdate]] = so.relationship(
         back_populates="action",

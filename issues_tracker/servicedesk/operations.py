@@ -23,6 +23,7 @@ from ..accounts.models import User
 from ..core import choices
 from ..core.extensions import db
 from ..core.models import utcnow
+from ..core.transaction import ConflictError, flush
 from .clock import (
     LONDON,
     RESOLUTION_TARGETS,
@@ -461,9 +462,16 @@ def add_pir_action(record: ServiceDeskRecord, *, description: str, owner_name: s
 
 
 def update_pir_action(action: PirAction, *, status: str, owner_name: str, due_date: date | None, note: str,
-                      user: User, now: datetime | None = None) -> PirActionUpdate | None:
-    """Change an action's status, owner or due date, with a note; every change is kept in its history."""
+                      user: User, expected_version: int | None = None, now: datetime | None = None
+                      ) -> PirActionUpdate | None:
+    """Change an action's status, owner or due date, with a note; every change is kept in its history.
+
+    expected_version: the version the person's form was opened at; a save after someone else's
+    is refused (ConflictError), as is one racing another at the same moment (at the flush).
+    """
     now = now or utcnow()
+    if expected_version is not None and expected_version != action.version:
+        raise ConflictError("Someone else updated this action after you opened it, so your change was not saved.")
     if status not in choices.PIR_ACTION_STATUS_CODES:
         raise ServiceDeskError(f"Status must be one of: {', '.join(choices.PIR_ACTION_STATUS_CODES)}.")
     _, owner_name = _check_action_fields(action.description, owner_name)
@@ -489,5 +497,5 @@ def update_pir_action(action: PirAction, *, status: str, owner_name: str, due_da
     action.closed_at = now if status == "Closed" else None
     update = PirActionUpdate(user_id=user.id, created_at=now, text=note, changes="; ".join(changes))
     action.updates.append(update)
-    db.session.flush()
+    flush()
     return update

@@ -16,11 +16,12 @@ from markupsafe import Markup
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..core.extensions import csrf, db
+from ..core.forms import version_number
 from ..core.htmx import wants_fragment
 from ..core.permissions import staff_required
 from ..core.render_cache import render_cache
 from ..core.templating import LONDON, url_with
-from ..core.transaction import unit_of_work
+from ..core.transaction import ConflictError, unit_of_work
 from ..jobs import job_or_404, queue_upload_job, store_upload
 from ..jobs.models import Job
 from . import aged, incidents, jobs, kpis, performance, periods
@@ -319,7 +320,7 @@ def _incident_page(record: ServiceDeskRecord, *, status: int = 200, communicatio
         for action in record.pir_actions:
             action_forms.setdefault(action.id, PirActionUpdateForm(
                 prefix=f"a{action.id}", data={"status": action.status, "owner_name": action.owner_name,
-                                              "due_date": action.due_date}))
+                                              "due_date": action.due_date, "version": str(action.version)}))
     return render_template(
         "servicedesk/incident.html",
         record=record,
@@ -429,10 +430,18 @@ def update_action(action_id: int):
             with unit_of_work():
                 update = servicedesk_service.update_pir_action(
                     action, status=form.status.data, owner_name=form.owner_name.data, due_date=form.due_date.data,
-                    note=form.note.data or "", user=current_user,
+                    note=form.note.data or "", user=current_user, expected_version=version_number(form.version.data),
                 )
         except servicedesk_service.ServiceDeskError as exc:
             form.form_errors.append(str(exc))
+        except ConflictError:
+            fresh = db.session.get(PirAction, action_id)
+            form.form_errors.append(
+                "Someone else updated this action after you opened it, so your change was not saved. It now reads: "
+                f"{fresh.status}, owner {fresh.owner_name}. Your input is kept below: check it and save again."
+            )
+            form.version.data = str(fresh.version)
+            return _incident_page(fresh.record, status=409, action_forms={action_id: form})
         else:
             flash("PIR action updated." if update else "Nothing changed, so nothing was saved.",
                   "success" if update else "info")
