@@ -43,11 +43,33 @@ def index_issues(connection: sa.Connection, issue_ids: Iterable[int]) -> int:
     written = 0
     for first in range(0, len(ids), BATCH):
         batch = ids[first:first + BATCH]
+        _wait_for_other_writers(connection, batch)
         documents = documents_for(connection, batch)
         _delete(connection, batch)
         _insert(connection, documents)
         written += len(documents)
     return written
+
+
+# A key of this index's own for PostgreSQL's transaction-scoped advisory locks.
+INDEX_LOCK = 0x1551
+
+
+def _wait_for_other_writers(connection: sa.Connection, ids: list[int]) -> None:
+    """PostgreSQL: hold these issues' index rows until this transaction ends, taken in id order.
+
+    Two people commenting on one issue at once each rewrite its document. Without this the
+    later one's DELETE, blocked behind the first, would miss the row the first inserted and its
+    INSERT would fail (a conflict for nobody's fault), or its document would lack the first
+    one's comment. Waiting here first, the later one reads the document's parts afresh, the
+    first one's included. SQLite runs one writer at a time already.
+    """
+    if is_postgresql(connection) and ids:
+        connection.execute(
+            sa.text("SELECT pg_advisory_xact_lock(:key, issue_id) FROM "
+                    "(SELECT unnest(CAST(:ids AS integer[])) AS issue_id ORDER BY 1) AS locked"),
+            {"key": INDEX_LOCK, "ids": ids},
+        )
 
 
 def rebuild_index(connection: sa.Connection, *, progress=None) -> int:
