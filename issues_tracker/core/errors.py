@@ -27,12 +27,31 @@ def _wants_json() -> bool:
     return best == "application/json" and not request.accept_mimetypes["text/html"]
 
 
+# Fields that are not the person's words: tokens, record versions, buttons, secrets.
+NOT_INPUT = ("csrf_token", "version", "submission_token", "submit", "action", "decision", "from")
+
+
+def kept_input() -> list[tuple[str, str]]:
+    """What the person sent with a refused change, as (label, text), to copy into the form again:
+    a conflict or an expired form loses nobody's typing."""
+    if request.method != "POST":
+        return []
+    kept = []
+    for name, value in request.form.items(multi=True):
+        field = name.rsplit("-", 1)[-1]
+        if field in NOT_INPUT or "password" in field or field == "code" or not value.strip():
+            continue
+        kept.append((field.replace("_", " ").capitalize(), value))
+    return kept[:40]
+
+
 def render_error(code: int, message: str | None = None):
     message = message or MESSAGES.get(code, "Something went wrong.")
     if _wants_json():
         return jsonify(error=message, status=code), code
     template = "errors/_error.html" if request.headers.get("HX-Request") else "errors/error.html"
-    return render_template(template, code=code, message=message), code
+    kept = kept_input() if code in (400, 409) else []
+    return render_template(template, code=code, message=message, kept=kept), code
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -237,8 +237,11 @@ def new_action():
             try:
                 with unit_of_work():
                     action = forum_service.create_action(data, current_user)
-            except (forum_service.ForumError, ConflictError) as exc:
+            except forum_service.ForumError as exc:
                 form.form_errors.append(str(exc))
+            except ConflictError as exc:
+                form.form_errors.append(f"{exc} Your input is kept below: add the action again.")
+                return render_template("forum/action_form.html", form=form, action=None), 409
             else:
                 flash(f"{action.code} added to the actions log.", "success")
                 return redirect(url_for("forum.action", number=action.number), code=303)

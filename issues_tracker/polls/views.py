@@ -290,8 +290,9 @@ def _poll_page(form: PollForm, poll: Poll | None):
                 form.form_errors.append(str(exc))
             except ConflictError as exc:
                 form.form_errors.append(f"{exc} Your input is kept below: compare it with the poll, then save again.")
-                poll = get_poll(poll.id)
-                form.version.data = str(poll.version)
+                if poll is not None:
+                    poll = get_poll(poll.id)
+                    form.version.data = str(poll.version)
                 return render_template("polls/form.html", form=form, poll=poll), 409
             else:
                 flash(
