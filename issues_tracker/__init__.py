@@ -91,6 +91,9 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     htmx_ext.init_app(app)
     limiter.init_app(app)
+    if not app.config["RATELIMIT_STORAGE_URI"].startswith(("redis://", "rediss://")) and not app.testing:
+        app.logger.warning("Sign-in limits are counted by each app process on its own (no REDIS_URL): "
+                           "with several processes, each allows the limit. Set REDIS_URL to share them.")
     talisman.init_app(
         app,
         force_https=app.config["FORCE_HTTPS"],

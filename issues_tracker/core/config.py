@@ -94,6 +94,9 @@ def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
         # Links in calendar files, email and feeds are built from this, never from request headers.
         "BASE_URL": _base_url(),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        # Redis away: sign-in limits are counted in each process's memory until it answers again
+        # (the limiter checks it now and then); sign-in keeps working meanwhile.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": bool(redis_url),
         "RATELIMIT_KEY_PREFIX": namespace,
         "REDIS_NAMESPACE": namespace,
         # Background jobs: Redis when REDIS_URL is set (every app server and worker shares it);

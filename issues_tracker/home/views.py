@@ -36,12 +36,24 @@ def healthz():
     except Exception:  # any database failure means unhealthy
         db.session.rollback()
         return jsonify(status="unavailable"), 503
+    app = current_app._get_current_object()
     try:
-        queue = {"status": "ok", "messages": get_queue(current_app._get_current_object()).waiting()}
+        queue = {"status": "ok", "backend": get_queue(app).backend, "messages": get_queue(app).waiting()}
     except Exception:
         logger.warning("The job queue does not answer", exc_info=True)
-        queue = {"status": "unavailable"}
-    return jsonify(status="ok", queue=queue, jobs_waiting=waiting)
+        queue = {"status": "unavailable", "backend": app.config["QUEUE_BACKEND"]}
+    return jsonify(status="ok", queue=queue, jobs_waiting=waiting, limiter=limiter_state(app))
+
+
+def limiter_state(app) -> dict:
+    """Where sign-in limits are counted: shared in Redis, or in this process's memory (per process,
+    either because no REDIS_URL is set or because Redis is away for now)."""
+    shared = app.config["RATELIMIT_STORAGE_URI"].startswith(("redis://", "rediss://"))
+    if not shared:
+        return {"status": "ok", "storage": "memory", "shared": False}
+    if getattr(limiter, "_storage_dead", False):
+        return {"status": "fallback", "storage": "memory", "shared": False}
+    return {"status": "ok", "storage": "redis", "shared": True}
 
 
 @bp.get("/favicon.ico")
