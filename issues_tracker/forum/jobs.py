@@ -9,7 +9,7 @@ from .models import Meeting
 
 
 # Safe to run again: a render only replaces the stored PDF.
-@job("meeting_pack", retries=1, title="Preparing the meeting pack")
+@job("meeting_pack", retries=1, title="Preparing the meeting pack", slow=True)
 def meeting_pack_job(ctx, meeting_id: int) -> str:
     """Gather the meeting's figures, lay the pack out and store the PDF."""
     meeting = db.session.get(Meeting, meeting_id)

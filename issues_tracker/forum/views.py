@@ -17,7 +17,7 @@ from ..core.htmx import render_page_or_fragment, wants_fragment
 from ..core.permissions import staff_required
 from ..core.transaction import ConflictError, unit_of_work
 from ..jobs import enqueue
-from ..jobs.models import DONE, FAILED, Job
+from ..jobs.models import ACTIVE_STATES, DONE, FAILED, Job
 from ..polls.operations import poll_status
 from ..servicedesk.performance import meeting_performance
 from . import operations as forum_service
@@ -334,6 +334,8 @@ def edit_action(number: int):
     return render_template("forum/action_form.html", form=form, action=action), status
 
 
+# How many packs one person may have waiting or rendering at once.
+PACK_RENDERS_PER_PERSON = 2
 # How soon after a failed render the pack may be tried again by opening it.
 RETRY_FAILED_AFTER_SECONDS = 60
 
@@ -377,7 +379,13 @@ def meeting_pack_pdf(meeting_id: int):
         and (datetime.now(UTC) - job.finished_at).total_seconds() < RETRY_FAILED_AFTER_SECONDS
     )
     if not (job is not None and job.active) and not recently_failed:
-        # One render per meeting at a time, whoever asks and whichever server answers.
+        # One render per meeting at a time, whoever asks and whichever server answers; and a few
+        # per person, so nobody fills the workers' long lane by opening every meeting's pack.
+        mine = db.session.scalar(sa.select(sa.func.count()).select_from(Job).where(
+            Job.kind == "meeting_pack", Job.user_id == current_user.id, Job.state.in_(ACTIVE_STATES)))
+        if mine >= PACK_RENDERS_PER_PERSON:
+            abort(429, description=f"You have {mine} meeting packs being prepared already. Open this one again "
+                                   "when they are ready: it is prepared then.")
         with unit_of_work():
             job = enqueue("meeting_pack", key=str(meeting.id), user=current_user, meeting_id=meeting.id)
     return _progress_page(meeting, job)

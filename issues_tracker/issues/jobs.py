@@ -7,7 +7,7 @@ from .tracker_import import TrackerFileError, import_tracker
 
 
 # Safe to run again: rows are matched by their Issue ID, so a second run updates, never duplicates.
-@job("tracker_import", retries=1, title="Importing the tracker")
+@job("tracker_import", retries=1, title="Importing the tracker", slow=True)
 def tracker_import_job(ctx, upload_id: int, filename: str = "") -> str:
     upload = staff_upload(ctx, upload_id, "import the tracker")
     try:

@@ -78,17 +78,19 @@ class JobKind:
     retries: int = 0
     retry_delay: float = 5.0
     title: str = ""
+    lane: str = "fast"  # "slow": long renders and imports, run by worker threads of their own
 
 
 JOB_KINDS: dict[str, JobKind] = {}
 
 
-def job(kind: str, *, retries: int = 0, retry_delay: float = 5.0, title: str | None = None):
+def job(kind: str, *, retries: int = 0, retry_delay: float = 5.0, title: str | None = None, slow: bool = False):
     """Register a job function `(ctx, **params) -> result message` under `kind`.
 
     `retries`: how many more times an unexpected error (not JobFailed) is retried; give
     more than 0 only where running the job again is safe. Waits between attempts double
-    from `retry_delay` seconds. `title` names the work in the progress panel.
+    from `retry_delay` seconds. `title` names the work in the progress panel. `slow`: a render or
+    an import that may take a minute runs in the slow lane, so email and the sweep never wait for it.
     """
     if retries < 0:
         raise ValueError("retries cannot be negative")
@@ -98,7 +100,7 @@ def job(kind: str, *, retries: int = 0, retry_delay: float = 5.0, title: str | N
         if existing is not None and existing.function.__qualname__ != function.__qualname__:
             raise ValueError(f"Job kind {kind!r} is registered twice")
         JOB_KINDS[kind] = JobKind(
-            kind, function, retries, retry_delay, title or kind.replace("_", " ").capitalize()
+            kind, function, retries, retry_delay, title or kind.replace("_", " ").capitalize(), "slow" if slow else "fast"
         )
         return function
 

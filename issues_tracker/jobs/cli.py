@@ -10,11 +10,13 @@ def register_worker_cli(app: Flask) -> None:
     @app.cli.command("worker")
     @click.option("--burst", is_flag=True, help="Run the jobs waiting now, then exit.")
     @click.option("--threads", type=click.IntRange(1, 32), default=1, show_default=True,
-                  help="Jobs run at once by this worker.")
-    def worker_command(burst: bool, threads: int) -> None:
-        """Run background jobs (publishing the log, previews, imports) as they are queued."""
+                  help="Short jobs run at once by this worker (email, digests, upkeep).")
+    @click.option("--slow-threads", type=click.IntRange(1, 32), default=1, show_default=True,
+                  help="Long jobs run at once by this worker (renders, imports), beside the short ones.")
+    def worker_command(burst: bool, threads: int, slow_threads: int) -> None:
+        """Run background jobs (publishing the log, previews, imports, email) as they are queued."""
         from . import run_background_tasks, run_queued_jobs
-        from .queue import get_queue
+        from .queue import FAST, SLOW, get_queue
         from .runner import sweep_jobs
 
         queue = get_queue(current_app._get_current_object())
@@ -26,5 +28,11 @@ def register_worker_cli(app: Flask) -> None:
             return
         sweep_jobs()  # jobs left queued or abandoned while no worker ran
         click.echo(f"Worker running jobs from the {queue.backend} queue with {threads} thread"
-                   f"{'' if threads == 1 else 's'}; Ctrl+C stops it.")
-        queue.consumer(threads).run()
+                   f"{'' if threads == 1 else 's'} for short jobs and {slow_threads} for long ones; Ctrl+C stops it.")
+        # Each lane has threads of its own: a render never holds up an email.
+        slow = queue.consumer(slow_threads, SLOW)
+        slow.start()
+        try:
+            queue.consumer(threads, FAST).run()  # handles SIGINT and SIGTERM
+        finally:
+            slow.stop(graceful=True)

@@ -26,8 +26,15 @@ _lock = threading.Lock()
 EXTENSION = "job_queue"
 
 
+# Two lanes, each with its own worker threads, so short urgent work (email, digests, the sweep that
+# recovers stopped jobs) never waits behind a render or an import of a minute.
+FAST, SLOW = "fast", "slow"
+LANES = (FAST, SLOW)
+
+
 class JobQueue:
-    """One app's Huey instance with the two tasks the jobs need: run a job, and the sweep."""
+    """One app's queue: a Huey instance per lane, each running jobs; the fast lane also runs the
+    sweep and the background tasks on their schedules."""
 
     def __init__(self, app: Flask):
         self.app = app
@@ -35,6 +42,9 @@ class JobQueue:
         name = config["REDIS_NAMESPACE"]
         backend = config["QUEUE_BACKEND"]
         self.backend = backend
+        if backend not in ("redis", "sqlite", "memory"):
+            raise ValueError(f"QUEUE_BACKEND must be redis, sqlite or memory, not {backend!r}")
+        pool = None
         if backend == "redis":
             from redis import ConnectionPool
 
@@ -42,22 +52,13 @@ class JobQueue:
             pool = ConnectionPool.from_url(
                 config["REDIS_URL"], socket_connect_timeout=1, socket_timeout=10, health_check_interval=30
             )
-            self.huey = RedisHuey(name, connection_pool=pool, results=False, utc=True)
-        elif backend == "sqlite":
-            self.huey = SqliteHuey(name, filename=config["QUEUE_SQLITE_PATH"], results=False, utc=True, timeout=10)
-        elif backend == "memory":
-            self.huey = MemoryHuey(name, results=False, utc=True)
-        else:
-            raise ValueError(f"QUEUE_BACKEND must be redis, sqlite or memory, not {backend!r}")
-
+        self.lanes = {lane: self._huey(backend, name if lane == FAST else f"{name}-{lane}", pool, config)
+                      for lane in LANES}
+        self.huey = self.lanes[FAST]
+        self.run_job = {}
+        for lane, huey in self.lanes.items():
+            self.run_job[lane] = self._job_task(huey)
         huey = self.huey
-
-        @huey.task(name="run_job")
-        def run_job(job_id: int) -> bool:
-            from .runner import execute_job
-
-            with app.app_context():
-                return execute_job(job_id)
 
         @huey.periodic_task(crontab(minute="*"), name="sweep_jobs")
         def sweep() -> None:
@@ -66,12 +67,31 @@ class JobQueue:
             with app.app_context():
                 sweep_jobs()
 
-        self.run_job = run_job
         self.background = {}
         from . import BACKGROUND_TASKS
 
         for task in BACKGROUND_TASKS.values():
             self.background[task.name] = self._background_task(task)
+
+    @staticmethod
+    def _huey(backend: str, name: str, pool, config):
+        if backend == "redis":
+            return RedisHuey(name, connection_pool=pool, results=False, utc=True)
+        if backend == "sqlite":
+            return SqliteHuey(name, filename=config["QUEUE_SQLITE_PATH"], results=False, utc=True, timeout=10)
+        return MemoryHuey(name, results=False, utc=True)
+
+    def _job_task(self, huey):
+        app = self.app
+
+        @huey.task(name="run_job")
+        def run_job(job_id: int) -> bool:
+            from .runner import execute_job
+
+            with app.app_context():
+                return execute_job(job_id)
+
+        return run_job
 
     def _background_task(self, task):
         app, huey = self.app, self.huey
@@ -88,12 +108,13 @@ class JobQueue:
 
     # ---------------------------------------------------------------- messages
 
-    def send(self, job_id: int, delay_seconds: float = 0) -> None:
-        """Hand a job's id to the workers (raises when the queue does not answer)."""
+    def send(self, job_id: int, delay_seconds: float = 0, lane: str = FAST) -> None:
+        """Hand a job's id to the workers of its lane (raises when the queue does not answer)."""
+        run_job = self.run_job[lane if lane in self.run_job else FAST]
         if delay_seconds > 0:
-            self.run_job.schedule(args=(job_id,), delay=delay_seconds)
+            run_job.schedule(args=(job_id,), delay=delay_seconds)
         else:
-            self.run_job(job_id)
+            run_job(job_id)
 
     def poke(self, name: str) -> None:
         """Ask a worker to run a background task soon; if the queue is down, its schedule runs it."""
@@ -104,11 +125,12 @@ class JobQueue:
 
     def move_due_scheduled(self) -> None:
         """Put retries whose time has come on the queue (the consumer's scheduler does this itself)."""
-        for task in self.huey.read_schedule():
-            self.huey.enqueue(task)
+        for huey in self.lanes.values():
+            for task in huey.read_schedule():
+                huey.enqueue(task)
 
     def waiting(self) -> int:
-        return self.huey.pending_count()
+        return sum(huey.pending_count() for huey in self.lanes.values())
 
     # ---------------------------------------------------------------- live progress
 
@@ -134,12 +156,13 @@ class JobQueue:
 
     # ---------------------------------------------------------------- the worker
 
-    def consumer(self, workers: int = 1):
-        """A Huey consumer: `workers` threads running jobs, and the scheduler (retries, the sweep)."""
-        return self.huey.create_consumer(
+    def consumer(self, workers: int = 1, lane: str = FAST):
+        """A Huey consumer of one lane: `workers` threads running jobs, and its scheduler (retries;
+        on the fast lane the sweep and the background tasks too)."""
+        return self.lanes[lane].create_consumer(
             workers=workers,
             worker_type="thread",
-            periodic=True,
+            periodic=lane == FAST,
             initial_delay=0.1,
             backoff=1.15,
             # The SQLite queue is polled: at most a second's wait for a new job.

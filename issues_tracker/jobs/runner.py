@@ -176,7 +176,7 @@ def execute_job(job_id: int) -> bool:
             db.session.rollback()
             logger.exception("Job %s (%s) raised an error on attempt %s", job_id, job.kind if kind else "?", attempt)
             _after_error(queue, job_id, attempt, kind.retries if kind else 0, kind.retry_delay if kind else 0,
-                         context)
+                         context, kind.lane if kind else "fast")
     finally:
         heartbeat.stop()
         queue.forget_progress(job_id)
@@ -185,7 +185,8 @@ def execute_job(job_id: int) -> bool:
     return True
 
 
-def _after_error(queue: JobQueue, job_id: int, attempt: int, retries: int, base_delay: float, context) -> None:
+def _after_error(queue: JobQueue, job_id: int, attempt: int, retries: int, base_delay: float, context,
+                 lane: str = "fast") -> None:
     """Retry while attempts remain (the job's kind says retrying is safe); otherwise fail with a generic reason."""
     now = utcnow()
     if attempt <= retries:
@@ -200,7 +201,7 @@ def _after_error(queue: JobQueue, job_id: int, attempt: int, retries: int, base_
         db.session.commit()
         if requeued:
             try:
-                queue.send(job_id, delay.total_seconds())
+                queue.send(job_id, delay.total_seconds(), lane=lane)
             except Exception:
                 logger.warning("The queue did not take the retry of job %s; the sweep sends it", job_id, exc_info=True)
         return
@@ -213,13 +214,25 @@ def _after_error(queue: JobQueue, job_id: int, attempt: int, retries: int, base_
 # ---------------------------------------------------------------- sending
 
 
+def lane_of(kind_name: str) -> str:
+    from . import JOB_KINDS
+
+    kind = JOB_KINDS.get(kind_name)
+    return kind.lane if kind else "fast"
+
+
 def send_jobs(app: Flask, job_ids: list[int]) -> list[int]:
-    """Hand jobs to the queue; the ones it takes are stamped as sent. The rest wait for the sweep."""
+    """Hand jobs to the queue, each to its lane; the ones it takes are stamped as sent. The rest wait
+    for the sweep."""
     queue = get_queue(app)
     sent = []
+    if not job_ids:
+        return sent
+    with db.engine.connect() as connection:
+        kinds = dict(connection.execute(sa.select(Job.id, Job.kind).where(Job.id.in_(job_ids))).all())
     for job_id in job_ids:
         try:
-            queue.send(job_id)
+            queue.send(job_id, lane=lane_of(kinds.get(job_id, "")))
         except Exception:
             logger.warning("The queue did not take job %s; the sweep will send it again", job_id, exc_info=True)
             break
@@ -243,9 +256,10 @@ def run_burst(app: Flask, limit: int | None = None) -> int:
     tried_from_database: set[int] = set()
     while limit is None or ran < limit:
         queue.move_due_scheduled()
-        task = queue.huey.dequeue()
+        huey, task = next(((huey, task) for huey in queue.lanes.values() if (task := huey.dequeue()) is not None),
+                          (None, None))
         if task is not None:
-            if queue.huey.execute(task):
+            if huey.execute(task):
                 ran += 1
             continue
         with app.app_context():

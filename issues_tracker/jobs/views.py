@@ -1,4 +1,5 @@
-"""GET /jobs/<id>: a job's progress, for htmx to poll from whichever app server answers."""
+"""GET /jobs/<id>: a job's progress, for htmx to poll from whichever app server answers; GET /jobs:
+the background work as staff see it."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ from flask_login import current_user, login_required
 
 from ..core.extensions import db
 from ..core.htmx import wants_fragment
+from ..core.models import utcnow
+from ..core.permissions import staff_required
 from .models import DONE, Job
+from .overview import overview
 
 bp = Blueprint("jobs", __name__, template_folder="templates")
 
@@ -39,3 +43,11 @@ def show(job_id: int):
         response = make_response(render_template("jobs/show.html", job=job, job_then=None))
     response.headers["Vary"] = "HX-Request"
     return response
+
+
+@bp.get("/jobs")
+@staff_required
+def index():
+    """Each kind of job: its lane, what waits and since when, and a day's waits and run times."""
+    loads, messages = overview()
+    return render_template("jobs/index.html", loads=loads, messages=messages, now=utcnow())

@@ -17,7 +17,7 @@ from .operations import publish_log
 from .weeks import LogError
 
 
-@job("log_publish", retries=2, retry_delay=10, title="Publishing the log")
+@job("log_publish", retries=2, retry_delay=10, title="Publishing the log", slow=True)
 def publish_log_job(ctx, week: str, revise: bool = False, reason: str = "") -> str:
     week_date = date.fromisoformat(week)
     ctx.progress(10, "Collecting the issues and laying out the PDF")
@@ -30,7 +30,7 @@ def publish_log_job(ctx, week: str, revise: bool = False, reason: str = "") -> s
     return outcome.message
 
 
-@job("log_preview", retries=1, title="Rendering the draft log")
+@job("log_preview", retries=1, title="Rendering the draft log", slow=True)
 def preview_log_job(ctx, week: str) -> str:
     week_date = date.fromisoformat(week)
     ctx.progress(10, "Collecting the issues and laying out the PDF")

@@ -91,7 +91,7 @@ def import_file(path: str, *, user: User | None = None, source: str = "cli", pro
 
 
 # Safe to run again: records are matched by Number, so a second run updates, never duplicates.
-@job("servicedesk_import", retries=1, title="Importing the service-desk extract")
+@job("servicedesk_import", retries=1, title="Importing the service-desk extract", slow=True)
 def servicedesk_import_job(ctx, upload_id: int, filename: str = "") -> str:
     upload = staff_upload(ctx, upload_id, "import an extract")
     try:
