@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import stat
 
 import sqlalchemy as sa
 
@@ -26,6 +27,7 @@ def test_a_backup_restores_issues_accounts_and_published_logs_byte_for_byte(
     result = runner.invoke(args=["backup", "create", str(backup_file)])
     assert result.exit_code == 0, result.output
     assert "Backed up the database" in result.output and backup_file.stat().st_size > published.size_bytes
+    assert stat.S_IMODE(backup_file.stat().st_mode) == 0o600  # its owner alone may read it
 
     participant_email = participant.email  # read here: inside the other app, its session would ask the other database
     restored_app = create_app({"TESTING": True, "SECRET_KEY": SECRET, "RATELIMIT_ENABLED": False,

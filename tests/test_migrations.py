@@ -91,3 +91,28 @@ def test_text_stored_before_it_was_cleaned_is_cleaned_by_the_upgrade(upgrading):
         sa.text("SELECT summary, description FROM issue WHERE id = :id"), {"id": issue_id}
     ).one()
     assert (summary, description) == ("Settlement run late Bcc: all", "Line one\nline two")
+
+
+def test_feed_keys_made_before_they_were_hashed_keep_working_and_are_no_longer_stored(upgrading):
+    upgrade(revision="0014_pir_action_version")
+    now = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
+    with db.engine.begin() as connection:
+        org_id = connection.execute(sa.text(
+            "INSERT INTO organisation (name, kind, created_at) VALUES ('Feed Energy', 'supplier', :now) RETURNING id"
+        ), {"now": now}).scalar_one()
+        user_id = connection.execute(sa.text(
+            "INSERT INTO user_account (email, name, password_hash, role, organisation_id, active, created_at) "
+            "VALUES ('reader@feed.example', 'Reader', 'x', 'participant', :org, :yes, :now) RETURNING id"
+        ), {"org": org_id, "yes": True, "now": now}).scalar_one()
+        table = sa.Table("notification_settings", sa.MetaData(), autoload_with=connection)
+        values = {"user_id": user_id, "feed_key": "an-old-feed-key-made-long-ago-0123456789", "feed_key_created_at": now,
+                  "updated_at": now, "follow_when_affected": True, "time_zone": "Europe/London", "digest_hour": 8,
+                  "weekly_day": 0}
+        values.update({column.name: "immediate" for column in table.columns if column.name.endswith("_mode")})
+        connection.execute(table.insert().values(**values))
+    upgrade()
+    from issues_tracker.notifications.preferences import user_for_feed_key
+
+    assert user_for_feed_key("an-old-feed-key-made-long-ago-0123456789").id == user_id
+    columns = {column["name"] for column in sa.inspect(db.engine).get_columns("notification_settings")}
+    assert "feed_key" not in columns and "feed_key_hash" in columns

@@ -3,6 +3,7 @@ and unsubscribe links, as people use them."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from xml.etree import ElementTree
 
@@ -328,11 +329,14 @@ def test_a_revoked_or_replaced_feed_key_stops_working(browser, participant):
     old = new_feed_key(participant)
     db.session.commit()
     browser.login(participant)
-    assert old in browser.get("/account/notifications").get_data(as_text=True)
-    browser.post("/account/feed-key", {"action": "new"})
+    page = browser.get("/account/notifications").get_data(as_text=True)
+    assert old not in page and "You have a feed key, made" in page  # shown once, when it was made
+    made = browser.post("/account/feed-key", {"action": "new"})
+    new = re.search(r"issues\.atom\?key=([A-Za-z0-9_-]{40,})", made.get_data(as_text=True)).group(1)
+    assert new != old and "shown only this once" in made.get_data(as_text=True)
     db.session.expire_all()
-    new = db.session.get(NotificationSettings, participant.id).feed_key
-    assert new != old
+    assert db.session.get(NotificationSettings, participant.id).feed_key_hash == hashlib.sha256(new.encode()).hexdigest()
+    assert new not in browser.get("/account/notifications").get_data(as_text=True)
     client = browser.client.application.test_client()
     assert client.get(f"/issues.atom?key={old}").status_code == 403
     assert client.get(f"/issues.atom?key={new}").status_code == 200

@@ -59,6 +59,10 @@ def create_backup(path: str | Path) -> Path:
     """Write a backup of the configured database to `path`."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    # Readable by its owner alone from the first byte: a backup holds every account and every
+    # pending issue. The file is made (or emptied) with those rights before anything is written.
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+    path.chmod(0o600)
     url = _url()
     if url.get_backend_name() == "sqlite":
         source = sqlite3.connect(_sqlite_file(url))
@@ -73,7 +77,9 @@ def create_backup(path: str | Path) -> Path:
         options, env = _libpq(url)
         _run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges", f"--file={path}", *options], env)
     else:
+        path.unlink()
         raise BackupError(f"Backups of {url.get_backend_name()} databases are not supported.")
+    path.chmod(0o600)
     return path
 
 

@@ -32,8 +32,8 @@ class NotificationSettings(db.Model):
     digest_hour: so.Mapped[int] = so.mapped_column(sa.SmallInteger, default=8)
     weekly_day: so.Mapped[int] = so.mapped_column(sa.SmallInteger, default=0)
     follow_when_affected: so.Mapped[bool] = so.mapped_column(default=True)
-    # The personal feed key lets a feed reader read (only) what this person may see.
-    feed_key: so.Mapped[str | None] = so.mapped_column(Line(64), unique=True)
+    # The personal feed key lets a feed reader read (only) what this person may see; only its hash is kept.
+    feed_key_hash: so.Mapped[str | None] = so.mapped_column(Line(64), unique=True)
     feed_key_created_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -14,6 +13,7 @@ import sqlalchemy as sa
 from ..accounts.models import User
 from ..core.extensions import db
 from ..core.models import utcnow
+from ..core.tokens import hash_secret, new_secret
 from ..core.transaction import flush
 from .kinds import DEFAULT_DIGEST_HOUR, DEFAULT_MODES, DEFAULT_TIME_ZONE, DEFAULT_WEEKLY_DAY, KIND_CODES, MODE_CODES
 from .models import NotificationSettings
@@ -123,17 +123,17 @@ def save_preferences(user: User, data: dict, *, now: datetime | None = None) -> 
 
 
 def new_feed_key(user: User, *, now: datetime | None = None) -> str:
-    """A fresh personal feed key; the previous one stops working."""
+    """A fresh personal feed key, to show once; the previous one stops working."""
     row = settings_row(user)
-    row.feed_key = secrets.token_urlsafe(32)
+    key, row.feed_key_hash = new_secret()
     row.feed_key_created_at = now or utcnow()
     db.session.flush()
-    return row.feed_key
+    return key
 
 
 def revoke_feed_key(user: User) -> None:
     row = settings_row(user)
-    row.feed_key = None
+    row.feed_key_hash = None
     row.feed_key_created_at = None
     db.session.flush()
 
@@ -165,7 +165,7 @@ def user_for_feed_key(key: str) -> User | None:
         return None
     user = db.session.scalar(
         sa.select(User).join(NotificationSettings, NotificationSettings.user_id == User.id)
-        .where(NotificationSettings.feed_key == key)
+        .where(NotificationSettings.feed_key_hash == hash_secret(key))
     )
     return user if user is not None and user.active else None
 

@@ -59,9 +59,9 @@ def _settings_form(formdata=None) -> NotificationSettingsForm:
     return form
 
 
-def _page(form: NotificationSettingsForm, view_form: SavedViewForm | None = None, status: int = 200):
+def _page(form: NotificationSettingsForm, view_form: SavedViewForm | None = None, status: int = 200,
+          new_feed_key: str | None = None):
     row = db.session.get(NotificationSettings, current_user.id)
-    feed_key = row.feed_key if row else None
     return render_template(
         "notifications/settings.html",
         form=form,
@@ -70,8 +70,9 @@ def _page(form: NotificationSettingsForm, view_form: SavedViewForm | None = None
         views=view_service.views_of(current_user),
         followed_views=view_service.followed_view_ids(current_user),
         view_form=view_form or SavedViewForm(formdata=None),
-        feed_key=feed_key,
-        feed_url=external_url("notifications.issues_feed", key=feed_key) if feed_key else None,
+        feed_key_made=row.feed_key_created_at if row and row.feed_key_hash else None,
+        # The key is shown once, as it is made: only its hash is kept.
+        feed_url=external_url("notifications.issues_feed", key=new_feed_key) if new_feed_key else None,
     ), status
 
 
@@ -102,17 +103,18 @@ def settings():
 def feed_key():
     if not EmptyForm().validate_on_submit():
         abort(400, description="Your form expired; reload the page and try again.")
-    revoke = request.form.get("action") == "revoke"
-    with unit_of_work():
-        if revoke:
+    if request.form.get("action") == "revoke":
+        with unit_of_work():
             preferences.revoke_feed_key(current_user)
-        else:
-            preferences.new_feed_key(current_user)
-    if revoke:
         flash("Your feed key is revoked: feed readers using it can no longer read your feeds.", "success")
-    else:
-        flash("You have a new feed key. Feed readers using the old one can no longer read your feeds.", "success")
-    return redirect(url_for("notifications.settings", _anchor="feeds"), code=303)
+        return redirect(url_for("notifications.settings", _anchor="feeds"), code=303)
+    with unit_of_work():
+        key = preferences.new_feed_key(current_user)
+    flash("You have a new feed key. Copy its address now: it is shown only this once. Feed readers using an "
+          "earlier key can no longer read your feeds.", "success")
+    response = make_response(_page(_settings_form(), new_feed_key=key))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 # ---------------------------------------------------------------- the outbox, for staff
