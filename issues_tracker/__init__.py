@@ -129,10 +129,12 @@ def create_app(config: dict | None = None) -> Flask:
         importlib.import_module(f"{__name__}.{module}")
     jobs.init_app(app)
 
+    from .core import metrics
     from .core.errors import register_error_handlers
     from .core.templating import register_template_helpers
 
     register_error_handlers(app)
+    metrics.init_app(app)
     register_template_helpers(app)
     register_cache_rule(app)
 

@@ -9,6 +9,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
+from ..core import metrics
 from ..core.extensions import limiter, login_manager
 from ..core.transaction import unit_of_work
 from . import operations as accounts
@@ -55,8 +56,9 @@ def _account_limit() -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_address_limit, methods=["POST"])
-@limiter.limit(_account_limit, methods=["POST"], key_func=_address_and_account_key)
+@limiter.limit(_address_limit, methods=["POST"], on_breach=lambda limit: metrics.sign_in_refused("rate_limited"))
+@limiter.limit(_account_limit, methods=["POST"], key_func=_address_and_account_key,
+               on_breach=lambda limit: metrics.sign_in_refused("rate_limited"))
 def login():
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next")))
@@ -64,6 +66,7 @@ def login():
     if form.validate_on_submit():
         user = accounts.authenticate(form.email.data, form.password.data)
         if user is None:
+            metrics.sign_in_refused("wrong_password")
             form.password.errors.append("That email address and password do not match an active account.")
             return render_template("accounts/login.html", form=form), 422
         with unit_of_work():

@@ -64,6 +64,20 @@ def _base_url() -> str:
 DEFAULT_BUSINESS_HOURS = "days=Mon-Fri; hours=09:00-17:00; timezone=Europe/London; holidays=GB-ENG"
 
 
+def _networks(name: str) -> tuple:
+    """A comma-separated list of networks ("10.0.0.0/8, 127.0.0.1")."""
+    import ipaddress
+
+    networks = []
+    for part in (os.environ.get(name) or "").split(","):
+        if part.strip():
+            try:
+                networks.append(ipaddress.ip_network(part.strip(), strict=False))
+            except ValueError:
+                raise ConfigError(f"{name}: {part.strip()!r} is not a network such as 10.0.0.0/8.") from None
+    return tuple(networks)
+
+
 def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
     """Build the Flask config mapping from the environment and explicit overrides."""
     overrides = dict(overrides or {})
@@ -152,6 +166,9 @@ def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
         # smtps://user:pass@host:465. Unset: notifications are recorded but not sent.
         "SMTP_URL": (os.environ.get("SMTP_URL") or "").strip() or None,
         "MAIL_FROM": (os.environ.get("MAIL_FROM") or "").strip() or "Industry Issues Tracker <noreply@localhost>",
+        # GET /metrics (Prometheus): readable with this bearer token, or from these networks; off without either.
+        "METRICS_TOKEN": (os.environ.get("METRICS_TOKEN") or "").strip() or None,
+        "METRICS_ALLOWED_NETWORKS": _networks("METRICS_ALLOWED_NETWORKS"),
     }
     config.update(overrides)
     return config

@@ -8,8 +8,10 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from prometheus_client.core import GaugeMetricFamily
 
 from ..core.extensions import db
+from ..core.metrics import state_source
 from ..core.models import utcnow
 from .models import ACTIVE_STATES, DONE, FAILED, QUEUED, RUNNING, Job
 from .queue import LANES, get_queue
@@ -80,3 +82,18 @@ def overview(now: datetime | None = None) -> tuple[list[KindLoad], dict[str, int
 
 def _mean(values: list[float] | None) -> float | None:
     return sum(values) / len(values) if values else None
+
+
+@state_source
+def job_metrics():
+    """Jobs waiting and running per kind, and how long the oldest waiting one has waited."""
+    waiting = GaugeMetricFamily("issues_tracker_jobs_waiting", "Jobs queued and not yet started, by kind.", labels=["kind"])
+    running = GaugeMetricFamily("issues_tracker_jobs_running", "Jobs running, by kind.", labels=["kind"])
+    oldest = GaugeMetricFamily("issues_tracker_job_oldest_wait_seconds",
+                               "How long the oldest queued job of each kind has waited.", labels=["kind"])
+    now = utcnow()
+    for load in overview(now)[0]:
+        waiting.add_metric([load.kind], load.queued)
+        running.add_metric([load.kind], load.running)
+        oldest.add_metric([load.kind], (now - load.oldest_queued_at).total_seconds() if load.oldest_queued_at else 0)
+    return [waiting, running, oldest]

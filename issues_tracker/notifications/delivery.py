@@ -7,8 +7,10 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm  # noqa: F401  (sa.orm.joinedload)
+from prometheus_client.core import GaugeMetricFamily
 
 from ..core.extensions import db
+from ..core.metrics import state_source
 from ..core.models import utcnow
 from .models import Delivery
 from .outbox import fan_out
@@ -108,3 +110,17 @@ def outbox_state(*, limit: int = 100) -> OutboxState:
         sa.select(sa.func.count()).select_from(Delivery).where(Delivery.state == "failed")
     )
     return OutboxState(waiting, retrying, failed, failed_total)
+
+
+@state_source
+def email_metrics():
+    """Emails waiting to go, retrying after a failure, and given up."""
+    family = GaugeMetricFamily("issues_tracker_emails", "Email deliveries by state.", labels=["state"])
+    rows = dict(db.session.execute(
+        sa.select(sa.case((sa.and_(Delivery.state == "pending", Delivery.attempts > 0), "retrying"),
+                          (Delivery.state == "pending", "waiting"), else_=Delivery.state), sa.func.count())
+        .where(Delivery.state.in_(("pending", "failed"))).group_by(sa.literal_column("1"))
+    ).all())
+    for state in ("waiting", "retrying", "failed"):
+        family.add_metric([state], rows.get(state, 0))
+    return [family]
