@@ -83,3 +83,16 @@ def test_operations_and_models_never_import_forms_or_views():
         for name in imported(path):
             pieces = name.split(".")
             assert not (pieces[0] in PARTS and pieces[-1] in ("forms", "views")), f"{'/'.join(here)} imports {name}"
+
+
+def test_every_text_column_stores_text_as_the_product_keeps_it(app):
+    """Every VARCHAR column is a core.models.Line and every TEXT column a Prose, so whatever writes it
+    (a form, an import, the API, a job) stores clean text (core/text.py)."""
+    from sqlalchemy import String
+
+    from issues_tracker.core.extensions import db
+    from issues_tracker.core.models import Line, Prose
+
+    plain = [f"{table.name}.{column.name}" for table in db.metadata.sorted_tables for column in table.columns
+             if isinstance(column.type, String) and not isinstance(column.type, Line | Prose)]
+    assert plain == []

@@ -24,7 +24,7 @@ from ..core.templating import LONDON, url_with
 from ..core.transaction import ConflictError, unit_of_work
 from ..jobs import job_or_404, queue_upload_job, store_upload
 from ..jobs.models import Job
-from . import aged, incidents, jobs, kpis, performance, periods
+from . import aged, incidents, jobs, kpis, major_incidents, performance, periods
 from . import operations as servicedesk_service
 from .clock import SERVICE_LEVEL_TABLE, month_label, month_text
 from .forms import (
@@ -349,7 +349,7 @@ def record_communications(number: str):
     if form.validate_on_submit():
         try:
             with unit_of_work():
-                changed = servicedesk_service.record_communications(
+                changed = major_incidents.record_communications(
                     record, portal_banner=_to_utc(form.portal_banner.data), mi_email=_to_utc(form.mi_email.data),
                     industry_circular=_to_utc(form.industry_circular.data), pir_published=form.pir_published.data,
                     user=current_user,
@@ -371,7 +371,7 @@ def add_update(number: str):
     if form.validate_on_submit():
         try:
             with unit_of_work():
-                servicedesk_service.add_mi_update(record, form.channel.data, _to_utc(form.sent_at.data), current_user)
+                major_incidents.add_mi_update(record, form.channel.data, _to_utc(form.sent_at.data), current_user)
         except servicedesk_service.ServiceDeskError as exc:
             form.form_errors.append(str(exc))
         else:
@@ -389,7 +389,7 @@ def delete_update(number: str, update_id: int):
         abort(400)
     try:
         with unit_of_work():
-            servicedesk_service.remove_mi_update(record, update_id, current_user)
+            major_incidents.remove_mi_update(record, update_id, current_user)
     except LookupError:
         abort(404)
     flash("Update removed.", "success")
@@ -404,7 +404,7 @@ def add_action(number: str):
     if form.validate_on_submit():
         try:
             with unit_of_work():
-                action = servicedesk_service.add_pir_action(
+                action = major_incidents.add_pir_action(
                     record, description=form.description.data, owner_name=form.owner_name.data,
                     due_date=form.due_date.data, user=current_user,
                 )
@@ -428,7 +428,7 @@ def update_action(action_id: int):
     if form.validate_on_submit():
         try:
             with unit_of_work():
-                update = servicedesk_service.update_pir_action(
+                update = major_incidents.update_pir_action(
                     action, status=form.status.data, owner_name=form.owner_name.data, due_date=form.due_date.data,
                     note=form.note.data or "", user=current_user, expected_version=version_number(form.version.data),
                 )
