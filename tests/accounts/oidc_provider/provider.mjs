@@ -29,7 +29,6 @@ const provider = new Provider(issuer, {
   clients: (settings.clients || []).map((client) => ({
     grant_types: ['authorization_code'],
     response_types: ['code'],
-    token_endpoint_auth_method: 'client_secret_post',
     ...client,
   })),
   jwks: { keys: [signingJwk] },
@@ -37,8 +36,8 @@ const provider = new Provider(issuer, {
   claims: {
     openid: ['sub'],
     email: ['email', 'email_verified'],
-    profile: ['name'],
-    groups: ['groups'],
+    // Groups travel with the profile, as Entra ID sends a groups or roles claim without a scope of its own.
+    profile: ['name', 'groups'],
   },
   // The claims go in the ID token, as Microsoft Entra ID puts them there.
   conformIdTokenClaims: false,
@@ -59,7 +58,7 @@ const provider = new Provider(issuer, {
   // First-party clients: the person is not asked to consent to the scopes.
   async loadExistingGrant(ctx) {
     const grant = new ctx.oidc.provider.Grant({ clientId: ctx.oidc.client.clientId, accountId: ctx.oidc.session.accountId });
-    grant.addOIDCScope('openid email profile groups');
+    grant.addOIDCScope('openid email profile');
     await grant.save();
     return grant;
   },
