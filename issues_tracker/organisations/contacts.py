@@ -95,6 +95,7 @@ def save(
     )
     if clash:
         raise ContactError("That address is in the register already.")
+    account = db.session.scalar(sa.select(User).where(User.email == email, User.organisation_id == organisation.id))
     if contact is None:
         count = db.session.scalar(
             sa.select(sa.func.count()).select_from(Contact).where(Contact.organisation_id == organisation.id)
@@ -106,7 +107,6 @@ def save(
         action = "contact.added"
     else:
         action = "contact.changed"
-    account = db.session.scalar(sa.select(User).where(User.email == email, User.organisation_id == organisation.id))
     contact.name = (name or "").strip()[:120] or (account.display_name if account else "")
     contact.email, contact.user_id, contact.updated_at = email, account.id if account else None, now
     for code in choices.CONTACT_ROLE_CODES:
