@@ -62,7 +62,7 @@ def change_password():
         else:
             login_user(current_user._get_current_object())  # this session goes on; every other one has ended
             flash("Your password has been changed. Your other sessions have been signed out.", "saved")
-            return redirect(url_for("accounts.security", _anchor="password"), code=303)
+            return redirect(url_for("accounts.security", _anchor="saved"), code=303)
     return _security_page(form, 422)
 
 
@@ -80,7 +80,7 @@ def enrol():
     user = current_user._get_current_object()
     if user.has_totp:
         flash("The authenticator app is on already. Turn it off first to set up another.", "info")
-        return redirect(url_for("accounts.security", _anchor="two-factor"), code=303)
+        return redirect(url_for("accounts.security", _anchor="saved"), code=303)
     if user.totp_secret is None or mfa.pending_key(user) is None:
         with unit_of_work():
             mfa.start_enrolment(user)
@@ -121,7 +121,7 @@ def disable_totp():
         mfa.disable_totp(user)
         _factor_changed(user, "The authenticator app was turned off for your account.", "account.mfa_disabled")
     flash("The authenticator app is off.", "saved")
-    return redirect(url_for("accounts.security", _anchor="two-factor"), code=303)
+    return redirect(url_for("accounts.security", _anchor="saved"), code=303)
 
 
 @bp.post("/account/two-factor/recovery-codes")
@@ -175,7 +175,7 @@ def add_passkey():
     except passkeys.PasskeyError as exc:
         return jsonify(error=str(exc)), 400
     flash(f"Passkey “{passkey.name}” added. You can sign in with it instead of your password and code.", "saved")
-    return jsonify(redirect=url_for("accounts.security", _anchor="passkeys"))
+    return jsonify(redirect=url_for("accounts.security", _anchor="saved"))
 
 
 @bp.post("/account/passkeys/<int:passkey_id>/delete")
@@ -195,7 +195,7 @@ def remove_passkey(passkey_id: int):
             abort(404)
         _factor_changed(user, f"The passkey “{removed.name}” was removed from your account.", "account.passkey_removed")
     flash(f"Passkey “{removed.name}” removed.", "saved")
-    return redirect(url_for("accounts.security", _anchor="passkeys"), code=303)
+    return redirect(url_for("accounts.security", _anchor="saved"), code=303)
 
 
 # ---------------------------------------------------------------- sessions
@@ -212,7 +212,7 @@ def end_session(session_id: int):
     if not ended:
         abort(404)
     flash("That session has been signed out.", "saved")
-    return redirect(url_for("accounts.security", _anchor="sessions"), code=303)
+    return redirect(url_for("accounts.security", _anchor="saved"), code=303)
 
 
 @bp.post("/account/sessions/end-others")
@@ -224,7 +224,7 @@ def end_other_sessions():
     with unit_of_work():
         accounts.end_sessions(current_user, keep_key=session.get(accounts.SESSION_KEY))
     flash("Every other session has been signed out.", "saved")
-    return redirect(url_for("accounts.security", _anchor="sessions"), code=303)
+    return redirect(url_for("accounts.security", _anchor="saved"), code=303)
 
 
 # ---------------------------------------------------------------- your own data

@@ -181,3 +181,22 @@ def test_turning_the_authenticator_off_needs_the_password(browser, smtp, partici
     assert not db.session.get(User, participant.id).has_totp
     assert db.session.scalar(sa.select(sa.func.count()).select_from(RecoveryCode)) == 0
     assert "turned off" in deliver(smtp, 2)[-1].text
+
+
+def test_a_forged_passkey_answer_signs_nobody_in(browser, participant):
+    from tests.conftest import csrf_for
+
+    client = browser.client
+
+    def post(path, body=None):
+        return client.post(path, json=body or {}, headers={"X-CSRFToken": csrf_for(client)})
+
+    assert client.post("/login/passkey", json={}).status_code == 400  # no CSRF token
+    assert post("/login/passkey", {"credential": {"id": "abc"}}).status_code == 400  # no ceremony started
+    options = post("/login/passkey/options")
+    assert options.status_code == 200 and options.json["userVerification"] == "required"
+    forged = {"id": "AAAA", "rawId": "AAAA", "type": "public-key",
+              "response": {"clientDataJSON": "e30", "authenticatorData": "AAAA", "signature": "AAAA", "userHandle": "MQ"}}
+    response = post("/login/passkey", {"credential": forged})
+    assert response.status_code == 400 and "error" in response.json
+    assert client.get("/issues").status_code == 302
