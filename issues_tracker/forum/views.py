@@ -175,7 +175,8 @@ def edit_meeting(meeting_id: int):
     return _meeting_page(form, meeting)
 
 
-@bp.post("/forum/meetings/<int:meeting_id>/<any(invitations, cancel):change>")
+@bp.post("/forum/meetings/<int:meeting_id>/invitations", defaults={"change": "invitations"})
+@bp.post("/forum/meetings/<int:meeting_id>/cancel", defaults={"change": "cancel"}, endpoint="cancel_meeting")
 @staff_required
 def meeting_invitations(meeting_id: int, change: str):
     """Send the meeting's calendar invitation to every forum invitee of the contact register (again

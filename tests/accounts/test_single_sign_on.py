@@ -171,3 +171,38 @@ def test_bad_provider_settings_stop_the_app_with_a_clear_message(database_url):
                          ' "staff_claim": "groups"}]', "CLAIM=VALUE")]:
         with pytest.raises(ConfigError, match=words):
             create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": database_url, "OIDC_PROVIDERS": text})
+
+
+def test_an_invitation_accepted_with_single_sign_on_joins_the_invitations_organisation(sso_app, provider, browser, smtp, staff,
+                                                                                       outsider, app):
+    from tests.accounts.identity_helpers import deliver, link_in
+
+    staff_browser = Browser(app.test_client())
+    staff_browser.login(staff)
+    staff_browser.post(f"/organisations/{outsider.organisation_id}/invitations",
+                       {"email": "una@unclaimed.example", "role": "organisation_admin"})
+    path = link_in(deliver(smtp, 1)[0], "/invitations/")
+    page = browser.get(path).get_data(as_text=True)
+    assert "Accept with industry (single sign-on)" in page
+    response = browser.post(path, {"sso": "1"})
+    target = meta_refresh_target(response.get_data(as_text=True))
+    provider.account("una@unclaimed.example", name="Una Unclaimed")
+    back, _ = back_from(provider, browser, target, "una@unclaimed.example")
+    assert back.status_code == 303
+    una = db.session.scalar(sa.select(User).where(User.email == "una@unclaimed.example"))
+    assert una.organisation_id == outsider.organisation_id and una.organisation_admin and not una.has_password
+    assert Browser(app.test_client()).get(path).status_code == 410
+
+
+def test_an_invitation_accepted_as_someone_else_at_the_provider_is_refused(sso_app, provider, browser, smtp, staff, outsider, app):
+    from tests.accounts.identity_helpers import deliver, link_in
+
+    staff_browser = Browser(app.test_client())
+    staff_browser.login(staff)
+    staff_browser.post(f"/organisations/{outsider.organisation_id}/invitations", {"email": "una@unclaimed.example", "role": "participant"})
+    path = link_in(deliver(smtp, 1)[0], "/invitations/")
+    target = meta_refresh_target(browser.post(path, {"sso": "1"}).get_data(as_text=True))
+    provider.account("ursula@unclaimed.example")
+    back, _ = back_from(provider, browser, target, "ursula@unclaimed.example")
+    assert back.status_code == 403 and "the invitation is for una@unclaimed.example" in back.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User).where(User.email.like("%unclaimed%"))) == 0

@@ -175,6 +175,7 @@ def test_a_passkey_is_added_then_used_to_sign_in_without_password_or_code(site, 
         "isUserVerified": True, "automaticPresenceSimulation": True}})
     sign_in(tab, participant)
     tab.goto("/account/security")
+    assert axe_violations(tab) == []
     tab.get_by_label("Name of the new passkey").fill("Work laptop")
     tab.get_by_role("button", name="Add a passkey").click()
     expect(tab.locator("#saved")).to_contain_text("Passkey “Work laptop” added")
@@ -182,6 +183,7 @@ def test_a_passkey_is_added_then_used_to_sign_in_without_password_or_code(site, 
     tab.get_by_role("button", name="Sign out").click()
 
     tab.goto("/login")
+    assert axe_violations(tab) == []
     tab.get_by_role("button", name="Use a passkey").click()
     tab.wait_for_url(re.compile(r"/$"))
     expect(tab.locator("footer")).to_contain_text("Pat Participant")
