@@ -113,13 +113,18 @@ def create_app(config: dict | None = None) -> Flask:
     from .issues import views as issues
     from .log import views as log
     from .notifications import views as notifications
+    from .organisations import views as organisations
     from .participation import views as participation
     from .polls import views as polls
     from .servicedesk import views as servicedesk
 
     # One blueprint per part of the product, each named as its package.
-    for part in (home, accounts, issues, participation, notifications, admin, log, forum, polls, servicedesk):
+    for part in (home, accounts, organisations, issues, participation, notifications, admin, log, forum, polls, servicedesk):
         app.register_blueprint(part.bp)
+
+    from .accounts import sso
+
+    sso.init_app(app)  # the single sign-on providers of OIDC_PROVIDERS, if any
 
     from . import jobs
 

@@ -1,11 +1,20 @@
 """All models, importable from one place (Alembic autogenerate sees them all)."""
 
-from .accounts.models import Organisation, User, UserSession
+from .accounts.models import Organisation, Passkey, PasswordReset, RecoveryCode, SsoIdentity, User, UserSession
 from .forum.models import AgendaItem, ForumAction, ForumActionUpdate, Meeting, MeetingPack
 from .issues.models import Issue, IssueAction, IssueEvent, IssueMessage, IssueService
 from .jobs.models import Job, Upload
 from .log.models import LogCommentary, PublishedLog
-from .notifications.models import Announcement, Delivery, NotificationSettings
+from .notifications.models import Announcement, Delivery, NotificationSettings, OutgoingEmail
+from .organisations.models import (
+    AccessRequest,
+    AuditEntry,
+    Contact,
+    ContactOptOut,
+    EmailDomain,
+    Invitation,
+    MeetingInvitation,
+)
 from .participation.models import AffectedDeclaration, Comment, Follow, SavedView
 from .polls.models import Poll, PollAnswer, PollQuestion, PollResponse
 from .servicedesk.models import (
@@ -18,6 +27,18 @@ from .servicedesk.models import (
 )
 
 __all__ = [
+    "Passkey",
+    "PasswordReset",
+    "RecoveryCode",
+    "SsoIdentity",
+    "OutgoingEmail",
+    "AccessRequest",
+    "AuditEntry",
+    "Contact",
+    "ContactOptOut",
+    "EmailDomain",
+    "Invitation",
+    "MeetingInvitation",
     "AffectedDeclaration",
     "Announcement",
     "Comment",

@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 export ISSUES_TRACKER_ENV=development
+# The demo accounts (staff and admin among them) sign in with a password alone.
+export MFA_REQUIRED_ROLES=
 unset DATABASE_URL REDIS_URL
 host=${HOST:-127.0.0.1}
 port=${PORT:-5000}

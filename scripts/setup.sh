@@ -44,3 +44,24 @@ if [ ! -f "$stamp" ]; then
   rm -f .venv/.installed-*
   touch "$stamp"
 fi
+
+if [ "$want_dev" = "dev" ]; then
+  # The single sign-on tests start a real OpenID Connect provider: the certified `oidc-provider`
+  # package under Node.js (20 or later), installed from its lock file into an ignored node_modules.
+  provider=tests/accounts/oidc_provider
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    if [ "$(id -u)" = "0" ]; then
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+    else
+      echo "Node.js 20 or later and npm are needed for the single sign-on tests (apt-get install nodejs npm)." >&2
+    fi
+  fi
+  if command -v node >/dev/null && [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then
+    echo "Node.js $(node --version) is too old for the single sign-on tests' provider: 20 or later is needed." >&2
+  fi
+  node_stamp="$provider/node_modules/.installed-$(sha256sum "$provider/package-lock.json" | cut -c1-16)"
+  if command -v npm >/dev/null && [ ! -f "$node_stamp" ]; then
+    npm ci --prefix "$provider" --no-audit --no-fund --loglevel=error >/dev/null
+    touch "$node_stamp"
+  fi
+fi

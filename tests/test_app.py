@@ -7,7 +7,10 @@ from issues_tracker.core.config import ConfigError
 def test_healthz_reports_ok_when_database_answers(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "queue": {"status": "ok", "messages": 0}, "jobs_waiting": 0}
+    assert response.get_json() == {
+        "status": "ok", "queue": {"status": "ok", "backend": "memory", "messages": 0}, "jobs_waiting": 0,
+        "limiter": {"status": "ok", "storage": "memory", "shared": False},
+    }
 
 
 def test_secret_key_is_required_outside_development(monkeypatch):

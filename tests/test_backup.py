@@ -31,7 +31,7 @@ def test_a_backup_restores_issues_accounts_and_published_logs_byte_for_byte(
 
     participant_email = participant.email  # read here: inside the other app, its session would ask the other database
     restored_app = create_app({"TESTING": True, "SECRET_KEY": SECRET, "RATELIMIT_ENABLED": False,
-                               "SQLALCHEMY_DATABASE_URI": second_database})
+                               "SQLALCHEMY_DATABASE_URI": second_database, "MFA_REQUIRED_ROLES": ""})
     restored_app.test_client_class = IsolatedClient
     with restored_app.app_context():
         restore = restored_app.test_cli_runner()

@@ -19,6 +19,8 @@ ROUTES = [
     ("POST", "/forum/meetings/new", "staff"),
     ("GET", "/forum/meetings/{meeting}/edit", "staff"),
     ("POST", "/forum/meetings/{meeting}/edit", "staff"),
+    ("POST", "/forum/meetings/{meeting}/invitations", "staff"),
+    ("POST", "/forum/meetings/{meeting}/cancel", "staff"),
     ("GET", "/actions", "signed-in"),
     ("GET", "/actions/new", "staff"),
     ("POST", "/actions/new", "staff"),

@@ -176,7 +176,9 @@ class World:
         db.session.rollback()
         return str(version or 0)
 
-    def path_values(self, name: str, converter: str) -> st.SearchStrategy:
+    def path_values(self, name: str, converter) -> st.SearchStrategy:
+        if isinstance(converter, list):  # <any(a, b):name>: one of its words (anything else is not a route)
+            return st.sampled_from(converter)
         if converter == "DatabaseIdConverter" or converter == "IntegerConverter":
             known = self.ids.get(name, [])
             return st.sampled_from([*known, 0, 1, 999_999, 2**31 - 1, 2**31, 10**30])
@@ -211,7 +213,8 @@ def _rules(app):
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: (r.rule, r.endpoint)):
         if rule.endpoint in EXCLUDED_ENDPOINTS:
             continue
-        converters = {name: type(conv).__name__ for name, conv in rule._converters.items()}
+        converters = {name: (sorted(conv.items) if type(conv).__name__ == "AnyConverter" else type(conv).__name__)
+                      for name, conv in rule._converters.items()}
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             rules.append((rule, method, converters))
     return rules

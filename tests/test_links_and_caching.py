@@ -20,7 +20,7 @@ from tests.helpers import make_issue
 
 def _app(database_url, **config):
     return create_app({"TESTING": True, "SECRET_KEY": SECRET, "SQLALCHEMY_DATABASE_URI": database_url,
-                       "RATELIMIT_ENABLED": False, **config})
+                       "RATELIMIT_ENABLED": False, "MFA_REQUIRED_ROLES": "", **config})
 
 
 def test_calendar_links_come_from_base_url_not_from_request_headers(app, database_url, staff):

@@ -53,7 +53,8 @@ def test_health_reports_waiting_jobs_and_stays_up_when_only_the_queue_is_down(ap
     enqueue("log_preview", key="2026-04-13", user=staff, week="2026-04-13")
     db.session.commit()
     assert client.get("/healthz").get_json() == {
-        "status": "ok", "queue": {"status": "ok", "messages": 1}, "jobs_waiting": 1,
+        "status": "ok", "queue": {"status": "ok", "backend": "memory", "messages": 1}, "jobs_waiting": 1,
+        "limiter": {"status": "ok", "storage": "memory", "shared": False},
     }
 
     def down():
@@ -62,7 +63,8 @@ def test_health_reports_waiting_jobs_and_stays_up_when_only_the_queue_is_down(ap
     monkeypatch.setattr(get_queue(app), "waiting", down)
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "queue": {"status": "unavailable"}, "jobs_waiting": 1}
+    assert response.get_json() == {"status": "ok", "queue": {"status": "unavailable", "backend": "memory"},
+                                   "jobs_waiting": 1, "limiter": {"status": "ok", "storage": "memory", "shared": False}}
 
 
 def test_health_fails_when_the_database_does_not_answer(app, client, monkeypatch):

@@ -35,7 +35,7 @@ MATRIX = [
     ("POST", "/issues/{pending}/actions", {"anonymous": "login", "owner_org": 403, "other_org": 403, "staff": 422, "admin": 422}),
     ("POST", "/issues/{published}/actions/999", {"anonymous": "login", "owner_org": 403, "other_org": 403, "staff": 404, "admin": 404}),
     ("GET", "/issues/999999", {"anonymous": "login", "owner_org": 404, "other_org": 404, "staff": 404, "admin": 404}),
-    ("GET", "/admin/", {"anonymous": "login", "owner_org": 403, "other_org": 403, "staff": 403, "admin": 200}),
+    ("GET", "/admin/", {"anonymous": "login", "owner_org": 403, "other_org": 403, "staff": 200, "admin": 200}),
     ("GET", "/admin/organisations/new", {"anonymous": "login", "owner_org": 403, "other_org": 403, "staff": 403, "admin": 200}),
     ("POST", "/admin/organisations/new", {"anonymous": "login", "owner_org": 403, "other_org": 403, "staff": 403, "admin": 422}),
     ("GET", "/admin/users/new", {"anonymous": "login", "owner_org": 403, "other_org": 403, "staff": 403, "admin": 200}),

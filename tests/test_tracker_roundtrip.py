@@ -39,7 +39,7 @@ def empty_tracker(database_url: str, tmp_path, name: str):
             conn.execute(sa.text(f'CREATE DATABASE "{target.database}"'))
         url = target.render_as_string(hide_password=False)
     other = create_app({"TESTING": True, "SECRET_KEY": SECRET, "SQLALCHEMY_DATABASE_URI": url,
-                        "RATELIMIT_ENABLED": False, "RATELIMIT_STORAGE_URI": "memory://"})
+                        "RATELIMIT_ENABLED": False, "RATELIMIT_STORAGE_URI": "memory://", "MFA_REQUIRED_ROLES": ""})
     try:
         with other.app_context():
             upgrade()

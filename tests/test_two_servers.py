@@ -167,7 +167,7 @@ def cluster(tmp_path_factory):
     namespace = f"servers_test_{secrets.token_hex(4)}"
     env = {key: value for key, value in os.environ.items() if key not in ("ISSUES_TRACKER_ENV", "FLASK_DEBUG")}
     env.update(DATABASE_URL=database_url, REDIS_URL=redis_url, REDIS_NAMESPACE=namespace,
-               SECRET_KEY=secrets.token_hex(32), SESSION_COOKIE_SECURE="0", LOG_FORMAT="json")
+               SECRET_KEY=secrets.token_hex(32), SESSION_COOKIE_SECURE="0", LOG_FORMAT="json", MFA_REQUIRED_ROLES="")
     logs = tmp_path_factory.mktemp("servers")
     flask = [sys.executable, "-m", "flask", "--app", "issues_tracker"]
     subprocess.run([*flask, "db", "upgrade"], cwd=REPO, env=env, check=True, capture_output=True)

@@ -34,7 +34,7 @@ def sqlite_queue_app(app, database_url, tmp_path):
     queue_file = tmp_path / "job-queue.sqlite"
     app = create_app({
         "TESTING": True, "SECRET_KEY": SECRET, "SQLALCHEMY_DATABASE_URI": database_url, "RATELIMIT_ENABLED": False,
-        "QUEUE_BACKEND": "sqlite", "QUEUE_SQLITE_PATH": str(queue_file),
+        "QUEUE_BACKEND": "sqlite", "QUEUE_SQLITE_PATH": str(queue_file), "MFA_REQUIRED_ROLES": "",
     })
     app.test_client_class = IsolatedClient
     with app.app_context():

@@ -15,19 +15,21 @@ from ..core.extensions import db
 from ..core.models import utcnow
 from ..core.text import clean_text
 from .models import Organisation, User, UserSession
+from .passwords import MIN_PASSWORD_LENGTH, PasswordRuleError
+from .passwords import check_password_rules as _password_rules
 
-MIN_PASSWORD_LENGTH = 10
+__all__ = ["MIN_PASSWORD_LENGTH", "AccountError"]
 
 
 class AccountError(ValueError):
     """A request to create or change an account that cannot be carried out."""
 
 
-def check_password_rules(password: str) -> None:
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"The password must be at least {MIN_PASSWORD_LENGTH} characters long.")
-    if len(password) > 200:
-        raise AccountError("The password must be at most 200 characters long.")
+def check_password_rules(password: str, *, personal: tuple[str, ...] = ()) -> None:
+    try:
+        _password_rules(password, personal=personal)
+    except PasswordRuleError as exc:
+        raise AccountError(str(exc)) from None
 
 
 def normalise_email(email: str | None) -> str:
@@ -42,8 +44,13 @@ def _name_taken(name: str, exclude_id: int | None = None) -> bool:
     return db.session.scalar(stmt) is not None
 
 
-def save_organisation(organisation: Organisation | None, *, name: str, kind: str) -> Organisation:
+def save_organisation(organisation: Organisation | None, *, name: str, kind: str,
+                      expected_version: int | None = None) -> Organisation:
     """Add an organisation (organisation=None) or rename / reclassify one; names are unique ignoring case."""
+    from ..core.transaction import ConflictError
+
+    if organisation is not None and expected_version is not None and expected_version != organisation.version:
+        raise ConflictError("Someone else changed this organisation after you opened it, so your changes were not saved.")
     name = (name or "").strip()
     if _name_taken(name, exclude_id=organisation.id if organisation else None):
         raise AccountError("An organisation with that name exists already.")
@@ -73,18 +80,20 @@ def create_user(
     email: str,
     *,
     role: str,
-    password: str,
+    password: str | None,
     name: str = "",
     organisation_name: str | None = None,
     organisation_id: int | None = None,
     active: bool = True,
+    organisation_admin: bool = False,
 ) -> User:
     email = normalise_email(email)
     if "@" not in email or email.startswith("@") or email.endswith("@"):
         raise AccountError(f"{email!r} is not a valid email address.")
     if role not in choices.ROLE_CODES:
         raise AccountError(f"Role must be one of: {', '.join(choices.ROLE_CODES)}.")
-    check_password_rules(password)
+    if password is not None:
+        check_password_rules(password, personal=(email, name or "", organisation_name or ""))
     if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
         raise AccountError(f"An account for {email} exists already.")
     if organisation_id is not None:
@@ -93,8 +102,13 @@ def create_user(
             raise AccountError("Choose one of the listed organisations.")
     else:
         org = get_or_create_organisation(organisation_name or "")
-    user = User(email=email, name=(name or "").strip()[:120], role=role, organisation=org, active=active)
-    user.set_password(password)
+    user = User(email=email, name=(name or "").strip()[:120], role=role, organisation=org, active=active,
+                organisation_admin=organisation_admin)
+    if password is None:
+        user.set_unusable_password()  # signs in through single sign-on
+    else:
+        user.set_password(password)
+        user.password_changed_at = utcnow()
     db.session.add(user)
     db.session.flush()
     return user
@@ -122,14 +136,36 @@ def update_user(
         raise AccountError(f"Role must be one of: {', '.join(choices.ROLE_CODES)}.")
     if db.session.get(Organisation, organisation_id) is None:
         raise AccountError("Choose one of the listed organisations.")
-    user.email, user.name, user.role = email, (name or "").strip()[:120], role
-    user.organisation_id, user.active = organisation_id, active
     if password:
-        check_password_rules(password)
+        check_password_rules(password, personal=(email, name or ""))
+    was_active = user.active
+    user.email, user.name, user.role = email, (name or "").strip()[:120], role
+    if user.organisation_id != organisation_id:
+        user.organisation_admin = False  # an organisation's admin only in their own
+    user.organisation_id = organisation_id
+    if password:
         user.set_password(password)
+        user.password_changed_at = utcnow()
         end_sessions(user, keep_key=keep_session_key if user.id == acting_user.id else None)
-    if not active:
-        end_sessions(user)
+    if was_active and not active:
+        deactivate(user)
+    elif active and not was_active:
+        reactivate(user)
+    db.session.flush()
+
+
+def deactivate(user: User, *, now: datetime | None = None) -> None:
+    """The account can no longer sign in: its sessions end at once, and it is sent no more email.
+    What it wrote keeps its name."""
+    user.active = False
+    user.deactivated_at = now or utcnow()
+    end_sessions(user)
+    db.session.flush()
+
+
+def reactivate(user: User) -> None:
+    user.active = True
+    user.deactivated_at = None
     db.session.flush()
 
 
@@ -161,11 +197,16 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
-def start_session(user: User, *, now: datetime | None = None) -> str:
+def start_session(user: User, *, now: datetime | None = None, method: str = "password", user_agent: str = "",
+                  ip_address: str = "", sso_provider: str = "", id_token: str = "") -> str:
     """Record a new signed-in session; returns the random key the browser's cookie carries."""
     key = secrets.token_urlsafe(32)
     now = now or utcnow()
-    db.session.add(UserSession(key_hash=UserSession.hash_key(key), user_id=user.id, created_at=now))
+    db.session.add(UserSession(
+        key_hash=UserSession.hash_key(key), user_id=user.id, created_at=now, method=method,
+        user_agent=(user_agent or "")[:300], ip_address=(ip_address or "")[:64], sso_provider=sso_provider,
+        id_token=id_token or "",
+    ))
     user.last_login_at = now
     db.session.flush()
     return key
@@ -199,6 +240,24 @@ def end_sessions(user: User, *, keep_key: str | None = None) -> None:
     if keep_key:
         stmt = stmt.where(UserSession.key_hash != UserSession.hash_key(keep_key))
     db.session.execute(stmt)
+
+
+def sessions_of(user: User) -> list[UserSession]:
+    return db.session.scalars(
+        sa.select(UserSession).where(UserSession.user_id == user.id).order_by(UserSession.created_at.desc())
+    ).all()
+
+
+def current_session(key: str | None) -> UserSession | None:
+    if not key:
+        return None
+    return db.session.scalar(sa.select(UserSession).where(UserSession.key_hash == UserSession.hash_key(key)))
+
+
+def end_session_by_id(user: User, session_id: int) -> bool:
+    """End one of the person's own sessions (from their security page); False if it is not theirs."""
+    result = db.session.execute(sa.delete(UserSession).where(UserSession.id == session_id, UserSession.user_id == user.id))
+    return bool(result.rowcount)
 
 
 def session_lifetime() -> timedelta:

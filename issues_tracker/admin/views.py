@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user
 
 from ..accounts import operations as accounts
 from ..accounts.models import Organisation, User
 from ..accounts.operations import MIN_PASSWORD_LENGTH
 from ..core.extensions import db
-from ..core.permissions import admin_required
-from ..core.transaction import unit_of_work
+from ..core.forms import version_number
+from ..core.models import utcnow
+from ..core.permissions import admin_required, staff_required
+from ..core.transaction import ConflictError, unit_of_work
+from ..organisations import access_requests, contacts, domains
+from ..organisations.pages import audit_page, management_page
 from .forms import OrganisationForm, UserForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
@@ -22,7 +26,7 @@ def _organisations():
 
 
 @bp.get("/")
-@admin_required
+@staff_required
 def index():
     organisations = _organisations()
     users = db.session.scalars(sa.select(User).order_by(User.email)).all()
@@ -47,21 +51,56 @@ def new_organisation():
 
 
 @bp.route("/organisations/<int:org_id>", methods=["GET", "POST"])
-@admin_required
+@staff_required
 def edit_organisation(org_id: int):
+    """The organisation's page for staff: its name and kind (admins change them), and its people,
+    invitations, requests for access, domains and contacts (organisations.pages)."""
     organisation = db.session.get(Organisation, org_id) or abort(404)
-    form = OrganisationForm(obj=organisation)
-    if form.validate_on_submit():
-        try:
-            with unit_of_work():
-                accounts.save_organisation(organisation, name=form.name.data, kind=form.kind.data)
-        except accounts.AccountError as exc:
-            form.name.errors.append(str(exc))
-        else:
-            flash("Organisation saved.", "success")
-            return redirect(url_for("admin.index"), code=303)
-    status = 422 if request.method == "POST" else 200
-    return render_template("admin/organisation.html", form=form, organisation=db.session.get(Organisation, org_id)), status
+    form = OrganisationForm(obj=organisation) if current_user.is_admin else None
+    if request.method == "POST":
+        if form is None:
+            abort(403)
+        if form.validate_on_submit():
+            try:
+                with unit_of_work():
+                    accounts.save_organisation(organisation, name=form.name.data, kind=form.kind.data,
+                                               expected_version=version_number(request.form.get("version")))
+            except accounts.AccountError as exc:
+                form.name.errors.append(str(exc))
+            except ConflictError as exc:
+                form.form_errors.append(f"{exc} Your input is kept below.")
+                return management_page(db.session.get(Organisation, org_id), own=False, status=409, organisation_form=form)
+            else:
+                flash("Organisation saved.", "success")
+                return redirect(url_for("admin.index"), code=303)
+        return management_page(db.session.get(Organisation, org_id), own=False, status=422, organisation_form=form)
+    return management_page(organisation, own=False, organisation_form=form)
+
+
+@bp.get("/access-requests", endpoint="access_requests")
+@staff_required
+def access_requests_page():
+    """Requests for access no organisation has claimed, and domain claims awaiting verification."""
+    return render_template("admin/access_requests.html", requests=access_requests.all_pending(),
+                           claims=domains.pending_claims(), organisations=_organisations(), now=utcnow())
+
+
+@bp.get("/audit")
+@admin_required
+def audit():
+    return audit_page("admin.audit")
+
+
+@bp.get("/contacts.<any(csv, xlsx):kind>")
+@staff_required
+def contact_register(kind: str):
+    """Every organisation's contact register, for the forum's distribution lists."""
+    stamp = utcnow().strftime("%Y-%m-%d")
+    if kind == "csv":
+        return Response(contacts.export_csv(), mimetype="text/csv",
+                        headers={"Content-Disposition": f'attachment; filename="contact-register-{stamp}.csv"'})
+    return Response(contacts.export_xlsx(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="contact-register-{stamp}.xlsx"'})
 
 
 def _user_form(user: User | None) -> UserForm:

@@ -92,6 +92,23 @@ SERVICE_PROVIDER = "Elexon"
 ROLES = [("participant", "Participant"), ("staff", "Staff"), ("admin", "Admin")]
 ROLE_CODES = [code for code, _ in ROLES]
 
+# An organisation's contact register: each role is a column of the contact and decides which
+# emails reach it (organisations.distribution).
+CONTACT_ROLES = [
+    ("primary_contact", "Primary contact"),
+    ("escalation_contact", "Escalation contact"),
+    ("forum_invitee", "Forum invitee"),
+    ("log_recipient", "Monday-log recipient"),
+    ("major_incident_contact", "Major-incident contact"),
+]
+CONTACT_ROLE_CODES = [code for code, _ in CONTACT_ROLES]
+# The roles that receive email, and the kind of email each unsubscribes from.
+DISTRIBUTION_ROLES = {
+    "forum_invitee": "forum meeting invitations",
+    "log_recipient": "the Monday issues log",
+    "major_incident_contact": "major-incident emails",
+}
+
 ORGANISATION_KINDS = [
     ("supplier", "Supplier"),
     ("distributor", "Distributor"),

@@ -169,6 +169,22 @@ def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
         # GET /metrics (Prometheus): readable with this bearer token, or from these networks; off without either.
         "METRICS_TOKEN": (os.environ.get("METRICS_TOKEN") or "").strip() or None,
         "METRICS_ALLOWED_NETWORKS": _networks("METRICS_ALLOWED_NETWORKS"),
+        # Roles whose password sign-in needs a second factor (authenticator code or passkey);
+        # empty: a second factor is optional for everyone. Checked by accounts.mfa.
+        "MFA_REQUIRED_ROLES": os.environ.get("MFA_REQUIRED_ROLES", "staff,admin"),
+        # Single sign-on: a JSON list of OpenID Connect providers (name, issuer, client_id,
+        # client_secret, domains, optional staff_claim); unset, single sign-on is off.
+        # Checked by accounts.sso as the app starts.
+        "OIDC_PROVIDERS": (os.environ.get("OIDC_PROVIDERS") or "").strip(),
+        # Links sent by email: a password reset lasts an hour, an invitation a week, a link
+        # that confirms an address (asking for access) a day. Each works once.
+        "PASSWORD_RESET_MINUTES": _int("PASSWORD_RESET_MINUTES", 60),
+        "INVITATION_DAYS": _int("INVITATION_DAYS", 7),
+        "ACCESS_REQUEST_VERIFY_HOURS": _int("ACCESS_REQUEST_VERIFY_HOURS", 24),
+        # Second-factor attempts, per account: limited like passwords.
+        "SECOND_FACTOR_RATE_LIMIT": "5 per minute;20 per hour",
+        # Asking for access and for a password reset, per client address.
+        "ACCOUNT_EMAIL_RATE_LIMIT": "10 per minute;50 per hour",
     }
     config.update(overrides)
     return config

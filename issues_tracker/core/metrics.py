@@ -91,11 +91,11 @@ def metrics() -> Response:
 def init_app(app: Flask) -> None:
     @app.before_request
     def _start_clock():
-        g.request_started = time.perf_counter()
+        g.metrics_clock = time.perf_counter()
 
     @app.after_request
     def _observe(response):
-        started = g.pop("request_started", None)
+        started = g.get("metrics_clock")
         if started is not None and request.endpoint not in (None, "static", "metrics"):
             REQUEST_SECONDS.labels(request.endpoint, request.method, str(response.status_code)).observe(
                 time.perf_counter() - started)

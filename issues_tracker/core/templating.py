@@ -144,7 +144,7 @@ def register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def inject_request_path():
         entries = [("issues.index", "Issues", "/issues"), ("issues.new", "Submit", "/issues/new"), *extra_nav,
-                   ("admin.index", "Admin", "/admin")]
+                   ("admin.index", "Admin", "/admin"), ("organisations.index", "My organisation", "/organisation")]
         return {
             "current_path": request.path,
             "extra_nav": extra_nav,

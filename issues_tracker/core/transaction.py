@@ -8,7 +8,8 @@ data) add and flush, and never commit. Whoever called them commits once, through
   and rolled back if anything in it raises; a concurrent change surfaces as ConflictError,
   which the view answers with 409 and the person's input kept;
 - a job or a background task: the job runner (jobs/runner.py) commits when it returns;
-- email delivery commits each message's state as it goes (notifications/sending.py), so a
+- email delivery commits each message's state as it goes (notifications/sending.py and
+  outgoing.py), so a
   message handed to the mail server is never sent twice.
 
 No other module calls the session's commit (tests/test_transactions.py checks it), so

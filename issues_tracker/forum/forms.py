@@ -126,3 +126,9 @@ class ActionFilterForm(AppForm):
         validators=[Optional()],
     )
     owner = SelectField("Owner", choices=[("", "Anyone")], validators=[Optional()])
+
+
+class EmptyForm(AppForm):
+    """A form with only the CSRF token, for one-button POSTs."""
+
+    submit = SubmitField("Submit")

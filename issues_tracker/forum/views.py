@@ -18,12 +18,13 @@ from ..core.permissions import staff_required
 from ..core.transaction import ConflictError, unit_of_work
 from ..jobs import enqueue
 from ..jobs.models import ACTIVE_STATES, DONE, FAILED, Job
+from ..organisations import distribution
 from ..polls.operations import poll_status
 from ..servicedesk.performance import meeting_performance
 from . import operations as forum_service
 from . import pack as pack_service
 from .calendar import calendar_feed
-from .forms import MAX_AGENDA_ITEMS, ActionFilterForm, ActionUpdateForm, ForumActionForm, MeetingForm
+from .forms import MAX_AGENDA_ITEMS, ActionFilterForm, ActionUpdateForm, EmptyForm, ForumActionForm, MeetingForm
 from .models import ForumAction, Meeting
 
 BLANK_AGENDA_ROWS = 2
@@ -85,6 +86,7 @@ def meeting(meeting_id: int):
         "forum/meeting.html",
         meeting=meeting,
         perf=meeting_performance(meeting.meeting_date),
+        invitations=distribution.invitation_state(meeting) if current_user.is_staff else None,
         polls=forum_service.polls_by_meeting(current_user).get(meeting.id, []),
         actions=actions,
         poll_status=poll_status,
@@ -128,6 +130,8 @@ def _meeting_page(form: MeetingForm, meeting: Meeting | None):
         try:
             with unit_of_work():
                 saved = forum_service.save_meeting(meeting, data, agenda, expected_version=version_number(form.version.data))
+                # Invitations sent already: the change goes to the same calendars (same UID, higher SEQUENCE).
+                updated = distribution.update_sent_invitations(saved)
         except forum_service.ForumError as exc:
             form.meeting_date.errors.append(str(exc))
         except ConflictError as exc:
@@ -136,7 +140,8 @@ def _meeting_page(form: MeetingForm, meeting: Meeting | None):
                 form.version.data = str(get_meeting(meeting.id).version)
             return render_template("forum/meeting_form.html", form=form, meeting=meeting), 409
         else:
-            flash(f"{saved.title} on {format_date(saved.meeting_date)} saved.", "success")
+            told = f" The update was sent to {updated} forum invitee{'s' if updated != 1 else ''}." if updated else ""
+            flash(f"{saved.title} on {format_date(saved.meeting_date)} saved.{told}", "success")
             return redirect(url_for("forum.meeting", meeting_id=saved.id), code=303)
     status = 422 if request.method == "POST" else 200
     return render_template("forum/meeting_form.html", form=form, meeting=meeting), status
@@ -168,6 +173,26 @@ def edit_meeting(meeting_id: int):
     else:
         form = MeetingForm()
     return _meeting_page(form, meeting)
+
+
+@bp.post("/forum/meetings/<int:meeting_id>/invitations", defaults={"change": "invitations"})
+@bp.post("/forum/meetings/<int:meeting_id>/cancel", defaults={"change": "cancel"}, endpoint="cancel_meeting")
+@staff_required
+def meeting_invitations(meeting_id: int, change: str):
+    """Send the meeting's calendar invitation to every forum invitee of the contact register (again
+    after a change), or its cancellation."""
+    meeting = get_meeting(meeting_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    state = distribution.invitation_state(meeting)
+    if change == "cancel" and (state is None or state.sent_at is None or state.cancelled_at is not None):
+        flash("Only a meeting whose invitations went out can be cancelled here.", "error")
+        return redirect(url_for("forum.meeting", meeting_id=meeting.id), code=303)
+    with unit_of_work():
+        count = distribution.send_meeting_invitations(meeting, cancelled=change == "cancel")
+    what = "cancellation" if change == "cancel" else "invitation"
+    flash(f"The meeting's {what} is on its way to {count} forum invitee{'s' if count != 1 else ''}.", "success")
+    return redirect(url_for("forum.meeting", meeting_id=meeting.id), code=303)
 
 
 # ---------------------------------------------------------------- the actions log

@@ -170,10 +170,14 @@ def publish_log(
         return PublishOutcome(theirs, created=False)
     # Told to everyone who wants to hear of it, from this outbox record, by the worker.
     title = f"Industry issues log for the week commencing {week.strftime('%d %b %Y')}"
+    title = title if revision == 1 else f"{title}, revision {revision}: {reason}"
     db.session.add(Announcement(
-        kind="log", published_log_id=log.id, created_by_id=user.id if user else None, created_at=now,
-        title=title if revision == 1 else f"{title}, revision {revision}: {reason}",
+        kind="log", published_log_id=log.id, created_by_id=user.id if user else None, created_at=now, title=title,
     ))
+    # And, with the PDF attached, to the Monday-log recipients of every organisation's contact register.
+    from ..organisations.distribution import send_log
+
+    send_log(log, title, now=now)
     flush()
     return PublishOutcome(log, created=True)
 

@@ -12,8 +12,9 @@ from prometheus_client.core import GaugeMetricFamily
 from ..core.extensions import db
 from ..core.metrics import state_source
 from ..core.models import utcnow
-from .models import Delivery
+from .models import Delivery, OutgoingEmail
 from .outbox import fan_out
+from .outgoing import send_outgoing
 from .sending import SendResult, send_digests, send_immediate
 
 
@@ -23,13 +24,15 @@ class DeliveryReport:
     deliveries: int = 0
     immediate: SendResult = field(default_factory=SendResult)
     digests: SendResult = field(default_factory=SendResult)
+    composed: SendResult = field(default_factory=SendResult)
 
     @property
     def summary(self) -> str:
-        sent = self.immediate.sent + self.digests.sent
-        recorded = self.immediate.recorded + self.digests.recorded
-        retrying = self.immediate.retrying + self.digests.retrying
-        failed = self.immediate.failed + self.digests.failed
+        parts = (self.immediate, self.digests, self.composed)
+        sent = sum(part.sent for part in parts)
+        recorded = sum(part.recorded for part in parts)
+        retrying = sum(part.retrying for part in parts)
+        failed = sum(part.failed for part in parts)
         text = (f"{self.records} journal entr{'y' if self.records == 1 else 'ies'} fanned out into "
                 f"{self.deliveries} deliver{'y' if self.deliveries == 1 else 'ies'}; {sent} email{'' if sent == 1 else 's'} sent")
         if recorded:
@@ -68,8 +71,10 @@ def deliver_pending(*, now: datetime | None = None, max_rounds: int = 10_000) ->
         report.immediate.add(immediate)
         digests = send_digests(now=moment)
         report.digests.add(digests)
-        busy = records or immediate.handled or digests.handled
-        if not busy or immediate.retrying or digests.retrying:
+        composed = send_outgoing(now=moment)
+        report.composed.add(composed)
+        busy = records or immediate.handled or digests.handled or composed.handled
+        if not busy or immediate.retrying or digests.retrying or composed.retrying:
             break
     db.session.commit()
     return report
@@ -79,12 +84,18 @@ def forget_deliveries(keep: timedelta, *, now: datetime | None = None) -> int:
     """Delete the records of emails finished (sent, recorded, skipped or given up) and made longer
     ago than `keep`. Their journal entries stay marked as fanned out, so nobody is told again;
     emails still waiting are kept however old. Flushes; the caller commits."""
+    before = (now or utcnow()) - keep
     result = db.session.execute(
         sa.delete(Delivery)
-        .where(Delivery.state != "pending", Delivery.created_at < (now or utcnow()) - keep)
+        .where(Delivery.state != "pending", Delivery.created_at < before)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount or 0
+    composed = db.session.execute(
+        sa.delete(OutgoingEmail)
+        .where(OutgoingEmail.state != "pending", OutgoingEmail.created_at < before)
+        .execution_options(synchronize_session=False)
+    )
+    return (result.rowcount or 0) + (composed.rowcount or 0)
 
 
 @dataclass
@@ -95,6 +106,9 @@ class OutboxState:
     retrying: list[Delivery]
     failed: list[Delivery]
     failed_total: int
+    # Emails composed when asked for (invitations, password resets, the Monday log to recipients)
+    composed_retrying: list[OutgoingEmail]
+    composed_failed: list[OutgoingEmail]
 
 
 def outbox_state(*, limit: int = 100) -> OutboxState:
@@ -109,7 +123,12 @@ def outbox_state(*, limit: int = 100) -> OutboxState:
     failed_total = db.session.scalar(
         sa.select(sa.func.count()).select_from(Delivery).where(Delivery.state == "failed")
     )
-    return OutboxState(waiting, retrying, failed, failed_total)
+    composed = sa.select(OutgoingEmail).order_by(OutgoingEmail.created_at.desc(), OutgoingEmail.id.desc()).limit(limit)
+    return OutboxState(
+        waiting, retrying, failed, failed_total,
+        db.session.scalars(composed.where(OutgoingEmail.state == "pending", OutgoingEmail.attempts > 0)).all(),
+        db.session.scalars(composed.where(OutgoingEmail.state == "failed")).all(),
+    )
 
 
 @state_source

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from ..issues.models import IssueEvent
 from ..jobs import background_task, poke_after_commit
 from .delivery import deliver_pending, forget_deliveries
-from .models import Announcement
+from .models import Announcement, OutgoingEmail
 
 TASK = "notifications"
 
@@ -37,5 +37,5 @@ def forget_old_deliveries() -> None:
 
 @sa.event.listens_for(Session, "after_flush")
 def _deliver_soon_after_commit(session: Session, flush_context) -> None:
-    if any(isinstance(record, IssueEvent | Announcement) for record in session.new):
+    if any(isinstance(record, IssueEvent | Announcement | OutgoingEmail) for record in session.new):
         poke_after_commit(TASK, session)

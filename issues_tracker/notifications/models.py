@@ -103,3 +103,35 @@ class Delivery(db.Model):
     @property
     def event_id_list(self) -> list[int]:
         return [int(part) for part in self.event_ids.split(",") if part]
+
+
+class OutgoingEmail(db.Model):
+    """An email to one address composed when it was asked for (an invitation, a password reset,
+    a meeting invitation with its calendar file), sent by the same rounds and retries as the
+    deliveries above.
+
+    The whole message is stored sealed (core.sealed), since many carry a single-use link, and
+    is wiped once the mail server has taken it; the row keeps who, what and when.
+    state: pending -> sent | recorded (no SMTP configured) | skipped (the account was
+    deactivated since) | failed (gave up).
+    """
+
+    __tablename__ = "outgoing_email"
+    __table_args__ = (sa.Index("ix_outgoing_email_due", "state", "next_attempt_at"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    to_address: so.Mapped[str] = so.mapped_column(Line(254))
+    # The account it is for, when there is one: a deactivated account is sent nothing.
+    user_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    kind: so.Mapped[str] = so.mapped_column(Line(30))
+    subject: so.Mapped[str] = so.mapped_column(Line(300))
+    sealed_message: so.Mapped[bytes | None] = so.mapped_column(sa.LargeBinary, deferred=True)
+    state: so.Mapped[str] = so.mapped_column(Line(10), default="pending")
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    attempts: so.Mapped[int] = so.mapped_column(default=0)
+    next_attempt_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    claim: so.Mapped[str | None] = so.mapped_column(Line(32), index=True)
+    claimed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    sent_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    message_id: so.Mapped[str] = so.mapped_column(Line(200), default="")
+    last_error: so.Mapped[str] = so.mapped_column(Line(500), default="")

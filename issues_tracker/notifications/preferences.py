@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from ..accounts.models import User
 from ..core.extensions import db
 from ..core.models import utcnow
-from ..core.tokens import hash_secret, new_secret
+from ..core.tokens import digest, new_secret
 from ..core.transaction import flush
 from .kinds import DEFAULT_DIGEST_HOUR, DEFAULT_MODES, DEFAULT_TIME_ZONE, DEFAULT_WEEKLY_DAY, KIND_CODES, MODE_CODES
 from .models import NotificationSettings
@@ -165,7 +165,7 @@ def user_for_feed_key(key: str) -> User | None:
         return None
     user = db.session.scalar(
         sa.select(User).join(NotificationSettings, NotificationSettings.user_id == User.id)
-        .where(NotificationSettings.feed_key_hash == hash_secret(key))
+        .where(NotificationSettings.feed_key_hash == digest(key))
     )
     return user if user is not None and user.active else None
 

@@ -15,7 +15,7 @@ import redis
 import sqlalchemy as sa
 
 from issues_tracker import create_app
-from issues_tracker.core.extensions import db
+from issues_tracker.core.extensions import db, limiter
 from issues_tracker.core.models import utcnow
 from issues_tracker.jobs import run_queued_jobs
 from issues_tracker.jobs.models import DONE, QUEUED, Job
@@ -54,6 +54,17 @@ class OwnRedis:
 
 
 @pytest.fixture
+def shared_limiter_restored():
+    """The limiter is one object for every app in the process: put back what this test's app changes."""
+    names = ("enabled", "_storage", "_limiter", "_storage_dead", "_fallback_limiter", "_fallback_storage",
+             "_in_memory_fallback_enabled")
+    saved = {name: getattr(limiter, name, None) for name in names}
+    yield
+    for name, value in saved.items():
+        setattr(limiter, name, value)
+
+
+@pytest.fixture
 def own_redis(tmp_path):
     server = OwnRedis(tmp_path)
     server.start()
@@ -63,11 +74,11 @@ def own_redis(tmp_path):
 
 
 def test_with_redis_stopped_sign_in_works_health_says_so_and_queued_jobs_run_when_it_returns(
-        database_url, own_redis, monkeypatch, staff):
+        database_url, own_redis, monkeypatch, staff, shared_limiter_restored):
     monkeypatch.setenv("REDIS_URL", own_redis.url)
     monkeypatch.setenv("REDIS_NAMESPACE", f"away{uuid.uuid4().hex[:8]}")
     app = create_app({"TESTING": True, "SECRET_KEY": SECRET, "SQLALCHEMY_DATABASE_URI": database_url,
-                      "RATELIMIT_ENABLED": True})
+                      "RATELIMIT_ENABLED": True, "MFA_REQUIRED_ROLES": ""})
     assert app.config["QUEUE_BACKEND"] == "redis"
     email = staff.email
     with app.app_context():

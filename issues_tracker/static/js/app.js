@@ -168,4 +168,85 @@
       }
     }
   });
+  // Passkeys (WebAuthn): signing in with one ([data-passkey-login]) and adding one on the security
+  // page ([data-passkey-register]). The server gives the options as JSON and checks the answer;
+  // the boxes stay hidden where the browser cannot use passkeys.
+  function csrfToken() {
+    try {
+      return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || "";
+    } catch (error) {
+      return "";
+    }
+  }
+
+  function postJson(url, body) {
+    return fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken(), Accept: "application/json" },
+      body: JSON.stringify(body || {}),
+    }).then(function (response) {
+      return response.json().catch(function () {
+        return { error: "The server did not answer as expected (" + response.status + "). Try again." };
+      });
+    });
+  }
+
+  function passkeyCeremony(box, run) {
+    var button = box.querySelector("[data-passkey-button]");
+    var message = box.querySelector("[data-passkey-error]");
+    box.hidden = false;
+    button.addEventListener("click", function () {
+      button.disabled = true;
+      button.setAttribute("aria-busy", "true");
+      message.textContent = "";
+      postJson(box.getAttribute("data-options-url"))
+        .then(function (options) {
+          if (options.error) throw new Error(options.error);
+          return run(options);
+        })
+        .then(function (answer) {
+          return postJson(box.getAttribute("data-url"), answer);
+        })
+        .then(function (result) {
+          if (result.redirect) {
+            var target = new URL(result.redirect, window.location.href);
+            if (target.pathname + target.search === window.location.pathname + window.location.search) {
+              window.location.hash = target.hash;  // the same page: load it afresh to show the change
+              window.location.reload();
+            } else {
+              window.location.assign(target.href);
+            }
+            return;
+          }
+          throw new Error(result.error || "That did not work. Try again.");
+        })
+        .catch(function (error) {
+          message.textContent = error && error.name === "NotAllowedError"
+            ? "The passkey was not used (cancelled, or it took too long). Try again."
+            : (error && error.message) || "That did not work. Try again.";
+          button.disabled = false;
+          button.removeAttribute("aria-busy");
+        });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var supported = window.PublicKeyCredential && PublicKeyCredential.parseRequestOptionsFromJSON &&
+      PublicKeyCredential.parseCreationOptionsFromJSON;
+    if (!supported) return;
+    document.querySelectorAll("[data-passkey-login]").forEach(function (box) {
+      passkeyCeremony(box, function (options) {
+        return navigator.credentials.get({ publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(options) })
+          .then(function (credential) { return { credential: credential.toJSON() }; });
+      });
+    });
+    document.querySelectorAll("[data-passkey-register]").forEach(function (box) {
+      passkeyCeremony(box, function (options) {
+        var name = box.querySelector("[data-passkey-name]");
+        return navigator.credentials.create({ publicKey: PublicKeyCredential.parseCreationOptionsFromJSON(options) })
+          .then(function (credential) { return { credential: credential.toJSON(), name: name ? name.value : "" }; });
+      });
+    });
+  });
 })();
