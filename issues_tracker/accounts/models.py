@@ -63,6 +63,13 @@ class User(UserMixin, db.Model):
     deactivated_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     # A closed account: its name is gone from what it wrote, its settings removed; the row stays.
     closed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    # When the owner was last told that sign-in to the account is paused (too many wrong
+    # passwords from anywhere), so they are told once a pause, not at every refused attempt.
+    sign_in_paused_notice_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    # Bumped by every edit of the account (by an admin, say): an edit opened before another's is
+    # refused (accounts.operations.claim_version). Not a mapper version: signing in writes the row
+    # too, and two sign-ins at once must not conflict.
+    version: so.Mapped[int] = so.mapped_column(default=1, server_default="1")
 
     organisation: so.Mapped[Organisation] = so.relationship(
         back_populates="users", lazy="joined"

@@ -3,6 +3,7 @@ the sign-in page and the CLI. Adds and flushes; the caller commits."""
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import datetime, timedelta
 
@@ -14,6 +15,7 @@ from ..core import choices
 from ..core.extensions import db
 from ..core.models import utcnow
 from ..core.text import clean_text
+from ..core.transaction import ConflictError
 from .models import Organisation, User, UserSession
 from .passwords import MIN_PASSWORD_LENGTH, PasswordRuleError
 from .passwords import check_password_rules as _password_rules
@@ -114,6 +116,38 @@ def create_user(
     return user
 
 
+def fingerprint_for(email: str) -> str:
+    """The password fingerprint of the account with this address ("" for none)."""
+    password_hash = db.session.scalar(sa.select(User.password_hash).where(User.email == email))
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:16] if password_hash else ""
+
+
+PAUSE_NOTICE_EVERY = timedelta(hours=1)
+
+
+def note_sign_in_paused(user: User, *, now: datetime | None = None) -> bool:
+    """Record that the owner is told sign-in is paused; False when they were told within the hour."""
+    now = now or utcnow()
+    if user.sign_in_paused_notice_at and now - user.sign_in_paused_notice_at < PAUSE_NOTICE_EVERY:
+        return False
+    user.sign_in_paused_notice_at = now
+    db.session.flush()
+    return True
+
+
+def claim_version(user: User, expected_version: int) -> None:
+    """Bump the account's version if it is still `expected_version`, else ConflictError. The check
+    and the bump are one UPDATE, so of two edits at the same moment the later one is refused."""
+    table = User.__table__
+    claimed = db.session.execute(
+        sa.update(table).where(table.c.id == user.id, table.c.version == expected_version)
+        .values(version=table.c.version + 1)
+    ).rowcount
+    if not claimed:
+        raise ConflictError("Someone else changed this account after you opened it, so your changes were not saved.")
+    db.session.expire(user, ["version"])
+
+
 def update_user(
     user: User,
     *,
@@ -125,8 +159,15 @@ def update_user(
     active: bool,
     password: str = "",
     keep_session_key: str | None = None,
+    expected_version: int | None = None,
 ) -> None:
-    """Change an account. A new password ends every session of the account but the one kept."""
+    """Change an account. A new password ends every session of the account but the one kept.
+
+    expected_version: the version the editor's form was opened at; an edit saved since by
+    someone else, or at the same moment, refuses this one (ConflictError).
+    """
+    if expected_version is not None:
+        claim_version(user, expected_version)
     email = normalise_email(email)
     if db.session.scalar(sa.select(User.id).where(User.email == email, User.id != user.id)):
         raise AccountError("Another account uses that email address.")

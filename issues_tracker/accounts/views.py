@@ -65,6 +65,37 @@ def _address_and_account_key() -> str:
     return f"login:{get_remote_address()}:{accounts.normalise_email(request.form.get('email'))}"
 
 
+def _account_wide_key() -> str:
+    """Attempts on one account from every address together. The account's password fingerprint is
+    part of the key: once its owner sets a new password (through the link emailed when the pause
+    began), their sign-in is counted afresh, so a stranger can slow an account down but never
+    lock its owner out."""
+    email = accounts.normalise_email(request.form.get("email"))
+    return f"login-account:{email}:{accounts.fingerprint_for(email)}"
+
+
+def _account_wide_limit() -> str:
+    return current_app.config["LOGIN_ACCOUNT_WIDE_RATE_LIMIT"]
+
+
+def _sign_in_paused(limit) -> None:
+    """The account's sign-in is paused: its owner is told, once a pause, with a way back in."""
+    metrics.sign_in_refused("account_paused")
+    email = accounts.normalise_email(request.form.get("email"))
+    user = db.session.scalar(sa.select(User).where(User.email == email))
+    if user is None or not user.active or sso.provider_for_email(email) is not None:
+        return
+    with unit_of_work():
+        if accounts.note_sign_in_paused(user):
+            queue_email(user.email, "Sign-in to your account is paused", "accounts/email/sign_in_paused", kind="security",
+                        user=user, link=passwords.start_reset(user), minutes=current_app.config["PASSWORD_RESET_MINUTES"],
+                        address=client_address())
+
+
+PAUSED = ("Too many attempts to sign in to this account, from one address or several. Sign-in for it is paused "
+          "for a while. If it is your account, check your email: a link there lets you set a new password and sign in.")
+
+
 def _pending_account_key() -> str:
     pending = session.get(PENDING) or {}
     return f"second-factor:{pending.get('user', get_remote_address())}"
@@ -135,6 +166,9 @@ def go_to_provider(provider: sso.Provider, login_hint: str = ""):
 @limiter.limit(_address_limit, methods=["POST"], on_breach=lambda limit: metrics.sign_in_refused("rate_limited"))
 @limiter.limit(_account_limit, methods=["POST"], key_func=_address_and_account_key,
                on_breach=lambda limit: metrics.sign_in_refused("rate_limited"))
+# Only refused attempts count towards the pause (a good password answers 303).
+@limiter.limit(_account_wide_limit, methods=["POST"], key_func=_account_wide_key, error_message=PAUSED,
+               deduct_when=lambda response: response.status_code != 303, on_breach=_sign_in_paused)
 def login():
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next")))

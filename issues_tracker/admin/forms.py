@@ -1,4 +1,4 @@
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from ..accounts.operations import MIN_PASSWORD_LENGTH
@@ -33,4 +33,5 @@ class UserForm(AppForm):
         description=f"At least {MIN_PASSWORD_LENGTH} characters. Leave blank to keep the current password.",
     )
     active = BooleanField("Account active", default=True)
+    version = HiddenField()
     submit = SubmitField("Save account")

@@ -145,6 +145,7 @@ def edit_user(user_id: int):
     form = _user_form(user)
     if request.method == "GET":
         form.password.data = ""
+        form.version.data = str(user.version)
     if form.validate_on_submit():
         key = session.get(accounts.SESSION_KEY)
         try:
@@ -153,7 +154,15 @@ def edit_user(user_id: int):
                     user, acting_user=current_user, email=form.email.data, name=form.name.data or "",
                     role=form.role.data, organisation_id=form.organisation_id.data, active=bool(form.active.data),
                     password=form.password.data or "", keep_session_key=key,
+                    expected_version=version_number(form.version.data),
                 )
+        except ConflictError as exc:
+            fresh = db.session.get(User, user_id)
+            form.form_errors.append(f"{exc} Your input is kept below: compare it with the account as it is now "
+                                    f"({fresh.email}, {fresh.role}), then save again.")
+            form.password.data = ""
+            form.version.data = str(fresh.version)
+            return render_template("admin/user.html", form=form, user=fresh), 409
         except accounts.AccountError as exc:
             message = str(exc)
             target = form.role if "admin role" in message else form.organisation_id if "organisation" in message else (

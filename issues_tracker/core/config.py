@@ -136,6 +136,9 @@ def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
         # password, without letting a stranger lock the account owner out).
         "LOGIN_RATE_LIMIT": "30 per minute;300 per hour",
         "LOGIN_ACCOUNT_RATE_LIMIT": "5 per minute;20 per hour",
+        # Refused sign-ins to one account from every address together: past this, sign-in to it
+        # pauses and its owner is emailed a link to set a new password (which is counted afresh).
+        "LOGIN_ACCOUNT_WIDE_RATE_LIMIT": "20 per 15 minutes",
         # How many reverse proxies in front of the app set X-Forwarded-For/-Proto.
         "TRUSTED_PROXY_COUNT": _int("TRUSTED_PROXY_COUNT", 0),
         "SESSION_COOKIE_HTTPONLY": True,
