@@ -1,7 +1,7 @@
 """All models, importable from one place (Alembic autogenerate sees them all)."""
 
 from .accounts.models import Organisation, Passkey, PasswordReset, RecoveryCode, SsoIdentity, User, UserSession
-from .forum.models import AgendaItem, ForumAction, ForumActionUpdate, Meeting, MeetingPack
+from .forum.models import AgendaItem, ForumAction, ForumActionUpdate, Meeting, MeetingPack, MeetingQuestion, QuestionVote
 from .issues.models import Issue, IssueAction, IssueEvent, IssueMessage, IssueService
 from .jobs.models import Job, Upload
 from .log.models import LogCommentary, PublishedLog
@@ -59,6 +59,8 @@ __all__ = [
     "MajorIncidentUpdate",
     "Meeting",
     "MeetingPack",
+    "MeetingQuestion",
+    "QuestionVote",
     "Organisation",
     "PirAction",
     "PirActionUpdate",

@@ -9,6 +9,7 @@ from datetime import date
 
 from issues_tracker.core.extensions import db
 from issues_tracker.forum import operations as forum_service
+from issues_tracker.forum.models import MeetingQuestion
 from issues_tracker.polls import operations as poll_service
 from issues_tracker.polls.operations import QuestionSpec
 
@@ -65,3 +66,11 @@ def make_action(user, *, description="Share the Continuous Improvement backlog",
     )
     db.session.commit()
     return action
+
+
+def make_question(meeting, user, body="When is the next DIP release?", *, state="published", votes=0):
+    question = MeetingQuestion(meeting_id=meeting.id, author_id=user.id, organisation_id=user.organisation_id,
+                               body=body, state=state, votes=votes)
+    db.session.add(question)
+    db.session.commit()
+    return question

@@ -13,7 +13,7 @@ INFRASTRUCTURE = ("core", "jobs", "search")
 PARTS = ("accounts", "admin", "home", "issues", "participation", "notifications", "log", "forum", "polls",
          "servicedesk", "organisations")
 # Modules that render pages for the views of several parts, beside the views themselves.
-VIEW_HELPERS = {"views", "pages", "panel", "listing"}
+VIEW_HELPERS = {"views", "pages", "panel", "listing", "question_views"}
 MAX_LINES = 500
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from wtforms import (
+    BooleanField,
     DateField,
     FormField,
     HiddenField,
@@ -132,3 +133,33 @@ class EmptyForm(AppForm):
     """A form with only the CSRF token, for one-button POSTs."""
 
     submit = SubmitField("Submit")
+
+
+class QuestionForm(AppForm):
+    body = TextAreaField(
+        "Your question",
+        filters=STRIP,
+        validators=[
+            DataRequired("Write your question before sending it."),
+            Length(max=1_000, message="A question can be at most 1,000 characters long."),
+        ],
+        description="Staff publish questions to the whole forum; until then your organisation and staff see it.",
+    )
+    anonymous = BooleanField(
+        "Ask anonymously", description="Other participants see \u201cAnonymous\u201d; staff always see who asked."
+    )
+    submit = SubmitField("Send question")
+
+
+class AnswerForm(AppForm):
+    answer = TextAreaField(
+        "Answer",
+        filters=STRIP,
+        validators=[
+            DataRequired("Write the answer before saving it."),
+            Length(max=2_000, message="An answer can be at most 2,000 characters long."),
+        ],
+        description="Shown under the question on the meeting page and in its minutes.",
+    )
+    version = HiddenField()
+    submit = SubmitField("Save answer")

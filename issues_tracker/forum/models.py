@@ -111,3 +111,47 @@ class MeetingPack(db.Model):
     sha256: so.Mapped[str] = so.mapped_column(Line(64), default="")
     size_bytes: so.Mapped[int] = so.mapped_column(default=0)
     pdf: so.Mapped[bytes | None] = so.mapped_column(sa.LargeBinary, deferred=True)
+
+
+class MeetingQuestion(db.Model):
+    """A question put to a forum meeting. Seen by its organisation and staff until staff publish it
+    (answering publishes it too); a question asked anonymously hides its author from everyone but
+    staff and the author."""
+
+    __tablename__ = "meeting_question"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    meeting_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("meeting.id", ondelete="CASCADE"), index=True)
+    author_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user_account.id"))
+    organisation_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("organisation.id"), index=True)
+    body: so.Mapped[str] = so.mapped_column(Prose)
+    anonymous: so.Mapped[bool] = so.mapped_column(default=False)
+    # asked | published | removed; an answered question is published with an answer.
+    state: so.Mapped[str] = so.mapped_column(Line(12), default="asked")
+    votes: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+    answer: so.Mapped[str] = so.mapped_column(Prose, default="")
+    answered_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user_account.id"))
+    answered_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    # Bumped on every change by staff: an answer based on an older version is refused as a conflict.
+    version: so.Mapped[int] = so.mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
+
+    author = so.relationship("User", foreign_keys=[author_id])
+    organisation = so.relationship("Organisation")
+
+    @property
+    def answered(self) -> bool:
+        return bool(self.answered_at)
+
+
+class QuestionVote(db.Model):
+    """One person's upvote of a question: at most one each."""
+
+    __tablename__ = "question_vote"
+    __table_args__ = (sa.UniqueConstraint("question_id", "user_id"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    question_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("meeting_question.id", ondelete="CASCADE"), index=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"))
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)

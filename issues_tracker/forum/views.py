@@ -23,6 +23,7 @@ from ..polls.operations import poll_status
 from ..servicedesk.performance import meeting_performance
 from . import operations as forum_service
 from . import pack as pack_service
+from . import questions as question_service
 from .calendar import calendar_feed
 from .forms import MAX_AGENDA_ITEMS, ActionFilterForm, ActionUpdateForm, EmptyForm, ForumActionForm, MeetingForm
 from .models import ForumAction, Meeting
@@ -90,6 +91,9 @@ def meeting(meeting_id: int):
         polls=forum_service.polls_by_meeting(current_user).get(meeting.id, []),
         actions=actions,
         poll_status=poll_status,
+        answered=question_service.answered_questions(meeting),
+        question_count=len(question_service.questions_for(meeting, current_user)),
+        taking_questions=question_service.taking_questions(meeting, forum_service.london_today()),
     )
 
 
@@ -428,3 +432,6 @@ def meeting_pack_status(meeting_id: int):
     if job.state == DONE and wants_fragment():
         response.headers["HX-Redirect"] = url_for("forum.meeting_pack_pdf", meeting_id=meeting.id)
     return response
+
+
+from . import question_views  # noqa: E402,F401  (the meeting's questions: routes of this blueprint)
