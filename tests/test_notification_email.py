@@ -390,3 +390,24 @@ def test_the_worker_command_delivers_what_is_due(smtp, runner, staff, participan
     assert result.exit_code == 0, result.output
     assert "1 email sent" in result.output
     assert len(smtp.received) == 1
+
+
+def test_a_new_log_email_gives_its_headline_numbers_not_just_a_link(smtp, app, staff, participant, outsider):
+    from issues_tracker.log import operations as log_service
+    from issues_tracker.log.weeks import current_week
+
+    make_issue(participant, publish_by=staff, summary="Settlement run delayed", severity=1)
+    make_issue(participant, publish_by=staff, summary="Portal slow on Mondays", severity=3)
+    settle(smtp)
+    settings(outsider, log="daily")
+    log = log_service.publish_log(current_week(), user=staff).log
+    db.session.commit()
+
+    deliver_pending()
+
+    mail = smtp.to(participant.email)[0]
+    assert f"{BASE_URL}/log/{log.week_commencing.isoformat()}.pdf" in mail.text
+    for text in (mail.text, re.sub(r"<[^>]+>", " ", mail.html)):
+        assert re.search(r"Open issues\D{0,80}2\b", text, re.S)
+        assert re.search(r"P1 and P2 open\D{0,80}1\b", text, re.S)
+        assert "Resolved this week" in text

@@ -366,3 +366,32 @@ def test_an_unsubscribe_token_cannot_be_pointed_at_someone_else(client, particip
     forged = make_token(outsider.id, "kind", "poll").split(".")[0] + "." + signature
     assert client.post(f"/unsubscribe/{forged}").status_code == 404
     assert db.session.get(NotificationSettings, outsider.id) is None
+
+
+def test_an_issues_atom_link_leads_to_an_address_a_feed_reader_can_read(app, browser, staff, participant):
+    """A feed reader cannot sign in: the issue page's Atom link leads to making a key, and the
+    address given then reads that issue's feed with no session at all."""
+    app.config["BASE_URL"] = BASE_URL
+    issue = make_issue(participant, publish_by=staff, summary="Meter reads arriving late from the DIP")
+    browser.login(participant)
+    page = browser.get(f"/issues/{issue.id}").get_data(as_text=True)
+    link = re.search(r'<a href="([^"]+)">Atom feed</a>', page).group(1).replace("&amp;", "&")
+    settings = browser.get(link).get_data(as_text=True)
+    assert "To follow" in settings and "make a feed key below" in settings
+    chosen = re.search(r'name="feed" value="([^"]+)"', settings).group(1)
+    made = browser.post("/account/feed-key", {"action": "new", "feed": chosen}).get_data(as_text=True)
+    address = re.search(r'id="chosen-feed-url" value="([^"]+)"', made).group(1).replace("&amp;", "&")
+    assert address.startswith(f"{BASE_URL}/issues/{issue.id}.atom?key=")
+
+    reader = app.test_client()  # no session: as a feed reader
+    feed = reader.get(address.removeprefix(BASE_URL))
+    assert feed.status_code == 200
+    assert "Meter reads arriving late from the DIP" in feed.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("feed", ["https://attacker.example/issues.atom", "/admin/", "/issues/abc.atom", "//evil.example/x"])
+def test_a_feed_address_is_only_ever_made_for_the_products_own_feeds(browser, participant, feed):
+    browser.login(participant)
+    made = browser.post("/account/feed-key", {"action": "new", "feed": feed}).get_data(as_text=True)
+    assert 'id="chosen-feed-url"' not in made
+    assert 'id="feed-url"' in made  # the all-issues address is still given

@@ -24,6 +24,7 @@ from ..core.urls import external_url, mail_domain
 from ..issues.access import can_view_issue
 from ..issues.fields import journal_label
 from ..issues.models import Issue, IssueEvent
+from ..log.contents import HEADLINES as LOG_HEADLINES
 from ..log.models import PublishedLog
 from ..participation.comments import render_comment
 from ..participation.models import Comment, Follow
@@ -61,6 +62,8 @@ class AnnouncementNews:
     title: str
     link: str
     when: datetime
+    # A log's headline numbers as published, (label, figure), so the email says how things stand.
+    headlines: tuple[tuple[str, int], ...] = ()
 
 
 def _chunks(values, size=900):
@@ -164,6 +167,10 @@ class Batch:
             if log is None:
                 return None
             link = external_url("log.week_pdf", week=log.week_commencing.isoformat())
+            headlines = tuple(
+                (label, getattr(log, column)) for column, label in LOG_HEADLINES if getattr(log, column) is not None
+            )
+            return AnnouncementNews(announcement.kind, announcement.title, link, announcement.created_at, headlines)
         else:
             from ..polls.models import Poll
 

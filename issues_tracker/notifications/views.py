@@ -9,12 +9,14 @@ Signed-in browsers need no key. Links in feeds are built from BASE_URL.
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import parse_qsl, urlsplit
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from feedgen.feed import FeedGenerator
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from werkzeug.exceptions import HTTPException
 
 from ..accounts.models import User
 from ..core.extensions import csrf, db, login_manager
@@ -59,9 +61,31 @@ def _settings_form(formdata=None) -> NotificationSettingsForm:
     return form
 
 
+FEED_ENDPOINTS = ("notifications.issues_feed", "notifications.issue_feed")
+
+
+def _chosen_feed(address: str | None) -> tuple[str, dict] | None:
+    """The feed a person came from (an issue's, or a list's with its filters), as (endpoint, values):
+    the settings page then gives that feed's address with the new key. Anything else is ignored."""
+    if not address:
+        return None
+    parts = urlsplit(address)
+    if parts.scheme or parts.netloc:
+        return None
+    try:
+        endpoint, values = current_app.url_map.bind("localhost").match(parts.path, method="GET")
+    except HTTPException:
+        return None
+    if endpoint not in FEED_ENDPOINTS:
+        return None
+    query = {name: value for name, value in parse_qsl(parts.query) if name != "key"}
+    return endpoint, {**query, **values}
+
+
 def _page(form: NotificationSettingsForm, view_form: SavedViewForm | None = None, status: int = 200,
           new_feed_key: str | None = None):
     row = db.session.get(NotificationSettings, current_user.id)
+    chosen = _chosen_feed(request.values.get("feed"))
     return render_template(
         "notifications/settings.html",
         form=form,
@@ -73,6 +97,8 @@ def _page(form: NotificationSettingsForm, view_form: SavedViewForm | None = None
         feed_key_made=row.feed_key_created_at if row and row.feed_key_hash else None,
         # The key is shown once, as it is made: only its hash is kept.
         feed_url=external_url("notifications.issues_feed", key=new_feed_key) if new_feed_key else None,
+        chosen_feed=request.values.get("feed") if chosen else None,
+        chosen_feed_url=external_url(chosen[0], **chosen[1], key=new_feed_key) if chosen and new_feed_key else None,
     ), status
 
 

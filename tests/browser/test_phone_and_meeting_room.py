@@ -56,6 +56,10 @@ CLIPPED = """
     if (box.width === 0 && box.height === 0) continue;
     if (el.closest('.visually-hidden, .skip-link, .default-submit')) continue;
     if (el.checkVisibility && !el.checkVisibility()) continue;  // e.g. inside a closed <details>
+    // Inside a row that scrolls sideways by design (the sections of the header on a phone): reachable by scrolling.
+    let scroller = el.parentElement;
+    while (scroller && !['auto', 'scroll'].includes(getComputedStyle(scroller).overflowX)) scroller = scroller.parentElement;
+    if (scroller && scroller !== document.documentElement && scroller.getBoundingClientRect().right <= width + 1) continue;
     if (box.left < -1 || box.right > width + 1) found.push((el.innerText || el.name || el.id || el.tagName).trim().slice(0, 40) + ' ' + Math.round(box.left) + '–' + Math.round(box.right));
   }
   return {found, scrollWidth: document.documentElement.scrollWidth, width};

@@ -249,4 +249,30 @@
       });
     });
   });
+
+  // A table wider than its box scrolls sideways: say so, and fade the edge that has more, so
+  // nobody takes the visible columns for all of them. Checked again as the window or the box changes.
+  function markScrollingTables(root) {
+    (root || document).querySelectorAll(".table-wrap").forEach(function (wrap) {
+      if (wrap.dataset.scrollWatched) return;
+      wrap.dataset.scrollWatched = "1";
+      var hint = document.createElement("p");
+      hint.className = "scroll-hint";
+      hint.textContent = "Scroll sideways for more columns \u2192";
+      hint.hidden = true;
+      wrap.parentNode.insertBefore(hint, wrap);
+      function update() {
+        var more = wrap.scrollWidth > wrap.clientWidth + 1;
+        var atEnd = wrap.scrollLeft + wrap.clientWidth >= wrap.scrollWidth - 1;
+        hint.hidden = !more;
+        wrap.classList.toggle("scrolls-more", more && !atEnd);
+        if (more && !wrap.hasAttribute("tabindex")) wrap.setAttribute("tabindex", "0");  // scrollable by keyboard
+      }
+      wrap.addEventListener("scroll", update, { passive: true });
+      if (window.ResizeObserver) new ResizeObserver(update).observe(wrap);
+      update();
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { markScrollingTables(document); });
+  document.addEventListener("htmx:load", function (event) { markScrollingTables(event.target); });
 })();
