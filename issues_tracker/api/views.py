@@ -89,13 +89,8 @@ def authenticate():
 
 
 @bp.after_request
-def rate_limit_headers(response: Response) -> Response:
-    """The IETF RateLimit fields beside Flask-Limiter's X-RateLimit ones."""
+def forget_the_token(response: Response) -> Response:
     db.session.info.pop(TOKEN_IN_SESSION, None)
-    for name in ("Limit", "Remaining", "Reset"):
-        value = response.headers.get(f"X-RateLimit-{name}")
-        if value is not None:
-            response.headers[f"RateLimit-{name}"] = value
     return response
 
 

@@ -131,6 +131,10 @@ def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
         "LOG_FORMAT": log_format,
         "LOG_LEVEL": (os.environ.get("LOG_LEVEL") or "INFO").strip().upper(),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # The IETF's field names (the API documents them); the reset is when the window ends (Unix time).
+        "RATELIMIT_HEADER_LIMIT": "RateLimit-Limit",
+        "RATELIMIT_HEADER_REMAINING": "RateLimit-Remaining",
+        "RATELIMIT_HEADER_RESET": "RateLimit-Reset",
         # Sign-in attempts: per client address (generous, as a whole company may share
         # one address) and per address and account together (tight, against guessing one
         # password, without letting a stranger lock the account owner out).
