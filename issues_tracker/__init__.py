@@ -108,6 +108,7 @@ def create_app(config: dict | None = None) -> Flask:
     search.init_app(app)
     from .accounts import views as accounts
     from .admin import views as admin
+    from .api import views as api
     from .forum import views as forum
     from .home import views as home
     from .issues import views as issues
@@ -117,9 +118,12 @@ def create_app(config: dict | None = None) -> Flask:
     from .participation import views as participation
     from .polls import views as polls
     from .servicedesk import views as servicedesk
+    from .webhooks import views as webhooks
 
     # One blueprint per part of the product, each named as its package.
-    for part in (home, accounts, organisations, issues, participation, notifications, admin, log, forum, polls, servicedesk):
+    for part in (
+        home, accounts, organisations, issues, participation, notifications, admin, log, forum, polls, servicedesk, api, webhooks
+    ):
         app.register_blueprint(part.bp)
 
     from .accounts import sso

@@ -7,6 +7,7 @@ from flask import Flask
 
 def register_cli(app: Flask) -> None:
     from .accounts import cli as accounts
+    from .api import cli as api
     from .core import backup
     from .log import cli as log
     from .notifications import cli as notifications
@@ -14,7 +15,7 @@ def register_cli(app: Flask) -> None:
     from .seeds import cli as seeds
     from .servicedesk import cli as servicedesk
 
-    for part in (seeds, accounts, log, backup, search, notifications, servicedesk):
+    for part in (seeds, accounts, log, backup, search, notifications, servicedesk, api):
         part.register_cli(app)
 
 

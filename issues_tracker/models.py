@@ -1,6 +1,7 @@
 """All models, importable from one place (Alembic autogenerate sees them all)."""
 
 from .accounts.models import Organisation, Passkey, PasswordReset, RecoveryCode, SsoIdentity, User, UserSession
+from .api.models import ApiToken
 from .forum.models import AgendaItem, ForumAction, ForumActionUpdate, Meeting, MeetingPack, MeetingQuestion, QuestionVote
 from .issues.models import Issue, IssueAction, IssueEvent, IssueMessage, IssueService
 from .jobs.models import Job, Upload
@@ -25,8 +26,13 @@ from .servicedesk.models import (
     ServiceDeskMonth,
     ServiceDeskRecord,
 )
+from .webhooks.models import WebhookDelivery, WebhookEvent, WebhookSubscription
 
 __all__ = [
+    "ApiToken",
+    "WebhookDelivery",
+    "WebhookEvent",
+    "WebhookSubscription",
     "Passkey",
     "PasswordReset",
     "RecoveryCode",

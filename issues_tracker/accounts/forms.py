@@ -1,4 +1,4 @@
-from wtforms import EmailField, HiddenField, PasswordField, StringField, SubmitField
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, RadioField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from ..core.forms import STRIP, AppForm
@@ -108,3 +108,28 @@ class EmptyForm(AppForm):
     """A form with only the CSRF token, for one-button POSTs."""
 
     submit = SubmitField("Submit")
+
+
+class ApiTokenForm(AppForm):
+    name = StringField(
+        "Name",
+        filters=STRIP,
+        validators=[DataRequired("Give the token a name, so you can tell it apart later."), Length(max=60)],
+        description="What uses it, e.g. “ServiceNow sync” or “Weekly report script”.",
+    )
+    scope = RadioField(
+        "Access",
+        choices=[("read", "Read: see issues as you can"), ("write", "Read and write: also comment, follow and submit")],
+        default="read",
+        validators=[DataRequired("Choose read or read-and-write access.")],
+    )
+    expires = SelectField(
+        "Expires",
+        choices=[("30", "After 30 days"), ("90", "After 90 days"), ("365", "After a year"), ("", "Never")],
+        default="90",
+    )
+    service = BooleanField(
+        "A service token for my organisation's integration",
+        description="Its changes are journalled with the token's name; any admin of your organisation can revoke it.",
+    )
+    submit = SubmitField("Create token")

@@ -8,11 +8,13 @@ import json
 from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ..core.extensions import limiter
+from ..api import tokens as api_tokens
+from ..api.models import ApiToken
+from ..core.extensions import db, limiter
 from ..core.transaction import unit_of_work
 from . import mfa, passkeys, passwords, privacy
 from . import operations as accounts
-from .forms import ChangePasswordForm, CloseAccountForm, CodeForm, ConfirmPasswordForm, EmptyForm, EnrolForm
+from .forms import ApiTokenForm, ChangePasswordForm, CloseAccountForm, CodeForm, ConfirmPasswordForm, EmptyForm, EnrolForm
 from .views import _factor_changed, _second_factor_limit, bp, client_address, json_text
 
 REGISTER_CHALLENGE = "passkey_register_challenge"
@@ -35,6 +37,9 @@ def _security_page(password_form: ChangePasswordForm | None = None, status: int 
         passkeys=passkeys.passkeys_of(current_user),
         recovery_left=mfa.unused_recovery_codes(current_user) if current_user.has_totp else 0,
         required=mfa.second_factor_required(current_user),
+        api_tokens=api_tokens.tokens_of(current_user),
+        token_form=extra.pop("token_form", None) or ApiTokenForm(formdata=None),
+        may_make_service_token=api_tokens.can_make_service_token(current_user, current_user.organisation),
         **extra,
     ), status
 
@@ -224,6 +229,45 @@ def end_other_sessions():
     with unit_of_work():
         accounts.end_sessions(current_user, keep_key=session.get(accounts.SESSION_KEY))
     flash("Every other session has been signed out.", "saved")
+    return redirect(url_for("accounts.security", _anchor="saved"), code=303)
+
+
+# ---------------------------------------------------------------- API tokens
+
+
+@bp.post("/account/tokens")
+@login_required
+def create_api_token():
+    form = ApiTokenForm()
+    if not form.validate_on_submit():
+        return _security_page(status=422, token_form=form)
+    user = current_user._get_current_object()
+    organisation = user.organisation if form.service.data else None
+    try:
+        with unit_of_work():
+            made = api_tokens.create_token(
+                user, form.name.data, form.scope.data, expires_days=int(form.expires.data) if form.expires.data else None,
+                organisation=organisation,
+            )
+    except api_tokens.TokenError as exc:
+        form.name.errors.append(str(exc))
+        return _security_page(status=422, token_form=form)
+    # Shown on this page only: the token is stored as a hash and can never be shown again.
+    return _security_page(new_token=made.token, new_token_name=made.record.name)
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_api_token(token_id: int):
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    token = db.session.get(ApiToken, token_id)
+    if token is None or not api_tokens.can_revoke(current_user, token):
+        abort(404)
+    with unit_of_work():
+        api_tokens.revoke_token(token)
+    flash(f"The token “{token.name}” is revoked: it no longer works.", "saved")
     return redirect(url_for("accounts.security", _anchor="saved"), code=303)
 
 

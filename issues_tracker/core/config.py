@@ -131,6 +131,10 @@ def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
         "LOG_FORMAT": log_format,
         "LOG_LEVEL": (os.environ.get("LOG_LEVEL") or "INFO").strip().upper(),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # The IETF's field names (the API documents them); the reset is when the window ends (Unix time).
+        "RATELIMIT_HEADER_LIMIT": "RateLimit-Limit",
+        "RATELIMIT_HEADER_REMAINING": "RateLimit-Remaining",
+        "RATELIMIT_HEADER_RESET": "RateLimit-Reset",
         # Sign-in attempts: per client address (generous, as a whole company may share
         # one address) and per address and account together (tight, against guessing one
         # password, without letting a stranger lock the account owner out).
@@ -170,6 +174,10 @@ def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
         "SMTP_URL": (os.environ.get("SMTP_URL") or "").strip() or None,
         "MAIL_FROM": (os.environ.get("MAIL_FROM") or "").strip() or "Industry Issues Tracker <noreply@localhost>",
         # GET /metrics (Prometheus): readable with this bearer token, or from these networks; off without either.
+        # Requests per API token.
+        "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "").strip() or "600 per minute",
+        # Webhooks may reach private, loopback and link-local addresses: tests and development only.
+        "WEBHOOK_ALLOW_PRIVATE": _flag("WEBHOOK_ALLOW_PRIVATE", testing or development),
         "METRICS_TOKEN": (os.environ.get("METRICS_TOKEN") or "").strip() or None,
         "METRICS_ALLOWED_NETWORKS": _networks("METRICS_ALLOWED_NETWORKS"),
         # Roles whose password sign-in needs a second factor (authenticator code or passkey);

@@ -7,6 +7,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db
+from .problems import is_api_request, problem
 from .transaction import ConflictError, is_conflict
 
 MESSAGES = {
@@ -47,6 +48,8 @@ def kept_input() -> list[tuple[str, str]]:
 
 def render_error(code: int, message: str | None = None):
     message = message or MESSAGES.get(code, "Something went wrong.")
+    if is_api_request():
+        return problem(code, message)
     if _wants_json():
         return jsonify(error=message, status=code), code
     template = "errors/_error.html" if request.headers.get("HX-Request") else "errors/error.html"
@@ -66,6 +69,10 @@ def register_error_handlers(app: Flask) -> None:
     def http_error(error: HTTPException):
         if error.code is None or error.code < 400:
             return error
+        if is_api_request() and error.code == 405:
+            response = render_error(405)
+            response.headers["Allow"] = ", ".join(error.valid_methods or ())
+            return response
         # A description given to abort() is shown; Werkzeug's stock ones are not.
         custom = error.description if error.description != type(error).description else None
         return render_error(error.code, custom)

@@ -230,6 +230,8 @@ class IssueEvent(db.Model):
     old_value: so.Mapped[str] = so.mapped_column(Prose, default="")
     new_value: so.Mapped[str] = so.mapped_column(Prose, default="")
     note: so.Mapped[str] = so.mapped_column(Prose, default="")
+    # The API token a change was made through (its name), blank for a change made on a page.
+    via: so.Mapped[str] = so.mapped_column(Line(60), default="", server_default="")
     # The journal is also the outbox of notifications: an entry is written in the same
     # transaction as its change, and marked here once turned into deliveries (history
     # loaded in bulk is marked as it is written).

@@ -1,0 +1,1 @@
+"""The JSON API under /api/v1: tokens, the generated OpenAPI document and the resources."""

@@ -1,0 +1,200 @@
+"""The API's request and response bodies as marshmallow schemas: they check what comes in, and the
+OpenAPI document is generated from them (api/spec.py), so the reference cannot drift from the code.
+
+An issue's writable fields come from the tracker's field declarations (issues/fields.py): the same
+names, lengths and choices as the forms.
+"""
+
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validate
+
+from ..core import choices
+from ..issues import fields as issue_fields
+from ..webhooks.models import EVENT_TYPES
+
+
+def _checked_by(parse):
+    def check(value):
+        try:
+            parse(value)
+        except issue_fields.FieldError as exc:
+            raise ValidationError(str(exc)) from None
+
+    return check
+
+
+def _field_for(field: issue_fields.Field, *, required: bool):
+    """The marshmallow field that takes one tracker field's value, as its form does."""
+    kw = {"required": required, "metadata": {"description": field.help or field.label}}
+    if field.kind in ("line", "text"):
+        return fields.String(validate=validate.Length(min=field.min_length if required else 0, max=field.max_length), **kw)
+    if field.kind == "choice":
+        return fields.String(validate=validate.OneOf(field.codes), **kw)
+    if field.kind == "choices":
+        return fields.List(fields.String(validate=validate.OneOf(field.codes)), validate=validate.Length(max=20), **kw)
+    if field.kind == "severity":
+        return fields.Integer(validate=validate.OneOf(field.codes), strict=True, **kw)
+    if field.kind == "party_count":
+        return fields.String(validate=[validate.Length(max=field.max_length), _checked_by(issue_fields.parse_party_count)], **kw)
+    if field.kind == "refs":
+        return fields.String(
+            validate=[validate.Length(max=field.max_length), _checked_by(issue_fields.format_service_desk_refs)], **kw
+        )
+    if field.kind == "owner":
+        return fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=1, max=2**31 - 1), **kw)
+    if field.kind == "date":
+        return fields.Date(allow_none=True, **kw)
+    raise ValueError(field.kind)
+
+
+SUBMISSION_FIELDS = [f for f in issue_fields.FIELDS if f.set_by == "submitter"]
+STAFF_UPDATE_FIELDS = list(issue_fields.FIELDS)
+
+IssueSubmissionSchema = Schema.from_dict(
+    {f.name: _field_for(f, required=bool(f.required)) for f in SUBMISSION_FIELDS}, name="IssueSubmission"
+)
+IssueUpdateSchema = Schema.from_dict(
+    {f.name: _field_for(f, required=False) for f in STAFF_UPDATE_FIELDS}
+    | {"progress_note": fields.String(validate=validate.Length(max=5_000),
+                                      metadata={"description": "A public progress note, journalled with the change."})},
+    name="IssueUpdate",
+)
+
+
+class CommentInSchema(Schema):
+    body = fields.String(required=True, validate=validate.Length(min=1, max=5_000),
+                         metadata={"description": "Plain text or a little Markdown."})
+
+
+class AffectedInSchema(Schema):
+    note = fields.String(load_default="", validate=validate.Length(max=1_000))
+    meter_points = fields.Integer(
+        load_default=None, allow_none=True, strict=True, validate=validate.Range(min=0, max=100_000_000)
+    )
+
+
+class WebhookInSchema(Schema):
+    url = fields.String(required=True, validate=validate.Length(min=8, max=2000),
+                        metadata={"description": "The HTTPS address events are posted to."})
+    events = fields.List(fields.String(validate=validate.OneOf(EVENT_TYPES)), required=True,
+                         validate=validate.Length(min=1, max=len(EVENT_TYPES)))
+
+
+# ---------------------------------------------------------------- responses
+
+
+class IssueSummarySchema(Schema):
+    id = fields.Integer(required=True)
+    reference = fields.String(required=True, metadata={"example": "IIT-0001"})
+    summary = fields.String(required=True)
+    status = fields.String(required=True, metadata={"enum": choices.STATUS_CODES})
+    severity = fields.Integer(required=True)
+    services = fields.List(fields.String(), required=True)
+    triage_state = fields.String(required=True)
+    resolution_status = fields.String(required=True)
+    next_run_resolves = fields.String(required=True)
+    affected_org_count = fields.Integer(required=True)
+    created_at = fields.DateTime(required=True)
+    last_update_at = fields.DateTime(required=True)
+    resolved_at = fields.DateTime(allow_none=True, required=True)
+    owner = fields.String(allow_none=True, required=True)
+    url = fields.String(required=True, metadata={"description": "The issue's page."})
+
+
+class IssueListSchema(Schema):
+    items = fields.List(fields.Nested(IssueSummarySchema), required=True)
+    total = fields.Integer(required=True)
+    next_cursor = fields.String(allow_none=True, required=True)
+
+
+class JournalEntrySchema(Schema):
+    at = fields.DateTime(required=True)
+    kind = fields.String(required=True)
+    by = fields.String(allow_none=True, required=True)
+    via = fields.String(allow_none=True, required=True,
+                        metadata={"description": "The API token's name, for a change made through the API."})
+    field = fields.String(allow_none=True, required=True)
+    old_value = fields.String(required=True)
+    new_value = fields.String(required=True)
+    note = fields.String(required=True)
+
+
+class ActionSchema(Schema):
+    id = fields.Integer(required=True)
+    description = fields.String(required=True)
+    owner = fields.String(required=True)
+    due_date = fields.Date(allow_none=True, required=True)
+    status = fields.String(required=True)
+
+
+class CommentSchema(Schema):
+    id = fields.Integer(required=True)
+    author = fields.String(allow_none=True, required=True)
+    body = fields.String(allow_none=True, required=True, metadata={"description": "Null when staff hid the comment."})
+    hidden_reason = fields.String(allow_none=True, required=True)
+    created_at = fields.DateTime(required=True)
+
+
+class AffectedSchema(Schema):
+    organisations = fields.Integer(required=True)
+    suppliers = fields.Integer(required=True)
+    distributors = fields.Integer(required=True)
+    others = fields.Integer(required=True)
+    declared_by_my_organisation = fields.Boolean(required=True)
+
+
+class IssueDetailSchema(IssueSummarySchema):
+    description = fields.String(required=True)
+    messages = fields.List(fields.String(), required=True)
+    root_cause = fields.String(required=True)
+    root_cause_certainty = fields.String(required=True)
+    impact_assessment = fields.String(required=True)
+    supplier_impact = fields.String(required=True)
+    distributor_impact = fields.String(required=True)
+    settlement_impact = fields.String(required=True)
+    action_underway = fields.String(required=True)
+    resolution_description = fields.String(required=True)
+    dependencies = fields.String(required=True)
+    parties_responsible = fields.String(required=True)
+    service_desk_refs = fields.String(required=True)
+    target_date = fields.Date(allow_none=True, required=True)
+    organisation = fields.String(required=True)
+    published_at = fields.DateTime(allow_none=True, required=True)
+    version = fields.Integer(required=True, metadata={"description": "Send it back as If-Match to update the issue."})
+    following = fields.Boolean(required=True)
+    journal = fields.List(fields.Nested(JournalEntrySchema), required=True)
+    actions = fields.List(fields.Nested(ActionSchema), required=True)
+    comments = fields.List(fields.Nested(CommentSchema), required=True)
+    affected = fields.Nested(AffectedSchema, required=True)
+
+
+class FollowSchema(Schema):
+    following = fields.Boolean(required=True)
+    followers = fields.Integer(required=True)
+
+
+class WebhookSchema(Schema):
+    id = fields.Integer(required=True)
+    url = fields.String(required=True)
+    events = fields.List(fields.String(), required=True)
+    active = fields.Boolean(required=True)
+    created_at = fields.DateTime(required=True)
+    secret = fields.String(metadata={"description": "The signing secret (whsec_…), only in the answer that made it."})
+
+
+class WebhookListSchema(Schema):
+    items = fields.List(fields.Nested(WebhookSchema), required=True)
+
+
+class FieldProblemSchema(Schema):
+    field = fields.String(required=True)
+    message = fields.String(required=True)
+
+
+class ProblemSchema(Schema):
+    type = fields.String(required=True)
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String()
+    errors = fields.List(fields.Nested(FieldProblemSchema))

@@ -1,0 +1,1 @@
+"""Signed webhooks (Standard Webhooks): subscriptions, the outbox of events and their delivery."""
