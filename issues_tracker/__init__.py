@@ -108,8 +108,10 @@ def create_app(config: dict | None = None) -> Flask:
     search.init_app(app)
     from .accounts import views as accounts
     from .admin import views as admin
+    from .escalations import views as escalations
     from .forum import views as forum
     from .home import views as home
+    from .improvements import views as improvements
     from .issues import views as issues
     from .log import views as log
     from .notifications import views as notifications
@@ -119,7 +121,8 @@ def create_app(config: dict | None = None) -> Flask:
     from .servicedesk import views as servicedesk
 
     # One blueprint per part of the product, each named as its package.
-    for part in (home, accounts, organisations, issues, participation, notifications, admin, log, forum, polls, servicedesk):
+    for part in (home, accounts, organisations, issues, participation, notifications, admin, log, forum, polls, servicedesk,
+                 improvements, escalations):
         app.register_blueprint(part.bp)
 
     from .accounts import sso

@@ -1,7 +1,15 @@
 """All models, importable from one place (Alembic autogenerate sees them all)."""
 
 from .accounts.models import Organisation, Passkey, PasswordReset, RecoveryCode, SsoIdentity, User, UserSession
+from .escalations.models import Escalation, EscalationEvent
 from .forum.models import AgendaItem, ForumAction, ForumActionUpdate, Meeting, MeetingPack
+from .improvements.models import (
+    Improvement,
+    ImprovementAction,
+    ImprovementActionUpdate,
+    ImprovementEvent,
+    ImprovementFollower,
+)
 from .issues.models import Issue, IssueAction, IssueEvent, IssueMessage, IssueService
 from .jobs.models import Job, Upload
 from .log.models import LogCommentary, PublishedLog
@@ -47,6 +55,13 @@ __all__ = [
     "NotificationSettings",
     "SavedView",
     "AgendaItem",
+    "Escalation",
+    "EscalationEvent",
+    "Improvement",
+    "ImprovementAction",
+    "ImprovementActionUpdate",
+    "ImprovementEvent",
+    "ImprovementFollower",
     "ForumAction",
     "ForumActionUpdate",
     "Issue",
