@@ -109,8 +109,10 @@ def create_app(config: dict | None = None) -> Flask:
     from .accounts import views as accounts
     from .admin import views as admin
     from .api import views as api
+    from .escalations import views as escalations
     from .forum import views as forum
     from .home import views as home
+    from .improvements import views as improvements
     from .issues import views as issues
     from .log import views as log
     from .notifications import views as notifications
@@ -121,9 +123,8 @@ def create_app(config: dict | None = None) -> Flask:
     from .webhooks import views as webhooks
 
     # One blueprint per part of the product, each named as its package.
-    for part in (
-        home, accounts, organisations, issues, participation, notifications, admin, log, forum, polls, servicedesk, api, webhooks
-    ):
+    for part in (home, accounts, organisations, issues, participation, notifications, admin, log, forum, polls, servicedesk,
+                 api, webhooks, improvements, escalations):
         app.register_blueprint(part.bp)
 
     from .accounts import sso

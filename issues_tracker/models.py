@@ -2,7 +2,15 @@
 
 from .accounts.models import Organisation, Passkey, PasswordReset, RecoveryCode, SsoIdentity, User, UserSession
 from .api.models import ApiToken
+from .escalations.models import Escalation, EscalationEvent
 from .forum.models import AgendaItem, ForumAction, ForumActionUpdate, Meeting, MeetingPack, MeetingQuestion, QuestionVote
+from .improvements.models import (
+    Improvement,
+    ImprovementAction,
+    ImprovementActionUpdate,
+    ImprovementEvent,
+    ImprovementFollower,
+)
 from .issues.models import Issue, IssueAction, IssueEvent, IssueMessage, IssueService
 from .jobs.models import Job, Upload
 from .log.models import LogCommentary, PublishedLog
@@ -53,6 +61,13 @@ __all__ = [
     "NotificationSettings",
     "SavedView",
     "AgendaItem",
+    "Escalation",
+    "EscalationEvent",
+    "Improvement",
+    "ImprovementAction",
+    "ImprovementActionUpdate",
+    "ImprovementEvent",
+    "ImprovementFollower",
     "ForumAction",
     "ForumActionUpdate",
     "Issue",

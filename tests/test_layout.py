@@ -11,7 +11,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "issues_tracker"
 INFRASTRUCTURE = ("core", "jobs", "search")
 PARTS = ("accounts", "admin", "home", "issues", "participation", "notifications", "log", "forum", "polls",
-         "servicedesk", "organisations", "api", "webhooks")
+         "servicedesk", "organisations", "api", "webhooks", "improvements", "escalations")
 # Modules that render pages for the views of several parts, beside the views themselves.
 VIEW_HELPERS = {"views", "pages", "panel", "listing", "question_views"}
 MAX_LINES = 500

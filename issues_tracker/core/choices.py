@@ -109,6 +109,62 @@ DISTRIBUTION_ROLES = {
     "major_incident_contact": "major-incident emails",
 }
 
+# ---------------------------------------------------------------- the improvement programme
+
+# The IPA review's four recommendation themes (the pack's section 02), in its order.
+IMPROVEMENT_THEMES = [
+    ("governance", "Operational control and governance"),
+    ("csi_pirs", "Continuous improvement and PIRs"),
+    ("participant_support", "Participant support and guidance"),
+    ("future_tom", "Future TOM role and accountability"),
+]
+IMPROVEMENT_THEME_CODES = [code for code, _ in IMPROVEMENT_THEMES]
+IMPROVEMENT_ACTION_KINDS = [("tactical", "Tactical"), ("strategic", "Strategic")]
+IMPROVEMENT_ACTION_STATUSES = [("not_started", "Not started"), ("in_progress", "In progress"), ("complete", "Complete")]
+IMPROVEMENT_ACTION_STATUS_CODES = [code for code, _ in IMPROVEMENT_ACTION_STATUSES]
+# The continual-service-improvement pipeline: a proposal, triaged, then the pack's five phases.
+IMPROVEMENT_STATES = [
+    ("proposed", "Proposed, awaiting triage"),
+    ("accepted", "In the pipeline"),
+    ("declined", "Declined"),
+    ("delivered", "Delivered, benefit measured"),
+]
+IMPROVEMENT_STATE_CODES = [code for code, _ in IMPROVEMENT_STATES]
+CSI_PHASES = [
+    (1, "Phase 1 – Design, stakeholder alignment, workshops"),
+    (2, "Phase 2 – Internal review & RACI finalisation"),
+    (3, "Phase 3 – Go-Live & BAU transition"),
+    (4, "Phase 4 – Stabilisation"),
+    (5, "Phase 5 – Reporting, dashboards & KPI embedding"),
+]
+IMPROVEMENT_SCORES = [
+    (1, "1 – Very low"), (2, "2 – Low"), (3, "3 – Medium"), (4, "4 – High"), (5, "5 – Very high"),
+]
+
+# ---------------------------------------------------------------- escalations
+
+# The pack's two escalation routes (section 03, "Escalation Routes").
+ESCALATION_ROUTES = [
+    ("elexon", "Elexon case / incident route"),
+    ("supplier", "Supplier / non-Elexon route"),
+]
+ESCALATION_ROUTE_CODES = [code for code, _ in ESCALATION_ROUTES]
+# Each route's levels, taken in sequence. The supplier route goes through the Support Portal to
+# Technical Triage, who route it on to the relevant OSM(s).
+ESCALATION_LEVELS = {
+    "elexon": [(1, "Level 1 – Service Desk team lead"), (2, "Level 2 – Service Management lead"),
+               (3, "Level 3 – Head of Service Management")],
+    "supplier": [(1, "Technical Triage (via the Support Portal)"), (2, "The relevant OSM(s), through Technical Triage")],
+}
+ESCALATION_REASONS = [
+    ("overdue", "Materially overdue"),
+    ("impact", "Significant or increased service impact"),
+    ("blocked", "Blocked by a supplier or non-Elexon dependency"),
+]
+ESCALATION_REASON_CODES = [code for code, _ in ESCALATION_REASONS]
+ESCALATION_SUBJECTS = [("issue", "Industry issue (IIT-…)"), ("case", "Case (CS…)"), ("incident", "Incident (INC…)")]
+ESCALATION_STATUSES = [("open", "Awaiting acknowledgement"), ("acknowledged", "Acknowledged"), ("closed", "Closed")]
+
 ORGANISATION_KINDS = [
     ("supplier", "Supplier"),
     ("distributor", "Distributor"),

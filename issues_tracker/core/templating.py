@@ -70,6 +70,9 @@ TRIAGE_TONES = {"pending": "waiting", "published": "ok", "rejected": "closed"}
 FORUM_ACTION_TONES = {"Open": "active", "Propose Close": "waiting", "Closed": "closed"}
 ISSUE_ACTION_TONES = {"Open": "active", "In progress": "info", "Done": "closed"}
 POLL_TONES = {"draft": "waiting", "open": "ok", "closed": "closed"}
+IMPROVEMENT_ACTION_TONES = {"not_started": "neutral", "in_progress": "active", "complete": "ok"}
+IMPROVEMENT_TONES = {"proposed": "waiting", "accepted": "active", "declined": "closed", "delivered": "ok"}
+ESCALATION_TONES = {"open": "alert", "acknowledged": "active", "closed": "closed"}
 PILL_KINDS = {
     "status": (STATUS_TONES, lambda value: str(value)),
     "severity": (SEVERITY_TONES, lambda value: f"P{value}"),
@@ -77,6 +80,10 @@ PILL_KINDS = {
     "forum_action": (FORUM_ACTION_TONES, lambda value: str(value)),
     "issue_action": (ISSUE_ACTION_TONES, lambda value: dict(choices.ACTION_STATUSES).get(value, str(value))),
     "poll": (POLL_TONES, lambda value: dict(choices.POLL_STATES).get(value, str(value))),
+    "improvement_action": (IMPROVEMENT_ACTION_TONES,
+                           lambda value: dict(choices.IMPROVEMENT_ACTION_STATUSES).get(value, str(value))),
+    "improvement": (IMPROVEMENT_TONES, lambda value: dict(choices.IMPROVEMENT_STATES).get(value, str(value))),
+    "escalation": (ESCALATION_TONES, lambda value: dict(choices.ESCALATION_STATUSES).get(value, str(value))),
 }
 
 
@@ -111,6 +118,8 @@ SECTION_NAV = [
     ("forum.index", "Forum", "/forum"),
     ("forum.actions", "Actions", "/actions"),
     ("servicedesk.index", "Performance", "/performance"),
+    ("improvements.index", "Improvements", "/improvements"),
+    ("escalations.index", "Escalations", "/escalations"),
 ]
 # Pages that belong to a section whose path they do not share.
 NAV_ALIASES = {"/polls": "forum.index"}

@@ -21,6 +21,7 @@ from ..jobs import get_queue
 from ..jobs.models import QUEUED, Job
 from ..log.models import PublishedLog
 from ..polls.models import Poll
+from .summary import how_we_are_doing
 
 bp = Blueprint("home", __name__, template_folder="templates")
 logger = logging.getLogger(__name__)
@@ -115,4 +116,5 @@ def home():
         next_meeting=next_meeting,
         latest_log=latest_log,
         open_polls=open_polls,
+        doing=how_we_are_doing(current_user, today),
     )

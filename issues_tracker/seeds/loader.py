@@ -26,6 +26,7 @@ from ..core import choices
 from ..core.extensions import db
 from ..core.formats import LONDON
 from ..forum.models import AgendaItem, ForumAction, ForumActionUpdate, Meeting
+from ..improvements.seed import seed_programme
 from ..issues.models import Issue, IssueAction, IssueEvent, IssueMessage, IssueService
 from ..polls.models import Poll, PollQuestion
 from ..polls.operations import STANDARD_FEEDBACK_INTRO, STANDARD_FEEDBACK_QUESTIONS
@@ -108,6 +109,7 @@ def seed_all(*, demo_accounts: bool = False, today: date | None = None) -> dict[
     counts["actions"] = _seed_actions(forum)
     counts["polls"] = _seed_poll(forum["feedback_poll"])
     counts["service-desk records"] = _seed_servicedesk()
+    counts["improvement programme actions"] = seed_programme(today)
     db.session.flush()
     return counts
 

@@ -1,0 +1,1 @@
+"""Escalations by the forum pack's two routes, tracked to closure."""
