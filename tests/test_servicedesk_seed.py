@@ -98,7 +98,7 @@ def test_the_major_incident_table_is_the_packs(seeded):
     assert sum(1 for r in reviews if r.pir.status == "late") == 2
 
 
-def test_seeding_twice_changes_nothing(runner, seeded):
+def test_seeding_twice_changes_nothing(seeded):
     def snapshot():
         db.session.expire_all()
         return (
@@ -110,8 +110,10 @@ def test_seeding_twice_changes_nothing(runner, seeded):
         )
 
     before = snapshot()
-    result = runner.invoke(args=["seed"])
-    assert result.exit_code == 0 and "nothing changed" in result.output
+    # (The whole `flask seed`, brought up to today, is run twice in test_seed_current.py.)
+    counts = seed_all()
+    db.session.commit()
+    assert counts["service-desk records"] == 0
     assert snapshot() == before
     assert len(before[0]) == 1414
 
