@@ -164,6 +164,9 @@ def test_the_next_meetings_pack_has_the_latest_months_figures(browser, participa
     text = " ".join(pages)
     assert "Raised " + " ".join(raised) in text
     assert int(raised[-1]) > 0
+    # The month's changes, by outcome.
+    total = next(line for line in text.split("Changes completed by outcome")[1].split("Total ")[1:2])
+    assert all(int(n) > 0 for n in total.split()[:6])
     assert f"aged cases as at {min(meeting.meeting_date, current).day} " in text
     # The previous meeting's poll, with its members' answers.
     assert "Anonymous User 1" in text and "Anonymous User 5" in text

@@ -45,6 +45,7 @@ from .vocabulary import (
 
 RANDOM_SEED = 20260414
 FIRST_MONTH = 202604
+FIRST_CHANGE_MONTH = 202510  # changes were not in the pack's extract: generated from its first month
 EXPORTED_AT = datetime(2026, 4, 14, 7, 30, tzinfo=LONDON).astimezone(UTC)
 # The pack's aged extract: left as the pack printed them.
 PACK_AGED = {"CS0016629", "CS0017353", "CS0017650", "CS0018574", "CS0018606", "CS0018621", "CS0018769", "CS0018774"}
@@ -56,6 +57,14 @@ MI_SUMMARIES = {
     "DAH": "DAH ingestion halted: settlement files not processed",
     "MDS": "MDS consumption data missing for a settlement run",
 }
+CHANGES = {
+    "DIP": ["DIP release deployment", "DIP certificate rotation", "DIP message schema update", "DIP capacity increase"],
+    "ISD": ["ISD standing data refresh", "ISD API version upgrade"],
+    "DAH": ["DAH scaling change", "DAH ingestion pipeline patch"],
+    "MDS": ["MDS schema update", "MDS reporting release"],
+    "Platform": ["Platform security patching", "Firewall rule change", "Database failover test"],
+}
+CHANGE_OUTCOMES = {"Successful": 85, "Successful with issues": 11, "Failed": 4}
 PIR_ACTIONS = [
     ("Add an alert on the queue depth that failed to warn us", 14, "Closed"),
     ("Publish the root cause and the fix to participants in the PIR", 10, "Closed"),
@@ -86,6 +95,7 @@ class Row:
     mi_email: datetime | None = None
     circular: datetime | None = None
     pir: date | None = None
+    outcome: str = ""
     updates: list[datetime] = field(default_factory=list)
     actions: list[tuple[str, date, str]] = field(default_factory=list)
 
@@ -95,8 +105,8 @@ def cutoff_for(today: date) -> datetime:
     return datetime.combine(today, time(0, 0), tzinfo=LONDON).astimezone(UTC)
 
 
-def months_until(today: date) -> list[int]:
-    months, month = [], FIRST_MONTH
+def months_until(today: date, first: int = FIRST_MONTH) -> list[int]:
+    months, month = [], first
     last = today.year * 100 + today.month
     while month <= last:
         months.append(month)
@@ -202,6 +212,30 @@ def _major_incident(rng: random.Random, month: int, priority: int) -> Row:
     return row
 
 
+def change_rows(month: int, cutoff: datetime) -> list[Row]:
+    """The month's changes (CHG…): raised a week or two ahead, closed a day or two after they are made."""
+    rng = random.Random(f"{RANDOM_SEED}-{month}-changes")
+    index = (month // 100 - 2025) * 12 + month % 100 - 10
+    rows = []
+    for _ in range(rng.randint(8, 16)):
+        product = rng.choices(list(CHANGES), weights=[40, 15, 20, 10, 15])[0]
+        done = _opening(rng, month)
+        closed = done + timedelta(days=rng.uniform(1, 3))
+        row = Row("", done - timedelta(days=rng.uniform(6, 15)), rng.choice([3, 4, 4]), "Closed",
+                  rng.choice(CHANGES[product]), "Elexon - Change Management", product, "Change",
+                  closed=closed.replace(microsecond=0),
+                  outcome=rng.choices(list(CHANGE_OUTCOMES), weights=list(CHANGE_OUTCOMES.values()))[0])
+        if row.opened >= cutoff:
+            continue
+        if closed >= cutoff:
+            row.closed, row.outcome = None, ""
+            row.state = "Scheduled" if done >= cutoff else "Review"
+        rows.append(row)
+    for rank, row in enumerate(sorted(rows, key=lambda r: r.opened)):
+        row.number = f"CHG{31000 + index * 60 + rank:07d}"
+    return rows
+
+
 def month_rows(month: int) -> list[Row]:
     """Every record opened in the month, as they turn out (the cut-off is applied later)."""
     rng = random.Random(f"{RANDOM_SEED}-{month}")
@@ -258,6 +292,8 @@ def recent_rows(today: date) -> list[Row]:
     """The newer extract as at the start of `today`: the pack's open records, then April 2026 onwards."""
     cutoff = cutoff_for(today)
     rows = _pack_rows_still_open(cutoff) if cutoff > EXPORTED_AT else []
+    for month in months_until(today, FIRST_CHANGE_MONTH):
+        rows += change_rows(month, cutoff)
     for month in months_until(today):
         rng = random.Random(f"{RANDOM_SEED}-{month}-states")
         for row in month_rows(month):
@@ -275,13 +311,13 @@ def _moment(value: datetime | None) -> str:
 def extract_text(rows: list[Row]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(COLUMNS)
+    writer.writerow([*COLUMNS, "Outcome"])
     for r in rows:
         writer.writerow([
             r.number, _moment(r.opened), PRIORITY_LABELS[r.priority], r.state, r.description, r.group, r.product,
             r.category, _moment(r.responded), _moment(r.resolved), _moment(r.closed), r.incident, r.aged[0], r.aged[1],
             "Y" if r.major else "N", _moment(r.banner), _moment(r.mi_email), _moment(r.circular),
-            r.pir.isoformat() if r.pir else "",
+            r.pir.isoformat() if r.pir else "", r.outcome,
         ])
     return buffer.getvalue()
 
