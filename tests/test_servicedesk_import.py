@@ -91,7 +91,7 @@ def test_every_bad_row_is_listed_with_its_line_and_reason_and_nothing_is_stored(
     assert "Line 4 (CS0000003): Opened “31/02/2026 09:00” is not a real date and time." in out
     assert "Line 5 (CS0000004): Resolved is before Opened." in out
     assert "Line 6 (CS0000001): Number CS0000001 appears more than once (also on line 2)." in out
-    assert "Line 7 (XY123): Number “XY123” is not a case (CS…) or incident (INC…) number." in out
+    assert "Line 7 (XY123): Number “XY123” is not a case (CS…), incident (INC…) or change (CHG…) number." in out
     assert "Line 8 (CS0000007): Opened “yesterday” is not a date and time" in out
     assert records() == {}
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ServiceDeskImport)) == 0

@@ -138,7 +138,8 @@ def test_dashboard_shows_the_months_figures_and_charts(browser, participant, mar
     html = response.get_data(as_text=True)
     assert "<h1>Service performance</h1>" in html
     assert "Feb 2026 – Apr 2026" in html
-    assert html.count('<svg xmlns="http://www.w3.org/2000/svg" class="column-chart"') == 8
+    # Eight of cases, incidents, aged cases and trends, and the changes by outcome.
+    assert html.count('<svg xmlns="http://www.w3.org/2000/svg" class="column-chart"') == 9
     assert 'role="img"' in html and "Case volumes: raised and resolved" in html
     # The chart's description carries its figures, for screen readers.
     assert "Mar 26: Raised 4, Resolved 3" in html

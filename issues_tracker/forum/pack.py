@@ -134,6 +134,7 @@ def contents_digest(contents: PackContents) -> str:
                                                         q.texts] for q in p.questions]]
                   for p in contents.previous_polls],
         "diary": [m.meeting_date for m in contents.diary],
+        "changes": sorted([list(key), count] for key, count in d.changes.counts.items()) if d.changes else [],
     }
     text = json.dumps(data, default=_plain, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()

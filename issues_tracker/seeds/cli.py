@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from datetime import UTC, datetime
+
 import click
 from flask import Flask, current_app
 
@@ -21,13 +24,25 @@ def register_cli(app: Flask) -> None:
     def seed_command(synthetic: int | None, random_seed: int, servicedesk_records: int | None,
                      servicedesk_years: int) -> None:
         """Load the forum pack's tracker rows, forum dates, actions and feedback poll."""
+        from ..core.formats import LONDON
+        from .current import seed_current
         from .loader import DEMO_PASSWORD, seed_all
 
         demo = bool(current_app.config.get("DEMO_ACCOUNTS"))
+        started = time.monotonic()
         with unit_of_work():
             counts = seed_all(demo_accounts=demo)
+        today = datetime.now(UTC).astimezone(LONDON).date()
+        # Brought up to today: the service desk since the pack, this month's forum, the last Monday logs.
+        with unit_of_work():
+            current = seed_current(today)
         added = ", ".join(f"{n} {what}" for what, n in counts.items() if n)
-        click.echo(f"Seed data loaded: {added}." if added else "Seed data already loaded; nothing changed.")
+        recent = ", ".join(f"{n} {what}" for what, n in current.items() if n)
+        if added or recent:
+            click.echo(f"Seed data loaded: {', '.join(part for part in (added, recent) if part)} "
+                       f"(current to {today:%d %b %Y}; {time.monotonic() - started:.1f} s).")
+        else:
+            click.echo(f"Seed data already loaded and current to {today:%d %b %Y}; nothing changed.")
         if demo and counts["accounts"]:
             click.echo(f"Demo accounts (password {DEMO_PASSWORD!r}): admin@example.org, staff@example.org, "
                        "participant@supplier.example, participant@distributor.example")

@@ -241,11 +241,17 @@ def _seed_actions(forum: dict) -> int:
 def _seed_servicedesk() -> int:
     """The pack's service-desk extract (October 2025 – March 2026), imported as staff would import it."""
     from ..servicedesk.extract import read_extract
+    from ..servicedesk.models import ServiceDeskRecord
     from ..servicedesk.operations import import_extract
 
     path = SEEDS_DIR / SERVICEDESK_EXTRACT
     with open(path, "rb") as handle:
         extract = read_extract(handle, path.name)
+    # Records already there stay as they are: a newer extract (the current demo's) may have updated them.
+    known = set(db.session.scalars(sa.select(ServiceDeskRecord.number)))
+    extract.rows = [row for row in extract.rows if row.number not in known]
+    if not extract.rows:
+        return 0
     outcome = import_extract(extract, filename=path.name, source="seed")
     return outcome.added + outcome.updated
 

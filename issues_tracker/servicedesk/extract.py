@@ -46,6 +46,8 @@ COLUMN_LABELS: dict[str, str] = {
     "pir published": "pir_published",
     "mi portal banner": "mi_portal_banner",
     "category": "category",
+    "outcome": "outcome",
+    "close code": "outcome",
 }
 REQUIRED_FIELDS = (
     "number", "opened", "priority", "state", "short_description", "assignment_group", "product",
@@ -71,6 +73,7 @@ FIELD_LABELS = {
     "pir_published": "PIR published",
     "mi_portal_banner": "MI portal banner",
     "category": "Category",
+    "outcome": "Outcome",
 }
 TEXT_LIMITS = {
     "state": 60,
@@ -84,7 +87,11 @@ TEXT_LIMITS = {
 # At most this many problems are kept to show; all are counted.
 MAX_LISTED_PROBLEMS = 1000
 
-NUMBER = re.compile(r"^(CS|INC)\d{4,12}$")
+NUMBER = re.compile(r"^(CS|INC|CHG)\d{4,12}$")
+RECORD_TYPES = {"CS": "case", "INC": "incident", "CHG": "change"}
+# A change's outcome (ServiceNow's close code; its "Unsuccessful" is a failed change).
+OUTCOMES = ("Successful", "Successful with issues", "Failed")
+OUTCOME_NAMES = {**{name.lower(): name for name in OUTCOMES}, "unsuccessful": "Failed"}
 INCIDENT_NUMBER = re.compile(r"^INC\d{4,12}$")
 PRIORITY = re.compile(r"^(?:P\s*)?([0-9]+)(?:\s*[-–—:]\s*\S.*)?$", re.IGNORECASE)
 ISO_MOMENT = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?$")
@@ -147,6 +154,7 @@ class ExtractRow:
     mi_email_at: datetime | None = None
     industry_circular_at: datetime | None = None
     pir_published_on: date | None = None
+    outcome: str = ""
 
 
 @dataclass
@@ -233,8 +241,8 @@ def parse_row(line: int, cells: dict[str, object], fields: frozenset[str]) -> Ex
         raise ValueError("Number is empty.")
     match = NUMBER.match(number)
     if not match:
-        raise ValueError(f"Number “{number[:40]}” is not a case (CS…) or incident (INC…) number.")
-    record_type = "case" if match.group(1) == "CS" else "incident"
+        raise ValueError(f"Number “{number[:40]}” is not a case (CS…), incident (INC…) or change (CHG…) number.")
+    record_type = RECORD_TYPES[match.group(1)]
     opened = parse_moment(cells.get("opened"), "Opened")
     if opened is None:
         raise ValueError("Opened is empty.")
@@ -273,6 +281,7 @@ def parse_row(line: int, cells: dict[str, object], fields: frozenset[str]) -> Ex
             raise ValueError(f"{label} is before Opened.")
         moments[name] = moment
     pir = parse_moment(cells.get("pir_published"), "PIR published", date_only=True)
+    outcome = parse_outcome(_text(cells.get("outcome")), record_type, closed)
     return ExtractRow(
         line=line,
         number=number,
@@ -295,7 +304,21 @@ def parse_row(line: int, cells: dict[str, object], fields: frozenset[str]) -> Ex
         mi_email_at=moments["mi_email"],
         industry_circular_at=moments["industry_circular"],
         pir_published_on=pir,
+        outcome=outcome,
     )
+
+
+def parse_outcome(text: str, record_type: str, closed: datetime | None) -> str:
+    if text and record_type != "change":
+        raise ValueError(f"Outcome “{text[:40]}” is given for a {record_type}; only change records (CHG…) have one.")
+    if not text:
+        if record_type == "change" and closed is not None:
+            raise ValueError("Outcome is empty for a closed change: give Successful, Successful with issues or Failed.")
+        return ""
+    outcome = OUTCOME_NAMES.get(" ".join(text.split()).lower())
+    if outcome is None:
+        raise ValueError(f"Outcome “{text[:40]}” is not one of: Successful, Successful with issues, Failed.")
+    return outcome
 
 
 # ---------------------------------------------------------------- files

@@ -25,7 +25,7 @@ class ServiceDeskImportForm(AppForm):
             FileRequired("Choose the extract to import."),
             FileAllowed(["csv", "xlsx"], "Upload a CSV file (.csv) or an Excel workbook (.xlsx)."),
         ],
-        description="A list of cases (CS…) and incidents (INC…) exported from ServiceNow, with its column labels "
+        description="A list of cases (CS…), incidents (INC…) and changes (CHG…) exported from ServiceNow, with its column labels "
         "in the first row. Records already imported (the same Number) are updated.",
     )
 

@@ -49,7 +49,7 @@ class ServiceDeskRecord(db.Model):
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     number: so.Mapped[str] = so.mapped_column(Line(20), unique=True)
-    # case | incident, from the number (CS… or INC…)
+    # case | incident | change, from the number (CS…, INC… or CHG…)
     record_type: so.Mapped[str] = so.mapped_column(Line(10))
     opened_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
     responded_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
@@ -72,6 +72,8 @@ class ServiceDeskRecord(db.Model):
     mi_email_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     industry_circular_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     pir_published_on: so.Mapped[date | None] = so.mapped_column(sa.Date)
+    # A change's outcome: Successful | Successful with issues | Failed ("" while it is open)
+    outcome: so.Mapped[str] = so.mapped_column(Line(40), default="", server_default="")
 
     # Worked out at import (see services/servicedesk.measure)
     opened_month: so.Mapped[int] = so.mapped_column()  # YYYYMM, Europe/London

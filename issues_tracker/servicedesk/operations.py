@@ -56,6 +56,7 @@ OPTIONAL = {
     "mi_email": ("mi_email_at",),
     "industry_circular": ("industry_circular_at",),
     "pir_published": ("pir_published_on",),
+    "outcome": ("outcome",),
 }
 # Staff can also record these in the app: an empty cell in a later extract keeps what is there.
 KEPT_WHEN_EMPTY = ("mi_portal_banner_at", "mi_email_at", "industry_circular_at", "pir_published_on")

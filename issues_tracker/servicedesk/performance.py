@@ -14,10 +14,11 @@ from ..core import choices
 from ..core.extensions import db
 from ..core.models import utcnow
 from .aged import AgedSummary, aged_summary
+from .changes import ChangeVolume, change_chart, change_volume
 from .charts import PRIORITY_COLOURS, SERIES_COLOURS, ColumnChart, Series, column_chart
 from .clock import month_key, month_label, months_between
 from .incidents import IncidentReview, mi_review, open_pir_actions
-from .kpis import Figures, TableRow, combined, compliance_rows, kpi_rows, monthly_figures
+from .kpis import RECORD_TYPES, Figures, TableRow, combined, compliance_rows, kpi_rows, monthly_figures
 from .models import PirAction, ServiceDeskImport, ServiceDeskMonth, ServiceDeskRecord
 from .periods import Filters, Period, filtered, latest_data_month, london_today, months_before
 
@@ -65,7 +66,7 @@ def trend_analysis(period: Period, filters: Filters = Filters()) -> TrendAnalysi
     rows = db.session.execute(
         filtered(
             sa.select(m.product, m.record_type, m.work_kind, m.work_kind_source, sa.func.sum(m.raised))
-            .where(m.month >= period.first, m.month <= period.last, m.raised > 0)
+            .where(m.month >= period.first, m.month <= period.last, m.raised > 0, m.record_type.in_(RECORD_TYPES))
             .group_by(m.product, m.record_type, m.work_kind, m.work_kind_source),
             filters,
         )
@@ -192,6 +193,7 @@ class Dashboard:
     charts: dict[str, ColumnChart]
     last_import: ServiceDeskImport | None
     has_records: bool
+    changes: ChangeVolume | None = None
 
     def row(self, month: int, record_type: str, priority: str = "all") -> Figures:
         return self.figures[(month, record_type, priority)]
@@ -234,6 +236,7 @@ def dashboard(period: Period, filters: Filters = Filters(), as_at: date | None =
     aged = aged_summary(as_at, filters)
     trend = trend_analysis(period, filters)
     by_service = incidents_by_service(period, filters)
+    changes = change_volume(period, filters)
     charts = {
         "case_volumes": volume_chart("chart-case-volumes", "Case volumes: raised and resolved", figures, period, "case"),
         "incident_volumes": volume_chart("chart-incident-volumes", "Incident volumes: raised and resolved", figures,
@@ -244,12 +247,13 @@ def dashboard(period: Period, filters: Filters = Filters(), as_at: date | None =
         "incidents_service": incidents_by_service_chart(by_service, period),
         "aged": aged_chart(aged),
         "trend": trend_chart(trend),
+        "changes": change_chart(changes),
     }
     latest = last_import()
     return Dashboard(
         period=period, filters=filters, as_at=as_at, figures=figures, months=period.months, reviews=reviews,
         reviews_total=reviews_total, actions=open_pir_actions(), aged=aged, trend=trend, charts=charts,
-        last_import=latest, has_records=latest is not None or bool(latest_data_month()),
+        last_import=latest, has_records=latest is not None or bool(latest_data_month()), changes=changes,
     )
 
 
