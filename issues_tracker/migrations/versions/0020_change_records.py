@@ -1,7 +1,7 @@
 """service-desk change records (CHG…) keep their outcome: successful, successful with issues or failed
 
 Revision ID: 0020_change_records
-Revises: 0017_account_version
+Revises: 0019_improvements_escalations
 Create Date: 2026-12-05
 
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0020_change_records"
-down_revision = "0017_account_version"
+down_revision = "0019_improvements_escalations"
 branch_labels = None
 depends_on = None
 

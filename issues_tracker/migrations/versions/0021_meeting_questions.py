@@ -1,7 +1,7 @@
 """Questions for forum meetings, and their upvotes
 
 Revision ID: 0021_meeting_questions
-Revises: 0019_improvements_escalations
+Revises: 0020_change_records
 Create Date: 2026-12-05
 
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0021_meeting_questions"
-down_revision = "0019_improvements_escalations"
+down_revision = "0020_change_records"
 branch_labels = None
 depends_on = None
 
