@@ -6,6 +6,7 @@ import re
 import threading
 from datetime import date
 
+import pytest
 import sqlalchemy as sa
 from forum_builders import make_action, make_meeting
 from helpers import make_issue
@@ -14,6 +15,8 @@ from issues_tracker.core.extensions import db
 from issues_tracker.forum import operations as forum_service
 from issues_tracker.models import ForumAction, ForumActionUpdate, Meeting
 from issues_tracker.seeds.loader import seed_all
+
+pytestmark = pytest.mark.both_databases
 
 
 def numbers_in(page: str) -> list[str]:

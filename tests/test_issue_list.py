@@ -13,6 +13,8 @@ from issues_tracker.models import Issue
 from issues_tracker.seeds.loader import seed_all
 from tests.helpers import make_issue
 
+pytestmark = pytest.mark.both_databases
+
 PACK_SUMMARIES = [
     "Message schema validation failures",
     "Visibility of message processing status",

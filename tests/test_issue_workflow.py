@@ -1,10 +1,13 @@
 import re
 
+import pytest
 import sqlalchemy as sa
 
 from issues_tracker.core.extensions import db
 from issues_tracker.models import Issue, IssueAction, IssueEvent
 from tests.helpers import make_issue
+
+pytestmark = pytest.mark.both_databases
 
 
 def edit_form(browser, issue_id) -> dict:

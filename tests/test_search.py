@@ -20,6 +20,8 @@ from issues_tracker.search.text import highlight, parse_search
 from issues_tracker.seeds.loader import seed_all
 from tests.helpers import make_issue
 
+pytestmark = pytest.mark.both_databases
+
 
 def found(browser, q, **args) -> list[int]:
     """The issue ids a search lists, in order (every status unless asked otherwise)."""

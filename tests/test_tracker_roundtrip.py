@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from contextlib import contextmanager
 
+import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
 from openpyxl import load_workbook
@@ -21,6 +22,8 @@ from issues_tracker.issues.tracker_import import import_tracker
 from issues_tracker.seeds.loader import seed_all
 from tests.conftest import PASSWORD, SECRET, Browser
 from tests.helpers import make_issue
+
+pytestmark = pytest.mark.both_databases
 
 
 @contextmanager
