@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from issues_tracker.core.extensions import db
 from issues_tracker.models import ServiceDeskImport, ServiceDeskMonth, ServiceDeskRecord
-from issues_tracker.seeds.loader import SEEDS_DIR, SERVICEDESK_EXTRACT, seed_all
+from issues_tracker.seeds.loader import SEEDS_DIR, SERVICEDESK_EXTRACT
 from issues_tracker.servicedesk import incidents, periods, seed_extract
 
 MONTHS = ["2025-10", "2025-11", "2025-12", "2026-01", "2026-02", "2026-03"]
@@ -28,10 +28,8 @@ CS0018774	INC0145711	DIP	Issue with validation of REP-002B	33	30-59	Awaiting Inf
 
 
 @pytest.fixture
-def seeded(app):
-    seed_all()
-    db.session.commit()
-
+def seeded(seeded_database):
+    return seeded_database
 
 def read_csv(browser, url: str) -> list[dict]:
     response = browser.get(url)
