@@ -10,6 +10,8 @@ from __future__ import annotations
 import contextvars
 import os
 import re
+import sqlite3
+from contextlib import closing
 from datetime import UTC, datetime
 
 import pytest
@@ -24,7 +26,9 @@ from werkzeug.security import generate_password_hash
 
 from issues_tracker import create_app
 from issues_tracker.core.extensions import db
+from issues_tracker.core.formats import LONDON
 from issues_tracker.models import Organisation, User
+from issues_tracker.seeds.loader import seed_all
 
 PASSWORD = "correct-horse-battery"
 SECRET = "test-secret-key"
@@ -163,6 +167,97 @@ def _empty_all_tables() -> None:
     else:
         db.session.execute(sa.text("DELETE FROM issue_search"))
     db.session.commit()
+
+
+class _SeededCopy:
+    """Every row of a seeded database, kept in memory to be put back into an emptied one.
+
+    SQLite: the whole database file, through SQLite's backup API. PostgreSQL: each table's rows
+    as COPY writes them, in an order that satisfies the foreign keys, and each id sequence's value.
+    """
+
+    def __init__(self):
+        if db.engine.dialect.name == "sqlite":
+            self.file = sqlite3.connect(":memory:", check_same_thread=False)
+            with closing(sqlite3.connect(db.engine.url.database)) as source:
+                source.backup(self.file)
+            return
+        self.tables: list[tuple[str, bytes]] = []
+        with db.engine.connect() as connection:
+            cursor = connection.connection.dbapi_connection.cursor()
+            for table in _tables_in_order(connection):
+                with cursor.copy(f'COPY "{table}" TO STDOUT') as copy:
+                    rows = b"".join(bytes(block) for block in copy)
+                if rows:
+                    self.tables.append((table, rows))
+            self.sequences = connection.execute(sa.text(
+                "SELECT quote_ident(sequencename), last_value FROM pg_sequences "
+                "WHERE schemaname = 'public' AND last_value IS NOT NULL"
+            )).all()
+
+    def restore(self) -> None:
+        """Put the rows back; the database must be empty (as every test finds it)."""
+        db.session.remove()
+        if db.engine.dialect.name == "sqlite":
+            db.engine.dispose()
+            with closing(sqlite3.connect(db.engine.url.database)) as target:
+                self.file.backup(target)
+            return
+        with db.engine.begin() as connection:
+            cursor = connection.connection.dbapi_connection.cursor()
+            for table, rows in self.tables:
+                with cursor.copy(f'COPY "{table}" FROM STDIN') as copy:
+                    copy.write(rows)
+            if self.sequences:
+                connection.execute(sa.text(
+                    "SELECT " + ", ".join(f"setval('{name}', {value}, true)" for name, value in self.sequences)))
+
+
+def _tables_in_order(connection) -> list[str]:
+    """Every table of the schema but Alembic's: the models' tables parents first, then the rest
+    (the search index's, which only point at issues)."""
+    ordered = [table.name for table in db.metadata.sorted_tables]
+    present = set(connection.scalars(sa.text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")))
+    rest = sorted(present - set(ordered) - {"alembic_version"})
+    return [name for name in ordered if name in present] + rest
+
+
+# The seeded database of this test process, by database and London day (the seed dates issues
+# back from the day it runs).
+_SEEDED: dict[tuple[str, object], _SeededCopy] = {}
+
+
+@pytest.fixture
+def seeded_database(app, database_url):
+    """The database as the seed leaves it (`seed_all()`: the pack's issues, forum calendar and
+    actions, feedback poll and service-desk extract; no demo accounts), made before any other
+    data of the test (see _seeded_database_first).
+
+    Seeding takes seconds, so each test process seeds once and copies the result into the
+    test's empty database after that.
+    """
+    for model in (Organisation, User):
+        if db.session.scalar(sa.select(model.id).limit(1)) is not None:
+            raise RuntimeError("seeded_database must be set up before the test adds anything")
+    now = datetime.now(LONDON)
+    # Before 08:00 the seed dates today's updates to the moment it runs: then a copy made
+    # earlier would differ from seeding now, so seed afresh.
+    key = (database_url, now.date()) if now.hour >= 8 else None
+    copy = _SEEDED.get(key) if key else None
+    if copy is not None:
+        copy.restore()
+        return
+    seed_all()
+    db.session.commit()
+    if key:
+        _SEEDED[key] = _SeededCopy()
+
+
+@pytest.fixture(autouse=True)
+def _seeded_database_first(request):
+    """A test that uses the seeded database gets it before its other fixtures add anything."""
+    if "seeded_database" in request.fixturenames:
+        request.getfixturevalue("seeded_database")
 
 
 class IsolatedClient(FlaskClient):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import stat
 
+import pytest
 import sqlalchemy as sa
 
 from issues_tracker import create_app
@@ -13,6 +14,8 @@ from issues_tracker.log import operations as log_service
 from issues_tracker.log import weeks as log_weeks
 from tests.conftest import SECRET, Browser, IsolatedClient
 from tests.helpers import make_issue
+
+pytestmark = pytest.mark.both_databases
 
 
 def test_a_backup_restores_issues_accounts_and_published_logs_byte_for_byte(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+import pytest
 import sqlalchemy as sa
 from forum_builders import form_for, make_action, make_meeting, make_poll
 from test_issue_workflow import edit_form
@@ -32,6 +33,8 @@ from issues_tracker.models import (
 )
 from issues_tracker.polls import operations as poll_service
 from tests.helpers import VALID_SUBMISSION, make_issue
+
+pytestmark = pytest.mark.both_databases
 
 
 def _count(model) -> int:

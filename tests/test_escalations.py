@@ -15,6 +15,8 @@ from tests.conftest import Browser
 from tests.helpers import make_issue
 from tests.servicedesk_builders import import_rows, record
 
+pytestmark = pytest.mark.both_databases
+
 
 def signed_in(app, user) -> Browser:
     browser = Browser(app.test_client())

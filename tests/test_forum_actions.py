@@ -6,6 +6,7 @@ import re
 import threading
 from datetime import date
 
+import pytest
 import sqlalchemy as sa
 from forum_builders import make_action, make_meeting
 from helpers import make_issue
@@ -13,16 +14,15 @@ from helpers import make_issue
 from issues_tracker.core.extensions import db
 from issues_tracker.forum import operations as forum_service
 from issues_tracker.models import ForumAction, ForumActionUpdate, Meeting
-from issues_tracker.seeds.loader import seed_all
+
+pytestmark = pytest.mark.both_databases
 
 
 def numbers_in(page: str) -> list[str]:
     return re.findall(r'<a href="/actions/\d+">(SMF-\d+)</a>', page)
 
 
-def test_actions_log_shows_the_packs_actions_with_owner_date_status_and_latest_update(browser, participant):
-    seed_all()
-    db.session.commit()
+def test_actions_log_shows_the_packs_actions_with_owner_date_status_and_latest_update(browser, participant, seeded_database):
     browser.login(participant)
     page = browser.get("/actions").get_data(as_text=True)
     assert numbers_in(page) == ["SMF-7", "SMF-13", "SMF-14", "SMF-15", "SMF-16", "SMF-17", "SMF-18"]
@@ -33,9 +33,7 @@ def test_actions_log_shows_the_packs_actions_with_owner_date_status_and_latest_u
     assert "Raise an action" not in page  # participants read the log; staff keep it
 
 
-def test_filtering_by_status_swaps_only_the_results_and_the_same_url_works_without_javascript(browser, participant):
-    seed_all()
-    db.session.commit()
+def test_filtering_by_status_swaps_only_the_results_and_the_same_url_works_without_javascript(browser, participant, seeded_database):
     browser.login(participant)
 
     fragment = browser.get("/actions?status=Open", headers={"HX-Request": "true"})
@@ -50,9 +48,7 @@ def test_filtering_by_status_swaps_only_the_results_and_the_same_url_works_witho
     assert 'hx-push-url="true"' in page and 'hx-target="#action-results"' in page
 
 
-def test_filtering_by_owner_and_status_together(browser, participant):
-    seed_all()
-    db.session.commit()
+def test_filtering_by_owner_and_status_together(browser, participant, seeded_database):
     browser.login(participant)
     page = browser.get("/actions?owner=Ian+Giles&status=Propose+Close").get_data(as_text=True)
     assert numbers_in(page) == ["SMF-7", "SMF-17", "SMF-18"]
@@ -60,9 +56,7 @@ def test_filtering_by_owner_and_status_together(browser, participant):
     assert numbers_in(page) == ["SMF-13"]
 
 
-def test_unknown_filter_value_is_reported_and_ignored(browser, participant):
-    seed_all()
-    db.session.commit()
+def test_unknown_filter_value_is_reported_and_ignored(browser, participant, seeded_database):
     browser.login(participant)
     response = browser.get("/actions?status=Sideways")
     assert response.status_code == 400
@@ -71,9 +65,7 @@ def test_unknown_filter_value_is_reported_and_ignored(browser, participant):
     assert len(numbers_in(page)) == 7
 
 
-def test_staff_raise_an_action_with_the_next_smf_number(browser, staff):
-    seed_all()
-    db.session.commit()
+def test_staff_raise_an_action_with_the_next_smf_number(browser, staff, seeded_database):
     meeting = db.session.scalar(sa.select(Meeting).where(Meeting.meeting_date == date(2026, 4, 14)))
     browser.login(staff)
     form_page = browser.get(f"/actions/new?meeting_id={meeting.id}").get_data(as_text=True)
@@ -132,9 +124,7 @@ def test_actions_raised_at_the_same_moment_get_different_numbers(app, staff):
     assert sorted(numbers) == list(range(2, 10))
 
 
-def test_staff_record_a_status_change_with_an_update(browser, staff):
-    seed_all()
-    db.session.commit()
+def test_staff_record_a_status_change_with_an_update(browser, staff, seeded_database):
     browser.login(staff)
     response = browser.post("/actions/13/updates", {"status": "Propose Close", "text": "Backlog presented at the April Forum."})
 
@@ -150,9 +140,7 @@ def test_staff_record_a_status_change_with_an_update(browser, staff):
     assert "Backlog presented at the April Forum." in browser.get("/actions").get_data(as_text=True)
 
 
-def test_an_update_note_alone_keeps_the_status(browser, staff):
-    seed_all()
-    db.session.commit()
+def test_an_update_note_alone_keeps_the_status(browser, staff, seeded_database):
     browser.login(staff)
     assert browser.post("/actions/14/updates", {"status": "Open", "text": "Draft SLA options shared."}).status_code == 303
     action = forum_service.get_action(14)
@@ -160,9 +148,7 @@ def test_an_update_note_alone_keeps_the_status(browser, staff):
     assert action.updates[0].text == "Draft SLA options shared."
 
 
-def test_an_update_that_changes_nothing_is_refused(browser, staff):
-    seed_all()
-    db.session.commit()
+def test_an_update_that_changes_nothing_is_refused(browser, staff, seeded_database):
     before = db.session.scalar(sa.select(sa.func.count()).select_from(ForumActionUpdate))
     browser.login(staff)
     response = browser.post("/actions/14/updates", {"status": "Open", "text": "  "})
@@ -171,9 +157,7 @@ def test_an_update_that_changes_nothing_is_refused(browser, staff):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ForumActionUpdate)) == before
 
 
-def test_participants_read_actions_but_cannot_update_them(browser, participant):
-    seed_all()
-    db.session.commit()
+def test_participants_read_actions_but_cannot_update_them(browser, participant, seeded_database):
     browser.login(participant)
     page = browser.get("/actions/14").get_data(as_text=True)
     assert "Version II" in page and "Record an update" not in page
@@ -181,9 +165,7 @@ def test_participants_read_actions_but_cannot_update_them(browser, participant):
     assert forum_service.get_action(14).status == "Open"
 
 
-def test_editing_an_action_journals_what_changed(browser, staff):
-    seed_all()
-    db.session.commit()
+def test_editing_an_action_journals_what_changed(browser, staff, seeded_database):
     browser.login(staff)
     action = forum_service.get_action(16)
     response = browser.post("/actions/16/edit", {

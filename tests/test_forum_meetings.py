@@ -12,7 +12,6 @@ from forum_builders import make_action, make_meeting, make_poll
 from issues_tracker.core.extensions import db
 from issues_tracker.forum import operations as forum_service
 from issues_tracker.models import AgendaItem, Meeting
-from issues_tracker.seeds.loader import seed_all
 
 
 def today() -> date:
@@ -45,9 +44,7 @@ def test_forum_links_each_poll_a_participant_may_see(browser, participant):
     assert "Feedback – draft" not in page
 
 
-def test_seeded_2026_dates_are_listed(browser, participant):
-    seed_all()
-    db.session.commit()
+def test_seeded_2026_dates_are_listed(browser, participant, seeded_database):
     browser.login(participant)
     page = browser.get("/forum").get_data(as_text=True)
     for day in ("Tue 13 Jan 2026", "Tue 14 Apr 2026", "Tue 12 May 2026", "Tue 8 Dec 2026"):
@@ -197,9 +194,7 @@ def read_feed(client) -> icalendar.Calendar:
     return icalendar.Calendar.from_ical(response.data)
 
 
-def test_calendar_feed_is_public_and_lists_every_meeting_in_uk_time(client):
-    seed_all()
-    db.session.commit()
+def test_calendar_feed_is_public_and_lists_every_meeting_in_uk_time(client, seeded_database):
     calendar = read_feed(client)  # no sign-in: calendar clients cannot sign in
     events = calendar.walk("VEVENT")
     assert len(events) == 12

@@ -35,6 +35,8 @@ from issues_tracker.models import ForumAction, Issue, LogCommentary, Meeting, Po
 from tests.conftest import Browser, csrf_for
 from tests.helpers import VALID_SUBMISSION, make_issue
 
+pytestmark = pytest.mark.both_databases
+
 PASSES_PER_ROLE = int(os.environ.get("FUZZ_PASSES", "4"))
 
 ODD_TEXT = [

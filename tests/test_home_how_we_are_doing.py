@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from issues_tracker.core.extensions import db
@@ -18,6 +19,8 @@ from tests.conftest import Browser
 from tests.helpers import make_issue
 from tests.servicedesk_builders import import_rows, record
 from tests.test_query_counts import counted
+
+pytestmark = pytest.mark.both_databases
 
 
 def london(moment: datetime) -> str:

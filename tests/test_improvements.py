@@ -16,6 +16,8 @@ from tests.accounts.identity_helpers import deliver
 from tests.conftest import Browser
 from tests.helpers import make_issue
 
+pytestmark = pytest.mark.both_databases
+
 
 def seeded() -> None:
     seed_programme(date(2026, 12, 5))

@@ -10,8 +10,9 @@ from openpyxl import load_workbook
 from issues_tracker.core.extensions import db
 from issues_tracker.core.models import utcnow
 from issues_tracker.models import Issue
-from issues_tracker.seeds.loader import seed_all
 from tests.helpers import make_issue
+
+pytestmark = pytest.mark.both_databases
 
 PACK_SUMMARIES = [
     "Message schema validation failures",
@@ -33,10 +34,8 @@ PACK_SUMMARIES = [
 
 
 @pytest.fixture
-def seeded(app):
-    seed_all()
-    db.session.commit()
-
+def seeded(seeded_database):
+    return seeded_database
 
 def rows(html: str) -> int:
     return html.count('<tr class="stale">') + html.count("<tr>") - 1  # minus the header row

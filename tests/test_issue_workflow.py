@@ -1,10 +1,13 @@
 import re
 
+import pytest
 import sqlalchemy as sa
 
 from issues_tracker.core.extensions import db
 from issues_tracker.models import Issue, IssueAction, IssueEvent
 from tests.helpers import make_issue
+
+pytestmark = pytest.mark.both_databases
 
 
 def edit_form(browser, issue_id) -> dict:
@@ -234,11 +237,7 @@ def test_triage_decisions_fit_the_issues_state(browser, participant, staff, outs
     assert rejected.triage_state == "published" and rejected.rejection_reason == ""
 
 
-def test_staff_can_update_an_issue_that_names_no_service(browser, staff, app):
-    from issues_tracker.seeds.loader import seed_all
-
-    seed_all()
-    db.session.commit()
+def test_staff_can_update_an_issue_that_names_no_service(browser, staff, app, seeded_database):
     issue = db.session.scalar(sa.select(Issue).where(Issue.source_ref == "pack-2026-04:3"))
     assert list(issue.services) == []
     browser.login(staff)

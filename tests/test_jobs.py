@@ -17,6 +17,8 @@ from issues_tracker.jobs import JobFailed, enqueue, get_queue, job, run_queued_j
 from issues_tracker.jobs.runner import STOPPED_FAILURE, sweep_jobs
 from issues_tracker.models import Job, Organisation, Upload
 
+pytestmark = pytest.mark.both_databases
+
 CALLS: list[str] = []
 RELEASE = threading.Event()
 STARTED = threading.Event()

@@ -14,7 +14,6 @@ from issues_tracker.issues import operations as issue_service
 from issues_tracker.log import operations as log_service
 from issues_tracker.log import weeks as log_weeks
 from issues_tracker.models import PublishedLog
-from issues_tracker.seeds.loader import seed_all
 from tests.helpers import make_issue
 from tests.test_log_pdf import pdf_text, set_times
 
@@ -157,9 +156,7 @@ def test_the_running_header_names_report_and_week_once_and_the_section_on_the_ot
     assert all("Open issues" in page for page in table_pages)
 
 
-def test_the_seeded_log_has_no_near_empty_pages(app, staff):
-    seed_all()
-    db.session.commit()
+def test_the_seeded_log_has_no_near_empty_pages(app, staff, seeded_database):
     _, pages = pdf_text(log_service.publish_log(log_weeks.current_week()).log.pdf)
     assert 3 <= len(pages) <= 5
     for number, page in enumerate(pages, start=1):

@@ -15,16 +15,13 @@ from issues_tracker.forum import pack as pack_service
 from issues_tracker.jobs import enqueue, run_queued_jobs
 from issues_tracker.models import Job, Meeting, MeetingPack, Poll
 from issues_tracker.polls import operations as poll_service
-from issues_tracker.seeds.loader import seed_all
 from tests.servicedesk_builders import import_rows, record
 from tests.test_log_pdf import outline_titles, pdf_text
 
 
 @pytest.fixture
-def seeded(app):
-    seed_all()
-    db.session.commit()
-
+def seeded(seeded_database):
+    return seeded_database
 
 def meeting_on(day: str) -> Meeting:
     return db.session.scalar(sa.select(Meeting).where(Meeting.meeting_date == date.fromisoformat(day)))

@@ -14,6 +14,8 @@ from issues_tracker.search import queries as search_queries
 from issues_tracker.search.text import parse_search
 from tests.conftest import SECRET
 
+pytestmark = pytest.mark.both_databases
+
 
 @pytest.fixture
 def upgrading(second_database):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from issues_tracker.core.extensions import db
@@ -12,6 +13,8 @@ from issues_tracker.participation import comments as comment_service
 from issues_tracker.participation import follows
 from tests.helpers import make_issue
 from tests.test_issue_workflow import edit_form
+
+pytestmark = pytest.mark.both_databases
 
 
 def similar(browser, summary):

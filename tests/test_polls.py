@@ -16,7 +16,6 @@ from issues_tracker.core.models import utcnow
 from issues_tracker.models import Poll, PollAnswer, PollQuestion, PollResponse
 from issues_tracker.polls import operations as poll_service
 from issues_tracker.polls.operations import QuestionSpec
-from issues_tracker.seeds.loader import seed_all
 
 
 def count(model) -> int:
@@ -401,11 +400,7 @@ def test_participant_cannot_export_responses(browser, participant):
 # ---------------------------------------------------------------- building, opening, closing
 
 
-def test_the_seeded_feedback_poll_asks_the_standard_questions(app):
-    from issues_tracker.seeds.loader import seed_all
-
-    seed_all()
-    db.session.commit()
+def test_the_seeded_feedback_poll_asks_the_standard_questions(app, seeded_database):
     seeded = db.session.scalar(sa.select(Poll).where(Poll.seed_key.is_not(None)))
     standard = [(q.text, q.kind, q.required, q.options) for q in poll_service.STANDARD_FEEDBACK_QUESTIONS]
     assert [(q.text, q.kind, q.required, q.option_list) for q in seeded.questions] == standard
@@ -591,9 +586,7 @@ def test_editing_a_closed_poll_keeps_its_close_time(browser, staff):
     assert poll.closes_at == closed_at
 
 
-def test_seeded_feedback_poll_is_open_and_linked_from_home_and_forum(browser, participant):
-    seed_all()
-    db.session.commit()
+def test_seeded_feedback_poll_is_open_and_linked_from_home_and_forum(browser, participant, seeded_database):
     poll = db.session.scalar(sa.select(Poll).where(Poll.seed_key == "smf-feedback-2026-04"))
     browser.login(participant)
     assert f'href="/polls/{poll.id}"' in browser.get("/").get_data(as_text=True)

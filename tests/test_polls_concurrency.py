@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 import sqlalchemy as sa
 from forum_builders import form_for, make_poll
 
@@ -11,6 +12,8 @@ from issues_tracker.core.extensions import db
 from issues_tracker.models import PollAnswer, PollResponse
 from issues_tracker.polls import operations as poll_service
 from issues_tracker.polls import results as poll_results
+
+pytestmark = pytest.mark.both_databases
 
 CHOICES = ["Yes", "Partially", "No"]
 

@@ -23,6 +23,8 @@ from issues_tracker.participation import comments as comment_service
 from issues_tracker.participation import follows
 from tests.helpers import make_issue
 
+pytestmark = pytest.mark.both_databases
+
 PAGES = {
     "list": ("/issues", {}),
     "list, page 2": ("/issues?page=2", {}),

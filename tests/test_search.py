@@ -17,8 +17,9 @@ from issues_tracker.issues.tracker_import import import_tracker
 from issues_tracker.models import Issue, Organisation
 from issues_tracker.search import queries as search_queries
 from issues_tracker.search.text import highlight, parse_search
-from issues_tracker.seeds.loader import seed_all
 from tests.helpers import make_issue
+
+pytestmark = pytest.mark.both_databases
 
 
 def found(browser, q, **args) -> list[int]:
@@ -240,9 +241,7 @@ def test_a_change_rolled_back_leaves_the_index_as_it_was(browser, staff, partici
     assert found(browser, "kookaburra") == [issue.id]
 
 
-def test_seeds_imports_and_generated_issues_are_searchable(app, browser, staff, participant):
-    seed_all()
-    db.session.commit()
+def test_seeds_imports_and_generated_issues_are_searchable(app, browser, staff, participant, seeded_database):
     generate(20, random_seed=5)
     db.session.commit()
     header = "Issue ID,Issue Summary,Service / System,Current Status\n"

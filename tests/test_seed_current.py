@@ -29,6 +29,8 @@ from issues_tracker.servicedesk.clock import month_label
 from tests.test_log_pdf import pdf_text
 from tests.test_meeting_pack import render
 
+pytestmark = pytest.mark.both_databases
+
 
 def london_today() -> date:
     return datetime.now(UTC).astimezone(LONDON).date()

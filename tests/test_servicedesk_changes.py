@@ -6,6 +6,7 @@ import io
 import re
 from datetime import date
 
+import pytest
 import sqlalchemy as sa
 
 from issues_tracker.core.extensions import db
@@ -13,6 +14,8 @@ from issues_tracker.models import Meeting, ServiceDeskRecord
 from tests.servicedesk_builders import extract_csv, import_rows, record
 from tests.test_log_pdf import pdf_text
 from tests.test_meeting_pack import render
+
+pytestmark = pytest.mark.both_databases
 
 
 def change(number, closed, outcome, *, opened="2026-02-02 09:00", state="Closed", product="DIP"):

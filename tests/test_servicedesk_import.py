@@ -15,6 +15,8 @@ from issues_tracker.servicedesk.jobs import ImportRefused, import_file
 from tests.conftest import Browser
 from tests.servicedesk_builders import COLUMNS, extract_csv, import_rows, record
 
+pytestmark = pytest.mark.both_databases
+
 
 def records() -> dict[str, ServiceDeskRecord]:
     db.session.expire_all()

@@ -13,6 +13,8 @@ from issues_tracker.servicedesk import periods
 from tests.conftest import Browser
 from tests.servicedesk_builders import import_rows, record
 
+pytestmark = pytest.mark.both_databases
+
 NOW = datetime(2026, 4, 14, 9, 0, tzinfo=UTC)
 
 

@@ -28,9 +28,8 @@ CS0018774	INC0145711	DIP	Issue with validation of REP-002B	33	30-59	Awaiting Inf
 
 
 @pytest.fixture
-def seeded(app):
-    seed_all()
-    db.session.commit()
+def seeded(seeded_database):
+    return seeded_database
 
 
 def read_csv(browser, url: str) -> list[dict]:

@@ -2,11 +2,14 @@
 
 from datetime import UTC, datetime
 
+import pytest
 import sqlalchemy as sa
 
 from issues_tracker.core.extensions import db
 from issues_tracker.models import ServiceDeskMonth, ServiceDeskRecord
 from issues_tracker.servicedesk.synthetic import generate_records
+
+pytestmark = pytest.mark.both_databases
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 

@@ -2,12 +2,15 @@
 
 import re
 
+import pytest
 import sqlalchemy as sa
 
 from issues_tracker.core.extensions import db
 from issues_tracker.issues import operations as issue_service
 from issues_tracker.models import Issue, IssueEvent
 from tests.helpers import make_issue
+
+pytestmark = pytest.mark.both_databases
 
 
 def similar_refs(html: str) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, datetime
 
+import pytest
 import sqlalchemy as sa
 
 from issues_tracker.core import choices
@@ -12,6 +13,8 @@ from issues_tracker.core.extensions import db
 from issues_tracker.issues import operations as issue_service
 from issues_tracker.issues.synthetic import SOURCE_PREFIX, generate, synthetic_count
 from issues_tracker.models import Issue, IssueAction, IssueEvent, IssueMessage, IssueService, User
+
+pytestmark = pytest.mark.both_databases
 
 
 def utc(*args) -> datetime:

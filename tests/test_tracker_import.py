@@ -1,6 +1,7 @@
 import io
 import re
 
+import pytest
 import sqlalchemy as sa
 from openpyxl import Workbook
 
@@ -9,6 +10,8 @@ from issues_tracker.issues import operations as issue_service
 from issues_tracker.issues import tracker_import
 from issues_tracker.jobs import run_queued_jobs
 from issues_tracker.models import Issue, IssueEvent, Job
+
+pytestmark = pytest.mark.both_databases
 
 # What an import sets as staff on a new issue, after submitting and publishing it.
 STAFF_SET_BY_IMPORT = ("status", "impact_assessment", "action_underway", "resolution_description", "resolution_status")

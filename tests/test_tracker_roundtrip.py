@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from contextlib import contextmanager
 
+import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
 from openpyxl import load_workbook
@@ -18,9 +19,10 @@ from issues_tracker.issues import operations as issue_service
 from issues_tracker.issues.models import Issue
 from issues_tracker.issues.synthetic import generate
 from issues_tracker.issues.tracker_import import import_tracker
-from issues_tracker.seeds.loader import seed_all
 from tests.conftest import PASSWORD, SECRET, Browser
 from tests.helpers import make_issue
+
+pytestmark = pytest.mark.both_databases
 
 
 @contextmanager
@@ -69,8 +71,7 @@ def cells(kind: str, content: bytes) -> list[list]:
 
 
 def test_every_seeded_and_synthetic_issue_exports_and_imports_back_as_it_was(app, browser, staff, participant,
-                                                                            database_url, tmp_path):
-    seed_all()
+                                                                            database_url, tmp_path, seeded_database):
     generate(400, random_seed=11)
     # One of each state a submission can be left in by hand, besides the generated ones.
     make_issue(participant, summary="Awaiting triage: a submission nobody has looked at yet")

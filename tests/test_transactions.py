@@ -20,6 +20,8 @@ from issues_tracker.issues import tracker_import
 from issues_tracker.models import Issue, IssueEvent, Organisation
 from tests.helpers import VALID_SUBMISSION, make_issue
 
+pytestmark = pytest.mark.both_databases
+
 PACKAGE = Path(__file__).resolve().parent.parent / "issues_tracker"
 
 

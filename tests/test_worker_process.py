@@ -21,6 +21,8 @@ from issues_tracker.models import Issue, Job
 from tests.conftest import SECRET, Browser, IsolatedClient, _empty_all_tables
 from tests.test_tracker_import import HEADER, ROW_1
 
+pytestmark = pytest.mark.both_databases
+
 REPO = Path(__file__).resolve().parent.parent
 
 

@@ -14,6 +14,8 @@ from issues_tracker.core.extensions import db, limiter
 from issues_tracker.models import User
 from tests.conftest import BASE_URL, SECRET, Browser, IsolatedClient
 
+pytestmark = pytest.mark.both_databases
+
 
 @pytest.fixture
 def limited(database_url, smtp):

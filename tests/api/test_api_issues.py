@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import re
 
+import pytest
 import sqlalchemy as sa
 
 from issues_tracker.core.extensions import db
 from issues_tracker.issues import operations as issue_service
 from issues_tracker.models import AffectedDeclaration, Comment, Follow, Issue, IssueEvent
 from tests.helpers import VALID_SUBMISSION, make_issue
+
+pytestmark = pytest.mark.both_databases
 
 
 def test_the_list_has_numeric_ids_and_references(api_for, participant, staff):

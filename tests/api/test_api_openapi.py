@@ -22,6 +22,8 @@ from schemathesis.specs.openapi.checks import (
 from tests.api.conftest import make_token
 from tests.helpers import make_issue
 
+pytestmark = pytest.mark.both_databases
+
 EXAMPLES_PER_OPERATION = 8
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
           response_headers_conformance]

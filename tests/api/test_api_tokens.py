@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from issues_tracker.api.models import ApiToken
@@ -15,6 +16,8 @@ from issues_tracker.core.tokens import digest
 from issues_tracker.models import IssueEvent
 from tests.api.conftest import make_token
 from tests.helpers import make_issue
+
+pytestmark = pytest.mark.both_databases
 
 TOKEN = re.compile(r"iit_[A-Za-z0-9_-]{43}")
 

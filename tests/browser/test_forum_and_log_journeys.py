@@ -8,17 +8,14 @@ from playwright.sync_api import expect
 
 from issues_tracker.core.extensions import db
 from issues_tracker.models import Meeting, Poll, PublishedLog
-from issues_tracker.seeds.loader import seed_all
 from tests.browser.conftest import axe_violations, sign_in
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def seeded(app):
-    seed_all()
-    db.session.commit()
-
+def seeded(seeded_database):
+    return seeded_database
 
 def response_count(page) -> str:
     return page.locator(".poll-results").first.inner_text()

@@ -7,17 +7,14 @@ import sqlalchemy as sa
 
 from issues_tracker.core.extensions import db
 from issues_tracker.models import Issue, IssueEvent
-from issues_tracker.seeds.loader import seed_all
 from tests.browser.conftest import axe_violations, sign_in
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def seeded(app):
-    seed_all()
-    db.session.commit()
-
+def seeded(seeded_database):
+    return seeded_database
 
 def result_count(page) -> str:
     return page.locator("#results .results-count").inner_text()

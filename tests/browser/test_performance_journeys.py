@@ -10,17 +10,14 @@ from playwright.sync_api import expect
 from issues_tracker.core.extensions import db
 from issues_tracker.jobs import enqueue
 from issues_tracker.models import Meeting
-from issues_tracker.seeds.loader import seed_all
 from tests.browser.conftest import axe_violations, sign_in
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def seeded(app):
-    seed_all()
-    db.session.commit()
-
+def seeded(seeded_database):
+    return seeded_database
 
 def test_changing_the_months_changes_the_figures_and_charts_in_place(page, participant, seeded):
     sign_in(page, participant)

@@ -10,7 +10,6 @@ from playwright.sync_api import expect
 from issues_tracker.core.extensions import db
 from issues_tracker.issues import operations as issue_service
 from issues_tracker.models import ForumAction, Issue, Meeting, Poll
-from issues_tracker.seeds.loader import seed_all
 from tests.browser.conftest import axe_violations, sign_in
 
 pytestmark = pytest.mark.browser
@@ -21,9 +20,7 @@ SIZES = [pytest.param(PHONE, id="phone"), pytest.param(DESKTOP, id="desktop")]
 
 
 @pytest.fixture
-def seeded(app, staff):
-    seed_all()
-    db.session.commit()
+def seeded(seeded_database, staff):
     issue = db.session.scalar(sa.select(Issue).where(Issue.status == "Under investigation").order_by(Issue.id))
     issue_service.add_action(issue, staff, {"description": "Confirm the validation rules with the platform provider",
                                             "owner_name": "Sam Young"})

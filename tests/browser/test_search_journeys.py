@@ -4,8 +4,6 @@ import re
 
 import pytest
 
-from issues_tracker.core.extensions import db
-from issues_tracker.seeds.loader import seed_all
 from tests.browser.conftest import axe_violations, sign_in
 from tests.helpers import make_issue
 
@@ -13,10 +11,8 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def seeded(app):
-    seed_all()
-    db.session.commit()
-
+def seeded(seeded_database):
+    return seeded_database
 
 def test_typing_a_summary_shows_similar_published_issues_in_place(page, participant, seeded):
     sign_in(page, participant)

@@ -12,6 +12,7 @@ import io
 import os
 from datetime import date
 
+import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -28,6 +29,8 @@ from issues_tracker.notifications.preferences import new_feed_key
 from issues_tracker.participation import follows
 from tests.conftest import Browser
 from tests.helpers import VALID_SUBMISSION
+
+pytestmark = pytest.mark.both_databases
 
 DEEP = os.environ.get("TEST_DEPTH") == "deep"
 NASTY = ["\ufffe", "\uffff", "a\nb", "\r\n", "\x00\x0b\x1b", "\u202e\u2066rtl", "\U0001f4a5\u200d\U0001f525",

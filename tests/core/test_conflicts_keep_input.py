@@ -18,6 +18,8 @@ from issues_tracker.participation import comments as comment_service
 from tests.helpers import VALID_SUBMISSION, make_issue
 from tests.servicedesk_builders import import_rows, record
 
+pytestmark = pytest.mark.both_databases
+
 MARK = "Kept words: ölçü 42"
 
 

@@ -24,6 +24,8 @@ from issues_tracker.log.weeks import current_week
 from tests.conftest import SECRET, Browser
 from tests.mail import free_port
 
+pytestmark = pytest.mark.both_databases
+
 
 class OwnRedis:
     def __init__(self, folder):

@@ -7,6 +7,7 @@ import threading
 import time
 from datetime import date
 
+import pytest
 import sqlalchemy as sa
 from forum_builders import make_meeting
 
@@ -17,6 +18,8 @@ from issues_tracker.jobs.models import QUEUED, RUNNING, Job
 from issues_tracker.jobs.queue import FAST, SLOW
 from issues_tracker.participation import follows
 from tests.helpers import make_issue
+
+pytestmark = pytest.mark.both_databases
 
 RELEASE = threading.Event()
 STARTED = threading.Event()

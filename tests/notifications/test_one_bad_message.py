@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from issues_tracker.core.extensions import db
@@ -16,6 +17,8 @@ from issues_tracker.notifications.delivery import deliver_pending
 from issues_tracker.notifications.sending import MAX_UNWRITABLE_ATTEMPTS
 from issues_tracker.participation import follows
 from tests.helpers import make_issue
+
+pytestmark = pytest.mark.both_databases
 
 
 def followed_change(issue, follower, staff, status="Fix in progress"):

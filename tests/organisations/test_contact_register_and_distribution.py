@@ -6,6 +6,7 @@ import csv
 import io
 from datetime import date
 
+import pytest
 import sqlalchemy as sa
 from icalendar import Calendar
 from openpyxl import load_workbook
@@ -19,6 +20,8 @@ from tests.accounts.identity_helpers import deliver, last_to
 from tests.conftest import BASE_URL, Browser
 from tests.forum_builders import make_meeting
 from tests.organisations.org_helpers import org_admin
+
+pytestmark = pytest.mark.both_databases
 
 
 def add_contact(browser, org_id, email, roles, name="", back="own"):

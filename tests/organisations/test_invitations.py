@@ -15,6 +15,8 @@ from tests.accounts.identity_helpers import deliver, link_in
 from tests.conftest import Browser
 from tests.organisations.org_helpers import org_admin
 
+pytestmark = pytest.mark.both_databases
+
 CHOSEN = "meadow-lantern-quartz"
 
 

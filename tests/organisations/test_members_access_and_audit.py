@@ -5,6 +5,7 @@ welcome); the audit log, read by admins and by an organisation's own admins."""
 
 import re
 
+import pytest
 import sqlalchemy as sa
 
 from issues_tracker.accounts.models import User, UserSession
@@ -16,6 +17,8 @@ from tests.accounts.identity_helpers import deliver, last_to, link_in
 from tests.conftest import Browser
 from tests.helpers import make_issue
 from tests.organisations.org_helpers import org_admin
+
+pytestmark = pytest.mark.both_databases
 
 
 def test_deactivating_a_member_ends_their_sessions_keeps_their_name_and_stops_their_email(app, browser, smtp, make_user,

@@ -1,6 +1,7 @@
 """The organisation's management page and the audit log send the same number of SQL statements
 however many members, invitations, contacts and audit entries there are."""
 
+import pytest
 import sqlalchemy as sa
 
 from issues_tracker.accounts.models import Organisation, User
@@ -8,6 +9,8 @@ from issues_tracker.core.extensions import db
 from issues_tracker.organisations import contacts, invitations
 from tests.organisations.org_helpers import org_admin
 from tests.test_query_counts import queries_for
+
+pytestmark = pytest.mark.both_databases
 
 
 def grow(org_id: int, admin_id: int, make_user, n: int, start: int) -> None:

@@ -3,12 +3,15 @@ two organisations declaring they are affected, two people following (racing real
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 from test_polls_concurrency import run_together, signed_in_browser
 
 from issues_tracker.core.extensions import db
 from issues_tracker.models import AffectedDeclaration, Comment, Follow, Issue
 from tests.helpers import make_issue
+
+pytestmark = pytest.mark.both_databases
 
 ROUNDS = 4
 
