@@ -168,3 +168,48 @@ def test_the_pack_names_no_caller(seeded, app, tmp_path, runner):
     text = " ".join(pdf_text(pack.pdf)[1])
     assert "CS0000555" in text and "Jane Caller" not in text
     assert PdfReader(io.BytesIO(pack.pdf)).metadata.title.startswith("Service Management Forum – April")
+
+
+def test_the_pack_covers_the_whole_agenda_with_the_headline_summary_first(seeded, participant, staff):
+    from forum_builders import make_question
+
+    from issues_tracker.escalations import operations as escalations
+    from issues_tracker.forum import questions
+
+    april = meeting_on("2026-04-14")
+    escalations.raise_escalation(participant, {
+        "subject_kind": "case", "reference": "CS0018774", "route": "elexon", "reason": "overdue",
+        "detail": "Awaiting information for 33 days; we need a date."})
+    question = make_question(april, participant, "Will the aged-case extract show reasons by service?")
+    questions.answer(question, staff, "Yes, from the May pack onwards.")
+    db.session.commit()
+
+    reader, pages = pdf_text(render(april).pdf)
+    first = pages[0]
+    assert "How are we doing" in first
+    assert "March 2026 against February 2026" in first
+    assert "Cases raised 136 138" in first  # this month, then the month the previous pack ended on
+    assert "Improvement programme complete 9 of 26 (35%)" in first
+    assert "Escalations not yet closed 1" in first
+
+    def page_of(heading: str) -> str:
+        found = [page for page in pages if heading in page]
+        assert found, heading
+        return found[0]
+
+    improvement = page_of("The IPA review's actions")
+    assert "9 complete, 12 in progress, 5 not started" in improvement
+    assert "Tactical 9 12 0" in improvement and "Strategic 0 0 5" in improvement
+    escalation = page_of("Escalations Escalations raised")
+    assert "Elexon case / incident route 1 0 0" in escalation
+    assert "Northern Supply" not in escalation  # counts only: escalations are their organisation's business
+    answered = page_of("Questions answered")
+    assert "Will the aged-case extract show reasons by service? Yes, from the May pack onwards." in answered
+    assert {"How are we doing", "Improvement programme", "Escalations", "Questions answered"} <= set(outline_titles(reader))
+
+
+def test_a_pack_leaves_out_the_pages_that_have_nothing_to_show(seeded, participant, staff):
+    _, pages = pdf_text(render(meeting_on("2026-04-14")).pdf)
+    text = " ".join(pages)
+    assert "Questions answered" not in text
+    assert "Escalations raised through" not in text

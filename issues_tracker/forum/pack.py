@@ -1,5 +1,7 @@
-"""A forum meeting's pack: agenda, KPIs with charts, major-incident review, aged cases,
-trend analysis, the actions log, the previous poll's results and the dates for the diary.
+"""A forum meeting's pack: the headline summary, agenda, KPIs with charts, change, major-incident
+review, aged cases, trend analysis, the improvement programme, escalations, the actions log,
+questions answered, the previous poll's results and the dates for the diary (pack_pages.py
+builds the pages beyond the service desk's figures).
 
 The figures are those of the performance dashboard for the whole months before the
 meeting, with aged cases as at the meeting day (or today, for a meeting still to come).
@@ -28,6 +30,7 @@ from ..polls.results import PollResults, poll_results
 from ..servicedesk import aged, performance, periods
 from ..servicedesk.clock import SERVICE_LEVEL_TABLE, month_label
 from .models import ForumAction, Meeting, MeetingPack
+from .pack_pages import AgendaPages, agenda_pages
 
 
 @dataclass
@@ -40,6 +43,7 @@ class PackContents:
     previous_meeting: Meeting | None
     previous_polls: list[PollResults]
     diary: list[Meeting]
+    agenda: AgendaPages
 
     @property
     def as_at(self) -> date:
@@ -98,6 +102,7 @@ def pack_contents(meeting: Meeting, *, now: datetime | None = None) -> PackConte
         meeting=meeting, period=period, dashboard=dashboard, aged_extract=aged_extract,
         actions=_actions(last_meeting.meeting_date if last_meeting else None),
         previous_meeting=previous, previous_polls=polls, diary=list(diary),
+        agenda=agenda_pages(meeting, dashboard.figures, list(dashboard.months), month_label),
     )
 
 
@@ -135,6 +140,7 @@ def contents_digest(contents: PackContents) -> str:
                   for p in contents.previous_polls],
         "diary": [m.meeting_date for m in contents.diary],
         "changes": sorted([list(key), count] for key, count in d.changes.counts.items()) if d.changes else [],
+        "agenda": contents.agenda.digest_data(),
     }
     text = json.dumps(data, default=_plain, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
