@@ -1,21 +1,28 @@
 """python -m benchmarks [--sizes 1000,10000] [--requests N] [--log-sizes 50,200] [--poll-seconds 60]: measure, report.
 
 Builds fresh SQLite databases through the migrations, loads synthetic issues, and runs
-each registered section (see registry.py). The targets are those in docs/performance.md.
+each registered section (see registry.py) and judges its figures by the targets in
+targets.py (the rows of BENCHMARKS.md). With ``--output docs/performance.md`` the run also
+rewrites that page's table of figures (report.py); the JSON goes to benchmarks/results.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import shlex
 import sys
 import tempfile
 import time
+import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .harness import RESULTS_DIR, Options, RunContext, machine
-from .registry import SECTION_MODULES, Check, load_sections
+from . import report as figures_page
+from .harness import RESULTS_DIR, Options, RunContext, _redacted, machine
+from .registry import SECTION_MODULES, Check, SectionResult, load_sections
+from .targets import BY_KEY, verdict
 
 
 def parse_args(argv: list[str] | None = None) -> Options:
@@ -46,7 +53,9 @@ def parse_args(argv: list[str] | None = None) -> Options:
                         help=f"only these sections, comma-separated ({', '.join(SECTION_MODULES)})")
     parser.add_argument("--database-url", default=None,
                         help="run on this PostgreSQL database instead of SQLite files; its schema is DROPPED and rebuilt")
-    parser.add_argument("--output", type=Path, default=RESULTS_DIR / "bench.json", help="JSON results (default: %(default)s)")
+    parser.add_argument("--output", type=Path, default=RESULTS_DIR / "bench.json",
+                        help="JSON results (default: %(default)s); a .md file (docs/performance.md) gets its "
+                             "figures table rewritten, and the JSON goes to the default")
     args = parser.parse_args(argv)
     sizes = _whole_numbers(parser, "--sizes", args.sizes)
     log_sizes = _whole_numbers(parser, "--log-sizes", args.log_sizes)
@@ -81,6 +90,7 @@ def _whole_numbers(parser: argparse.ArgumentParser, option: str, text: str) -> l
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
     options = parse_args(argv)
     sections, missing = load_sections(options.sections)
     report = {
@@ -102,26 +112,38 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="issues-bench-") as workdir:
         ctx = RunContext(options, Path(workdir))
         for section in sections:
-            result = section.run(ctx)
-            report["sections"][section.name] = {"title": section.title, **result.data}
+            try:
+                result = section.run(ctx)
+            except Exception as exc:  # noqa: BLE001 (one section's failure is reported; the others still run)
+                traceback.print_exc()
+                result = SectionResult(data={"failed": repr(exc)}, table=[f"failed: {exc!r}"], checks=[
+                    Check(f"{section.title}: the section ran", f"failed: {exc!r}"[:200], "runs to the end", False)])
+            report["sections"][section.name] = {"title": section.title, **result.data, "table": result.table}
             print(f"\n== {section.title}\n" + "\n".join(result.table), flush=True)
             all_checks += [(section.name, check) for check in result.checks]
     for name, reason in missing.items():
         report["sections"][name] = {"status": reason}
         print(f"\n== {name}: {reason}")
     report["seconds"] = round(time.perf_counter() - started, 1)
+    report["load_average"] = round(os.getloadavg()[1], 2)  # the last 5 minutes: how shared the machine was
     report["checks"] = [{"section": name, **vars(check)} for name, check in all_checks]
 
-    print("\n== Targets (docs/performance.md)")
+    print("\n== Targets (benchmarks/targets.py, the rows of BENCHMARKS.md)")
     for _, check in all_checks:
-        verdict = {True: "met", False: "MISSED", None: "not measured"}[check.met]
-        print(f"{verdict:13} {check.name}: {check.figure} (target {check.target})")
+        row = BY_KEY[check.row].what if check.row in BY_KEY else "no target row"
+        print(f"{verdict(check.met):13} {check.name}: {check.figure} (target {check.target}; {row})")
     m = report["machine"]
     print(f"\n{m['cpus']} cores, {m['cpu_model'] or m['platform']}; Python {m['python']}, SQLite {m['sqlite']}; "
           f"{report['seconds']:.0f} s in all")
-    options.output.parent.mkdir(parents=True, exist_ok=True)
-    options.output.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"Results written to {options.output}")
+    json_path = RESULTS_DIR / "bench.json" if options.output.suffix == ".md" else options.output
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+    json_path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"Results written to {json_path}")
+    if options.output.suffix == ".md":
+        command = "python -m benchmarks " + shlex.join(_redacted(arg) if arg.startswith("postgresql") else arg
+                                                       for arg in argv)
+        figures_page.write(options.output, report, command.strip(), list(SECTION_MODULES))
+        print(f"Figures written to {options.output}")
     return 1 if any(check.met is False for _, check in all_checks) else 0
 
 

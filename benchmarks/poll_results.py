@@ -34,11 +34,12 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
+from benchmarks import targets
 from benchmarks.harness import BenchmarkError, percentile
 from benchmarks.registry import Check, SectionResult, register
 
 PASSWORD = "bench-password-123"  # noqa: S105 (benchmark accounts on a throwaway database)
-TARGET_P95_MS = 50.0
+TARGET_P95_MS = targets.limit("poll", "p95_ms")
 # "Sustained": the server answers at least this share of the refreshes the browsers ask for.
 SUSTAINED_SHARE = 0.95
 CSRF_FIELD = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
@@ -278,15 +279,18 @@ def checks(result: dict) -> list[Check]:
     stats = result["requests"].get("results (all)")
     name = f"poll results refresh p95, {browsers} browsers every {interval:g} s (HTTP)"
     if stats is None:
-        return [Check(name, "no results request answered", f"≤ {TARGET_P95_MS:g} ms", False)]
+        return [Check(name, "no results request answered", f"≤ {TARGET_P95_MS:g} ms", False, "poll")]
     sustained = result["results_served"] >= SUSTAINED_SHARE * result["results_expected"] and result["errors"] == 0
+    # Fewer browsers, fewer servers or a slower refresh than the row's judge nothing.
+    at_scale = targets.at_target_scale("poll", browsers=browsers, interval_seconds=interval,
+                                       servers=result.get("servers", 0))
     return [
         Check(name, f"{stats['p95_ms']:.1f} ms (p50 {stats['p50_ms']:.1f} ms)", f"≤ {TARGET_P95_MS:g} ms",
-              stats["p95_ms"] <= TARGET_P95_MS),
+              stats["p95_ms"] <= TARGET_P95_MS if at_scale else None, "poll"),
         Check(f"poll results refresh sustained, {browsers} browsers, {result['seconds']:g} s (HTTP)",
               f"{result['results_served']} of {result['results_expected']} refreshes "
               f"({result['results_per_second']:.1f}/s), {result['errors']} errors",
-              f"≥ {SUSTAINED_SHARE:.0%} served, no errors", sustained),
+              f"≥ {SUSTAINED_SHARE:.0%} served, no errors", sustained if at_scale else None, "poll"),
     ]
 
 
@@ -329,12 +333,15 @@ def main(argv=None) -> int:
 
     emails, poll_id = ensure_accounts(create_app(), load.browsers)  # the database from DATABASE_URL
     print(f"{load.browsers} browsers; poll {poll_id}; polling every {load.interval:g}s for {load.seconds:g}s")
-    timings, errors = run_load([base.strip() for base in args.base.split(",") if base.strip()], poll_id, emails, load)
+    bases = [base.strip() for base in args.base.split(",") if base.strip()]
+    timings, errors = run_load(bases, poll_id, emails, load)
     result = summary(timings, errors, load)
+    result["servers"] = len(bases)
     print("\n".join(table_lines(result)))
-    for check in checks(result):
-        print(f"{'met' if check.met else 'MISSED':7} {check.name}: {check.figure} (target {check.target})")
-    return 0 if all(check.met for check in checks(result)) else 1
+    found = checks(result)
+    for check in found:
+        print(f"{targets.verdict(check.met):13} {check.name}: {check.figure} (target {check.target})")
+    return 1 if any(check.met is False for check in found) else 0
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """The benchmark's sections, and how a new one joins.
 
 A section measures one part of the product and reports figures and checks against
-the targets in docs/performance.md. ``python -m benchmarks`` imports the modules listed in
+the targets in benchmarks/targets.py. ``python -m benchmarks`` imports the modules listed in
 SECTION_MODULES, in that order; each module registers its section with ``@register``:
 
     from .registry import Check, SectionResult, register
@@ -13,7 +13,7 @@ SECTION_MODULES, in that order; each module registers its section with ``@regist
         return SectionResult(
             data={...},                                  # goes into bench.json
             table=["...", "..."],                        # lines printed under the title
-            checks=[Check("log render, 200 open", "1.3 s", "≤ 1.2 × bare table", met=True)],
+            checks=[Check("log render ÷ bare table, 200 open", "0.9 ×", "≤ 1 ×", met=True, row="log_render")],
         )
 
 A module listed here that does not exist yet is reported as "not measured" in the
@@ -43,12 +43,16 @@ SECTION_MODULES: dict[str, str] = {
 
 @dataclass
 class Check:
-    """One target from docs/performance.md: the figure measured and whether it is met (None: not measured)."""
+    """One figure against one target: whether it is met (None: not measured, or not at the row's scale).
+
+    ``row`` is the key of the row of targets.TARGETS (BENCHMARKS.md) the check answers.
+    """
 
     name: str
     figure: str
     target: str
     met: bool | None
+    row: str = ""
 
 
 @dataclass

@@ -11,13 +11,14 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from . import targets
 from .harness import in_fresh_process
 from .log_render import peak_rss_kb
 from .registry import Check, SectionResult, register
 from .servicedesk import _app, _import_in_child, seeded_scratch
 
-DEFAULT_ROWS = 5_000
-TARGET_SECONDS = 5.0
+DEFAULT_ROWS = int(targets.limit("tracker_import", "rows"))
+TARGET_SECONDS = targets.limit("tracker_import", "seconds")
 TIMEOUT_SECONDS = 600
 HEADER = ("Issue ID", "Issue Summary", "Service / System", "Root Cause (Known / Suspected)", "Impact Assessment Status",
           "Supplier Count Impacted", "Distributor Count Impacted", "Affected Settlement Messages", "Settlement Impact",
@@ -44,6 +45,7 @@ def _queue_in_child(url: str, path: str, results) -> None:
     """What the upload request does: keep the file and queue the job for staff."""
     from issues_tracker.accounts.operations import create_user
     from issues_tracker.core.extensions import db
+    from issues_tracker.core.transaction import unit_of_work
     from issues_tracker.jobs import queue_upload_job, store_upload
 
     app = _app(url)
@@ -56,8 +58,9 @@ def _queue_in_child(url: str, path: str, results) -> None:
                                 password="benchmark-only-password")  # noqa: S106 (a throwaway database)
             db.session.commit()
         data = Path(path).read_bytes()
-        upload = store_upload(data, Path(path).name, user=staff)
-        job = queue_upload_job("tracker_import", upload, staff)
+        with unit_of_work():  # as the upload request: the job is queued once its row is committed
+            upload = store_upload(data, Path(path).name, user=staff)
+            job = queue_upload_job("tracker_import", upload, staff)
         results.put({"job_id": job.id, "peak_mb": peak_rss_kb() / 1024})
 
 
@@ -79,5 +82,5 @@ def run(ctx) -> SectionResult:
         found[label] = {k: (round(v, 2) if isinstance(v, float) else v) for k, v in result.items()}
         table.append(f"{label:<22} {result['seconds']:6.1f} s   peak {result['peak_mb']:4.0f} MB   {result['message']}")
         checks.append(Check(f"tracker import {rows:,} rows, {label}", f"{result['seconds']:.1f} s",
-                            f"≤ {TARGET_SECONDS:g} s", met=result["seconds"] <= TARGET_SECONDS))
+                            f"≤ {TARGET_SECONDS:g} s", met=result["seconds"] <= TARGET_SECONDS, row="tracker_import"))
     return SectionResult(data=found, table=table, checks=checks)

@@ -68,7 +68,11 @@ def check_settings(config) -> None:
 
 
 def create_app(config: dict | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True, template_folder="core/templates")
+    # The instance folder (the SQLite files, the queue file without Redis, mail kept as files):
+    # INSTANCE_PATH, or "instance" beside the package.
+    instance_path = os.environ.get("INSTANCE_PATH") or None
+    app = Flask(__name__, instance_path=instance_path and os.path.abspath(instance_path),
+                instance_relative_config=True, template_folder="core/templates")
     app.url_map.converters["int"] = DatabaseIdConverter
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(config_module.from_environment(app.instance_path, config))

@@ -6,6 +6,8 @@
 # Redis (TEST_REDIS_URL, default redis://127.0.0.1:6379/0). Each pass prints its 20 slowest tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# --deep (first): the nightly depth, hundreds of generated inputs per route and text field (TEST_DEPTH=deep).
+if [ "${1:-}" = "--deep" ]; then export TEST_DEPTH=deep; shift; fi
 scripts/setup.sh dev
 [ -x /usr/bin/chromium ] || { echo "Chromium is required for the browser tests (apt-get install chromium)." >&2; exit 1; }
 .venv/bin/ruff check .

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import sqlalchemy as sa
 
@@ -58,9 +60,15 @@ def test_one_click_on_a_similar_issue_never_overwrites_what_the_organisation_sai
 
 
 def test_staff_are_offered_no_affected_button_among_similar_issues(browser, staff, participant):
-    make_issue(participant, publish_by=staff, summary="Certificate renewal failures at the DIP")
+    issue = make_issue(participant, publish_by=staff, summary="Certificate renewal failures at the DIP")
     browser.login(staff)
-    assert "We are affected too" not in similar(browser, "Certificate renewal failures")
+    html = similar(browser, "Certificate renewal failures")
+    shown = " ".join(re.sub(r"<[^>]+>", " ", html).split())  # matching words are highlighted
+    # The list shows the similar issue to staff, with what is known of who it affects...
+    assert issue.reference in shown and "Certificate renewal failures at the DIP" in shown, shown
+    assert "Parties affected not yet known" in html
+    # ...and no button: staff speak for no organisation.
+    assert "We are affected too" not in html and f'id="similar-affected-{issue.id}"' not in html
 
 
 def test_comments_are_found_by_search_until_staff_hide_them(browser, staff, participant, outsider):

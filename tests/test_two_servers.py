@@ -2,8 +2,12 @@
 
 What a deployment with several app servers behind a load balancer relies on: a job
 started through one server is followed through the other, its result is seen
-everywhere, sign-in limits count across servers, and live poll results agree.
-Needs TEST_DATABASE_URL (PostgreSQL; a database "<name>_servers" is made beside it)
+everywhere, sign-in limits count across servers, and live poll results agree. Each
+process runs as on a machine of its own: its own working folder and instance folder,
+so nothing but PostgreSQL and Redis is shared (a queue that fell back to a SQLite file
+would leave the job unseen by the worker, and the test says which process did).
+Needs TEST_DATABASE_URL (PostgreSQL; a database "<name>_servers" is made beside it, or
+TEST_SERVERS_DATABASE_URL names the one to empty and use)
 and Redis at TEST_REDIS_URL (default redis://127.0.0.1:6379/0; keys are kept apart
 by a name of their own and removed afterwards). scripts/test.sh runs it as its own
 step: `pytest -m servers`.
@@ -13,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import http.client
+import json
 import os
 import re
 import secrets
@@ -152,6 +157,8 @@ def cluster(tmp_path_factory):
 
     url = sa.engine.make_url(base_url)
     url = url.set(database=f"{url.database}_servers")
+    if os.environ.get("TEST_SERVERS_DATABASE_URL"):  # a database of its own instead (it is emptied)
+        url = sa.engine.make_url(os.environ["TEST_SERVERS_DATABASE_URL"])
     admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         if not conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": url.database}):
@@ -168,10 +175,20 @@ def cluster(tmp_path_factory):
     env = {key: value for key, value in os.environ.items() if key not in ("ISSUES_TRACKER_ENV", "FLASK_DEBUG")}
     env.update(DATABASE_URL=database_url, REDIS_URL=redis_url, REDIS_NAMESPACE=namespace,
                SECRET_KEY=secrets.token_hex(32), SESSION_COOKIE_SECURE="0", LOG_FORMAT="json", MFA_REQUIRED_ROLES="")
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
     logs = tmp_path_factory.mktemp("servers")
+    machines = tmp_path_factory.mktemp("machines")
+
+    def machine(name: str) -> tuple[Path, dict]:
+        """A working folder and an instance folder of the process's own, as on a machine of its own."""
+        folder = machines / name
+        (folder / "instance").mkdir(parents=True)
+        return folder, dict(env, INSTANCE_PATH=str(folder / "instance"))
+
     flask = [sys.executable, "-m", "flask", "--app", "issues_tracker"]
-    subprocess.run([*flask, "db", "upgrade"], cwd=REPO, env=env, check=True, capture_output=True)
-    subprocess.run([*flask, "seed"], cwd=REPO, env=env, check=True, capture_output=True)
+    setup, setup_env = machine("setup")
+    subprocess.run([*flask, "db", "upgrade"], cwd=setup, env=setup_env, check=True, capture_output=True)
+    subprocess.run([*flask, "seed"], cwd=setup, env=setup_env, check=True, capture_output=True)
 
     from issues_tracker import create_app
     from issues_tracker.accounts.operations import create_user
@@ -193,7 +210,8 @@ def cluster(tmp_path_factory):
 
     def start(name, command):
         log = (logs / f"{name}.log").open("w")
-        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+        folder, own_env = machine(name)
+        process = subprocess.Popen(command, cwd=folder, env=own_env, stdout=log, stderr=subprocess.STDOUT)
         processes.append((process, log))
         return process
 
@@ -207,7 +225,8 @@ def cluster(tmp_path_factory):
     for base, process in servers:
         _wait_healthy(base, process)
     try:
-        yield {"a": servers[0][0], "b": servers[1][0], "poll_id": poll_id, "logs": logs, "redis": store}
+        yield {"a": servers[0][0], "b": servers[1][0], "poll_id": poll_id, "logs": logs, "redis": store,
+               "machines": machines}
     finally:
         for process, _log in processes:
             process.terminate()
@@ -237,6 +256,25 @@ def follow(through, job_id, seconds=120):
     raise AssertionError(f"job {job_id} did not finish within {seconds} s: {seen[-1].text[:300]}")
 
 
+def test_every_process_queues_jobs_in_redis_and_keeps_nothing_shared_on_its_own_disk(cluster):
+    for name in ("a", "b"):
+        health = Visitor().via(cluster[name]).get("/healthz")
+        assert health.status == 200, health.text[:300]
+        report = json.loads(health.text)
+        assert report["queue"] == {"status": "ok", "backend": "redis", "messages": report["queue"]["messages"]}, name
+        assert report["limiter"] == {"status": "ok", "storage": "redis", "shared": True}, name
+    deadline = time.monotonic() + 30
+    worker_log = ""
+    while "Worker running jobs" not in worker_log and time.monotonic() < deadline:
+        time.sleep(0.2)
+        worker_log = (cluster["logs"] / "worker.log").read_text()
+    assert "Worker running jobs from the redis queue" in worker_log, worker_log[-2000:]
+    # Each process has its own folders, and none of them keeps a queue of its own.
+    folders = sorted(path.name for path in cluster["machines"].iterdir())
+    assert folders == ["a", "b", "setup", "worker"]
+    assert_no_queue_on_any_disk(cluster)
+
+
 def test_staff_publish_through_one_server_while_following_the_progress_through_the_other(cluster):
     staff = Visitor()
     a, b = staff.via(cluster["a"]), staff.via(cluster["b"])
@@ -260,6 +298,12 @@ def test_staff_publish_through_one_server_while_following_the_progress_through_t
     worker_log = (cluster["logs"] / "worker.log").read_text()
     request_id = next(line for line in worker_log.splitlines() if f'"job_id": {job_id}' in line)
     assert '"request_id": "' in request_id and '"request_id": ""' not in request_id
+    assert_no_queue_on_any_disk(cluster)
+
+
+def assert_no_queue_on_any_disk(cluster):
+    """The jobs went through Redis: no process made a queue file in its instance folder."""
+    assert not list(cluster["machines"].glob("*/instance/job-queue*")), sorted(cluster["machines"].rglob("*"))
 
 
 def test_an_import_started_on_one_server_completes_and_shows_on_the_other(cluster):
@@ -278,6 +322,7 @@ def test_an_import_started_on_one_server_completes_and_shows_on_the_other(cluste
     listing = a.get("/issues?q=second+server")
     shown = " ".join(re.sub(r"<[^>]+>", "", listing.text).split())  # the matching words are highlighted
     assert "1 issue matches" in shown and "Settlement reports late from the second server" in shown
+    assert_no_queue_on_any_disk(cluster)
 
 
 def test_the_sign_in_limit_counts_attempts_on_every_server(cluster):

@@ -65,15 +65,29 @@ class Problems(list):
     """Console errors, uncaught exceptions and CSP violations seen on a page."""
 
 
+# Runs before the page's own scripts, from the DevTools protocol (so the page's policy does not
+# apply to it), and reports every Content-Security-Policy violation the page meets.
+CSP_LISTENER = """document.addEventListener('securitypolicyviolation', event =>
+  window.__reportProblem('CSP violation: ' + event.violatedDirective + ' refused ' + (event.blockedURI || 'inline')));"""
+
+
+def watch_problems(page) -> Problems:
+    """Collect on page.problems what a journey must not meet: console errors, uncaught exceptions, CSP violations."""
+    problems = Problems()
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.expose_function("__reportProblem", lambda text: problems.append(text))
+    page.add_init_script(CSP_LISTENER)
+    page.problems = problems
+    return problems
+
+
 @pytest.fixture
 def page(chromium, live_server):
     context = chromium.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
     context.set_default_timeout(10_000)
     page = context.new_page()
-    problems = Problems()
-    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    page.problems = problems
+    watch_problems(page)
     yield page
     context.close()
 

@@ -17,7 +17,7 @@ from issues_tracker.core.models import utcnow
 from issues_tracker.notifications.delivery import deliver_pending
 from issues_tracker.organisations.models import EmailDomain
 from tests.accounts.oidc import OidcProvider
-from tests.browser.conftest import axe_violations, sign_in
+from tests.browser.conftest import axe_violations, sign_in, watch_problems
 
 pytestmark = pytest.mark.browser
 
@@ -36,10 +36,7 @@ def tab(chromium, site):
     context = chromium.new_context(base_url=site, viewport={"width": 1280, "height": 900})
     context.set_default_timeout(10_000)
     page = context.new_page()
-    problems = []
-    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    page.problems = problems
+    watch_problems(page)
     yield page
     context.close()
 

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from issues_tracker.core.extensions import db
 from issues_tracker.issues import operations as issue_service
 from issues_tracker.models import ForumAction, Issue, Meeting, Poll
-from tests.browser.conftest import axe_violations, sign_in
+from tests.browser.conftest import axe_violations, sign_in, watch_problems
 
 pytestmark = pytest.mark.browser
 
@@ -33,10 +33,7 @@ def sized(chromium, live_server, request):
     context = chromium.new_context(base_url=live_server, viewport=request.param)
     context.set_default_timeout(15_000)
     page = context.new_page()
-    problems = []
-    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    page.problems = problems
+    watch_problems(page)
     page.viewport = request.param
     yield page
     context.close()

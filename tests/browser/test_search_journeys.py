@@ -80,3 +80,24 @@ def test_search_pages_have_no_serious_accessibility_violations(page, participant
     page.goto(path)
     assert axe_violations(page) == []
     assert page.problems == []
+
+
+def test_a_journey_sees_console_errors_and_content_security_policy_violations(page, participant, seeded):
+    """What every journey's `page.problems == []` stands on: a violation or an error would be caught."""
+    sign_in(page, participant)
+    page.goto("/issues?q=DIP")
+    assert page.problems == []
+    page.evaluate("""() => {
+        const image = document.createElement('img');
+        image.src = 'https://elsewhere.example/tracking.png';
+        document.body.append(image);
+        const script = document.createElement('script');
+        script.textContent = 'window.__ran = true';
+        document.body.append(script);
+    }""")
+    page.wait_for_timeout(300)
+    assert page.evaluate("window.__ran === undefined")  # the inline script was refused
+    seen = " ".join(page.problems)
+    assert "CSP violation: img-src refused https://elsewhere.example/tracking.png" in seen, page.problems
+    assert "CSP violation: script-src" in seen and "refused inline" in seen, page.problems
+

@@ -2,6 +2,7 @@
 into their own from /organisation; the emailed single-use link expires; pending invitations are
 listed, sent again or withdrawn; the organisation is never the invitee's choice."""
 
+import html
 from datetime import timedelta
 
 import pytest
@@ -106,9 +107,15 @@ def test_an_expired_invitation_gets_a_clear_page_and_makes_no_account(app, brows
     assert db.session.scalar(sa.select(User.id).where(User.email == "late@northern.example")) is None
 
 
-@pytest.mark.parametrize("bad", ["short", "abcdefghijkl.abcdefghijklmnopqrstuvwxyzabcdefghijklmnopq"])
-def test_forged_and_truncated_invitation_links_are_refused(client, bad):
-    assert client.get(f"/invitations/{bad}").status_code in (400, 404)
+@pytest.mark.parametrize(("bad", "status", "message"), [
+    ("short", 400, "This invitation link is incomplete or not one of ours. Copy the whole link from the email."),
+    ("abcdefghijkl.abcdefghijklmnopqrstuvwxyzabcdefghijklmnopq", 404,
+     "This invitation link is not valid. If it was sent again, use the newest email."),
+])
+def test_forged_and_truncated_invitation_links_are_refused(client, bad, status, message):
+    response = client.get(f"/invitations/{bad}")
+    assert response.status_code == status
+    assert message in html.unescape(response.get_data(as_text=True))
 
 
 def test_an_address_with_an_account_is_not_invited_twice(browser, make_user, participant):
