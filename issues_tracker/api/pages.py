@@ -11,6 +11,9 @@ from ..core.urls import external_url
 from ..participation import affected as affected_service
 from ..participation import comments as comment_service
 from ..participation import follows as follow_service
+from ..servicedesk.extract import ExtractError, read_records
+from ..servicedesk.operations import import_extract
+from ..servicedesk.performance import FEED_SOURCE
 from ..webhooks import subscriptions as webhook_service
 from ..webhooks.models import WebhookSubscription
 from . import representation, schemas
@@ -290,3 +293,51 @@ def remove_webhook(subscription_id: int):
     with unit_of_work():
         webhook_service.remove(subscription)
     return Response(status=204)
+
+
+# ---------------------------------------------------------------- the service desk's live feed
+
+MAX_FEED_RECORDS = 10_000
+
+
+@bp.post("/servicedesk/records")
+@documented
+def feed_records():
+    """Add or update service-desk records by Number, in the extract's column labels and rules (staff tokens).
+    All or nothing: one bad record and none is stored, and every bad record is listed by its position.
+    ---
+    post:
+      operationId: feedServiceDeskRecords
+      summary: Feed service-desk records
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: FeedIn
+      responses:
+        200:
+          description: What the records changed.
+          content:
+            application/json:
+              schema: FeedOutcome
+        415:
+          $ref: '#/components/responses/BadRequest'
+        422:
+          $ref: '#/components/responses/Unprocessable'
+    """
+    if not current_user.is_staff:
+        raise ApiProblem(403, "Only the service-management team's tokens can feed service-desk records.")
+    data = load(schemas.FeedInSchema(), json_body())
+    records = data["records"]
+    if len(records) > MAX_FEED_RECORDS:
+        raise ApiProblem(422, f"Send at most {MAX_FEED_RECORDS:,} records a request.",
+                         errors=[{"field": "records", "message": f"At most {MAX_FEED_RECORDS:,}."}])
+    try:
+        extract = read_records(records)
+    except ExtractError as exc:
+        errors = [{"field": f"records.{problem.line - 1}", "message": problem.reason} for problem in exc.problems]
+        raise ApiProblem(422, exc.message, errors=errors or [{"field": "records", "message": exc.message}]) from None
+    with unit_of_work():
+        outcome = import_extract(extract, user=current_user, filename="API feed", source=FEED_SOURCE)
+    return answer({"received": outcome.rows, "added": outcome.added, "updated": outcome.updated,
+                   "unchanged": outcome.unchanged}, schemas.FeedOutcomeSchema())

@@ -81,6 +81,15 @@ class WebhookInSchema(Schema):
                          validate=validate.Length(min=1, max=len(EVENT_TYPES)))
 
 
+class FeedInSchema(Schema):
+    records = fields.List(
+        fields.Dict(keys=fields.String(validate=validate.Length(max=100))), required=True,
+        validate=validate.Length(min=1),
+        metadata={"description": "Records keyed by the extract's column labels: Number, Opened, Priority, State, "
+                                 "Short description, Assignment group, Product, Responded, Resolved, Closed, …"},
+    )
+
+
 # ---------------------------------------------------------------- responses
 
 
@@ -198,3 +207,10 @@ class ProblemSchema(Schema):
     status = fields.Integer(required=True)
     detail = fields.String()
     errors = fields.List(fields.Nested(FieldProblemSchema))
+
+
+class FeedOutcomeSchema(Schema):
+    received = fields.Integer(required=True)
+    added = fields.Integer(required=True)
+    updated = fields.Integer(required=True)
+    unchanged = fields.Integer(required=True)

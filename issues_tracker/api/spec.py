@@ -25,7 +25,8 @@ COMPONENT_SCHEMAS = (
     schemas.IssueSummarySchema, schemas.IssueListSchema, schemas.JournalEntrySchema, schemas.ActionSchema,
     schemas.CommentSchema, schemas.AffectedSchema, schemas.IssueDetailSchema, schemas.IssueSubmissionSchema,
     schemas.IssueUpdateSchema, schemas.CommentInSchema, schemas.AffectedInSchema, schemas.FollowSchema,
-    schemas.WebhookInSchema, schemas.WebhookSchema, schemas.WebhookListSchema, schemas.FieldProblemSchema,
+    schemas.WebhookInSchema, schemas.WebhookSchema, schemas.WebhookListSchema, schemas.FeedInSchema,
+    schemas.FeedOutcomeSchema, schemas.FieldProblemSchema,
     schemas.ProblemSchema,
 )
 
