@@ -8,6 +8,7 @@ the schemas of api/schemas.py.
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 import json
 import math
@@ -88,9 +89,23 @@ def authenticate():
     return None
 
 
+GZIP_FROM_BYTES = 1024
+
+
 @bp.after_request
-def forget_the_token(response: Response) -> Response:
+def forget_the_token_and_compress(response: Response) -> Response:
     db.session.info.pop(TOKEN_IN_SESSION, None)
+    response.vary.add("Accept-Encoding")
+    if (
+        "gzip" in request.headers.get("Accept-Encoding", "").lower()
+        and response.status_code == 200 and not response.direct_passthrough
+        and response.mimetype in ("application/json", "application/problem+json")
+        and "Content-Encoding" not in response.headers
+    ):
+        body = response.get_data()
+        if len(body) >= GZIP_FROM_BYTES:
+            response.set_data(gzip.compress(body, compresslevel=6))
+            response.headers["Content-Encoding"] = "gzip"
     return response
 
 

@@ -203,3 +203,23 @@ def test_private_and_link_local_addresses_are_refused_after_resolution_and_on_re
     outcome = network.post("https://hooks.example.org/x", "{}", {}, allow_private=False)
     assert outcome.status_code is None and outcome.error == "private"
     assert calls == ["https://hooks.example.org/x", "http://169.254.169.254/latest/meta-data"]
+
+
+def test_a_published_log_and_an_opened_poll_are_events_everyone_may_hear_of(app, org_admin):
+    from issues_tracker.log import operations as log_service
+    from issues_tracker.log.weeks import current_week
+    from tests.forum_builders import make_poll
+
+    with Receiver() as receiver:
+        made = subscribe(app, org_admin, receiver.url, ["log.published", "poll.opened"])
+        week = current_week()
+        log_service.publish_log(week)
+        db.session.commit()
+        make_poll(title="April forum feedback")
+        deliver_pending()
+        assert len(events_received(receiver, made["secret"])) == 2
+        bodies = [json.loads(body) for _, body in receiver.received]
+    assert [body["type"] for body in bodies] == ["log.published", "poll.opened"]
+    assert bodies[0]["data"]["week_commencing"] == week.isoformat()
+    assert bodies[0]["data"]["pdf"].endswith(f"/log/{week.isoformat()}.pdf")
+    assert bodies[1]["data"]["poll"]["title"] == "April forum feedback"
