@@ -214,3 +214,64 @@ class FeedOutcomeSchema(Schema):
     added = fields.Integer(required=True)
     updated = fields.Integer(required=True)
     unchanged = fields.Integer(required=True)
+
+
+class LogEditionSchema(Schema):
+    week_commencing = fields.Date(required=True)
+    revision = fields.Integer(required=True)
+    published_at = fields.DateTime(required=True)
+    latest = fields.Boolean(required=True)
+    pdf = fields.String(allow_none=True, required=True, metadata={"description": "The latest revision's PDF."})
+
+
+class LogEditionListSchema(Schema):
+    items = fields.List(fields.Nested(LogEditionSchema), required=True)
+
+
+class ForumActionSchema(Schema):
+    code = fields.String(required=True, metadata={"example": "SMF-13"})
+    description = fields.String(required=True)
+    owner = fields.String(required=True)
+    date_raised = fields.Date(required=True)
+    status = fields.String(required=True)
+    updated_at = fields.DateTime(required=True)
+
+
+class ForumActionListSchema(Schema):
+    items = fields.List(fields.Nested(ForumActionSchema), required=True)
+
+
+class KpiRowSchema(Schema):
+    month = fields.String(required=True, metadata={"example": "2026-03"})
+    record_type = fields.String(required=True)
+    priority = fields.String(required=True)
+    raised = fields.Integer(required=True)
+    resolved = fields.Integer(required=True)
+    churn = fields.Integer(required=True)
+    open_at_month_end = fields.Integer(required=True)
+    mean_response_minutes = fields.Float(allow_none=True, required=True)
+    mean_resolution_hours = fields.Float(allow_none=True, required=True)
+    response_within_sla_pct = fields.Float(allow_none=True, required=True)
+    resolution_within_sla_pct = fields.Float(allow_none=True, required=True)
+
+
+class KpiListSchema(Schema):
+    items = fields.List(fields.Nested(KpiRowSchema), required=True)
+
+
+class AgedCaseSchema(Schema):
+    number = fields.String(required=True)
+    incident = fields.String(allow_none=True, required=True)
+    product = fields.String(required=True)
+    short_description = fields.String(required=True)
+    opened = fields.DateTime(required=True)
+    age_days = fields.Integer(required=True)
+    age_bucket = fields.String(required=True)
+    state = fields.String(required=True)
+    priority = fields.String(required=True)
+    assignment_group = fields.String(required=True)
+    aged_reason = fields.String(required=True)
+
+
+class AgedCaseListSchema(Schema):
+    items = fields.List(fields.Nested(AgedCaseSchema), required=True)

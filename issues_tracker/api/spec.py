@@ -26,7 +26,9 @@ COMPONENT_SCHEMAS = (
     schemas.CommentSchema, schemas.AffectedSchema, schemas.IssueDetailSchema, schemas.IssueSubmissionSchema,
     schemas.IssueUpdateSchema, schemas.CommentInSchema, schemas.AffectedInSchema, schemas.FollowSchema,
     schemas.WebhookInSchema, schemas.WebhookSchema, schemas.WebhookListSchema, schemas.FeedInSchema,
-    schemas.FeedOutcomeSchema, schemas.FieldProblemSchema,
+    schemas.FeedOutcomeSchema, schemas.LogEditionSchema, schemas.LogEditionListSchema, schemas.ForumActionSchema,
+    schemas.ForumActionListSchema, schemas.KpiRowSchema, schemas.KpiListSchema, schemas.AgedCaseSchema,
+    schemas.AgedCaseListSchema, schemas.FieldProblemSchema,
     schemas.ProblemSchema,
 )
 
