@@ -14,6 +14,7 @@ from ..participation import follows as follow_service
 from ..servicedesk.extract import ExtractError, read_records
 from ..servicedesk.operations import import_extract
 from ..servicedesk.performance import FEED_SOURCE
+from ..webhooks import outbox as webhook_outbox
 from ..webhooks import subscriptions as webhook_service
 from ..webhooks.models import WebhookSubscription
 from . import reports, representation, schemas
@@ -337,8 +338,11 @@ def feed_records():
     except ExtractError as exc:
         errors = [{"field": f"records.{problem.line - 1}", "message": problem.reason} for problem in exc.problems]
         raise ApiProblem(422, exc.message, errors=errors or [{"field": "records", "message": exc.message}]) from None
+    incidents = [row.number for row in extract.rows if row.record_type == "incident"]
     with unit_of_work():
+        before = webhook_outbox.incidents_as_they_are(incidents)
         outcome = import_extract(extract, user=current_user, filename="API feed", source=FEED_SOURCE)
+        webhook_outbox.add_events(webhook_outbox.incident_events(before, incidents))
     return answer({"received": outcome.rows, "added": outcome.added, "updated": outcome.updated,
                    "unchanged": outcome.unchanged}, schemas.FeedOutcomeSchema())
 

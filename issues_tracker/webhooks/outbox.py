@@ -164,3 +164,54 @@ def _write_events(session: Session, flush_context) -> None:
 @sa.event.listens_for(Session, "after_soft_rollback")
 def _forget_after_rollback(session: Session, previous_transaction) -> None:
     session.info.pop(PENDING, None)
+
+
+# ---------------------------------------------------------------- changes made without the ORM's objects
+
+
+def add_events(events: list[tuple[str, int | None, dict]], session: Session | None = None) -> int:
+    """Write events a bulk change tells of (records stored by a feed's statements rather than as
+    objects), in the caller's transaction; nothing while no subscription is active."""
+    session = session or db.session()
+    if not events or session.scalar(
+        sa.select(WebhookSubscription.id).where(WebhookSubscription.active.is_(True)).limit(1)
+    ) is None:
+        return 0
+    now = utcnow()
+    session.execute(sa.insert(WebhookEvent.__table__), [
+        {"message_id": "msg_" + secrets.token_urlsafe(18), "event_type": event_type, "issue_id": issue_id, "created_at": now,
+         "payload": json.dumps({"type": event_type, "timestamp": now.isoformat(), "data": data}, separators=(",", ":"))}
+        for event_type, issue_id, data in events
+    ])
+    poke_after_commit(TASK, session)
+    return len(events)
+
+
+def incidents_as_they_are(numbers: list[str]) -> dict[str, tuple]:
+    """The incidents among these numbers as stored now: (digest of what the extract said, resolved time)."""
+    if not numbers:
+        return {}
+    return {number: (digest, resolved) for number, digest, resolved in db.session.execute(
+        sa.select(ServiceDeskRecord.number, ServiceDeskRecord.source_digest, ServiceDeskRecord.resolved_at)
+        .where(ServiceDeskRecord.number.in_(numbers), ServiceDeskRecord.record_type == "incident")
+    )}
+
+
+def incident_events(before: dict[str, tuple], numbers: list[str]) -> list[tuple[str, int | None, dict]]:
+    """incident.opened / .updated / .resolved for the incidents a bulk store added or changed."""
+    events = []
+    for record in db.session.scalars(
+        sa.select(ServiceDeskRecord).where(ServiceDeskRecord.number.in_(numbers), ServiceDeskRecord.record_type == "incident")
+        .order_by(ServiceDeskRecord.number)
+    ):
+        earlier = before.get(record.number)
+        if earlier is None:
+            kind = "incident.opened"
+        elif earlier[0] == record.source_digest:
+            continue
+        elif record.resolved_at is not None and earlier[1] is None:
+            kind = "incident.resolved"
+        else:
+            kind = "incident.updated"
+        events.append((kind, None, {"incident": _incident(record)}))
+    return events

@@ -223,3 +223,23 @@ def test_a_published_log_and_an_opened_poll_are_events_everyone_may_hear_of(app,
     assert bodies[0]["data"]["week_commencing"] == week.isoformat()
     assert bodies[0]["data"]["pdf"].endswith(f"/log/{week.isoformat()}.pdf")
     assert bodies[1]["data"]["poll"]["title"] == "April forum feedback"
+
+
+def test_incidents_fed_by_the_service_desk_are_events(app, staff):
+    from tests.servicedesk_builders import record
+
+    incident = record("INC0139429", "2026-02-06 09:40", priority="P2", state="In progress", responded="2026-02-06 09:52",
+                      product="MDS")
+    feed = Api(app.test_client(), make_token(staff, "write", name="ServiceNow"))
+    with Receiver() as receiver:
+        made = subscribe(app, staff, receiver.url, ["incident.opened", "incident.updated", "incident.resolved"])
+        assert feed.post("/api/v1/servicedesk/records", json={"records": [incident]}).status_code == 200
+        assert feed.post("/api/v1/servicedesk/records", json={"records": [incident]}).status_code == 200  # unchanged
+        resolved = {**incident, "State": "Resolved", "Resolved": "2026-02-06 15:30"}
+        assert feed.post("/api/v1/servicedesk/records", json={"records": [resolved]}).status_code == 200
+        deliver_pending()
+        assert len(events_received(receiver, made["secret"])) == 2
+        bodies = [json.loads(body) for _, body in receiver.received]
+    assert [(body["type"], body["data"]["incident"]["number"]) for body in bodies] == [
+        ("incident.opened", "INC0139429"), ("incident.resolved", "INC0139429")]
+    assert bodies[1]["data"]["incident"]["state"] == "Resolved"
