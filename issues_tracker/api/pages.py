@@ -17,7 +17,7 @@ from ..servicedesk.performance import FEED_SOURCE
 from ..webhooks import outbox as webhook_outbox
 from ..webhooks import subscriptions as webhook_service
 from ..webhooks.models import WebhookSubscription
-from . import reports, representation, schemas
+from . import representation, schemas
 from .views import EXTRA_VIEWS, ApiProblem, answer, bp, json_body, load, visible_issue
 
 _PROBLEMS = """
@@ -345,109 +345,3 @@ def feed_records():
         webhook_outbox.add_events(webhook_outbox.incident_events(before, incidents))
     return answer({"received": outcome.rows, "added": outcome.added, "updated": outcome.updated,
                    "unchanged": outcome.unchanged}, schemas.FeedOutcomeSchema())
-
-
-# ---------------------------------------------------------------- read-only resources
-
-
-def _report(read, schema, *args):
-    try:
-        items = read(*args)
-    except reports.ReportQueryError as exc:
-        raise ApiProblem(400, str(exc), errors=[{"field": exc.field, "message": str(exc)}]) from None
-    return answer({"items": items}, schema)
-
-
-@bp.get("/log/editions")
-@documented
-def log_editions():
-    """The Monday issues log's published editions, newest first, with the latest PDF of each week.
-    ---
-    get:
-      operationId: listLogEditions
-      summary: Monday log editions
-      responses:
-        200:
-          description: Every published edition.
-          content:
-            application/json:
-              schema: LogEditionList
-    """
-    return _report(reports.log_editions, schemas.LogEditionListSchema())
-
-
-@bp.get("/forum/actions")
-@documented
-def forum_actions():
-    """The Service Management Forum's actions log (SMF-n).
-    ---
-    get:
-      operationId: listForumActions
-      summary: Forum actions log
-      parameters:
-        - name: status
-          in: query
-          schema:
-            type: string
-            enum: [Open, Propose Close, Closed, not-closed]
-      responses:
-        200:
-          description: The actions, by number.
-          content:
-            application/json:
-              schema: ForumActionList
-    """
-    return _report(reports.forum_actions, schemas.ForumActionListSchema(), request.args.get("status", ""))
-
-
-@bp.get("/performance/kpis")
-@documented
-def performance_kpis():
-    """The monthly KPIs of kpis.csv: one row per month × record type × priority (and all).
-    ---
-    get:
-      operationId: listKpis
-      summary: Monthly KPIs
-      parameters:
-        - name: from
-          in: query
-          schema:
-            type: string
-            pattern: '^[0-9]{4}-[0-9]{2}$'
-        - name: to
-          in: query
-          schema:
-            type: string
-            pattern: '^[0-9]{4}-[0-9]{2}$'
-      responses:
-        200:
-          description: The rows.
-          content:
-            application/json:
-              schema: KpiList
-    """
-    return _report(reports.kpi_rows, schemas.KpiListSchema(), request.args.get("from"), request.args.get("to"))
-
-
-@bp.get("/performance/aged")
-@documented
-def performance_aged():
-    """The aged cases of aged.csv: every case not yet closed, aged in days at `as_at` (default today).
-    ---
-    get:
-      operationId: listAgedCases
-      summary: Aged cases
-      parameters:
-        - name: as_at
-          in: query
-          schema:
-            type: string
-            format: date
-      responses:
-        200:
-          description: The cases.
-          content:
-            application/json:
-              schema: AgedCaseList
-    """
-    return _report(reports.aged_cases, schemas.AgedCaseListSchema(), request.args.get("as_at"))

@@ -1,5 +1,6 @@
 """What the API's read-only resources show, read through their parts' operations: the Monday log's
-editions, the forum's actions log, and the performance figures of kpis.csv and aged.csv."""
+editions, the forum's actions log, polls' anonymous results, and the performance figures of kpis.csv,
+aged.csv and the major-incident review."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from datetime import date
 from ..core.urls import external_url
 from ..forum import operations as forum_service
 from ..log import operations as log_service
+from ..polls import results as poll_result_service
 from ..servicedesk import aged, kpis, periods
+from ..servicedesk import incidents as incident_service
 from ..servicedesk.clock import month_text
 
 DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -79,4 +82,46 @@ def aged_cases(as_at_text: str | None) -> list[dict]:
          "age_bucket": case.age_bucket, "state": case.state, "priority": case.priority_code,
          "assignment_group": case.assignment_group, "aged_reason": case.aged_reason}
         for case in aged.aged_cases(as_at, periods.Filters())
+    ]
+
+
+def _moment(value) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def poll_results(poll) -> dict:
+    """The poll's results as its results page shows them: counts, percentages, averages, and free
+    text by "Anonymous User n", never by name."""
+    results = poll_result_service.poll_results(poll)
+    return {
+        "id": poll.id, "title": poll.title, "status": results.status, "responses": results.total,
+        "questions": [
+            {"text": item.question.text, "kind": item.question.kind, "answered": item.answered,
+             "options": [{"label": str(option.label), "count": option.count, "percent": option.percent}
+                         for option in item.options],
+             "average": item.average,
+             "texts": [{"respondent": name, "text": text} for name, text in item.texts]}
+            for item in results.questions
+        ],
+    }
+
+
+def major_incidents(first: str | None, last: str | None) -> list[dict]:
+    """The major-incident review of the period: each P1/P2 or major incident's communications and targets
+    (met, late, missing, not yet due), and its PIR actions."""
+    try:
+        period = periods.period_from(first, last)
+    except periods.PeriodError as exc:
+        raise ReportQueryError(str(exc), "from") from None
+    reviews, _total = incident_service.mi_review(period)
+    return [
+        {"number": review.record.number, "priority": f"P{review.record.priority}", "product": review.record.product,
+         "short_description": review.record.short_description, "state": review.record.state,
+         "major_incident": review.record.major_incident, "opened_at": review.record.opened_at,
+         "resolved_at": review.record.resolved_at,
+         "checks": [{"name": check.name, "target": check.target, "status": check.status, "at": _moment(check.at),
+                     "due": _moment(check.due)} for check in review.checks],
+         "pir_actions": [{"description": action.description, "owner": action.owner_name, "due_date": action.due_date,
+                          "status": action.status} for action in review.record.pir_actions]}
+        for review in reviews
     ]

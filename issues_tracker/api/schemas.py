@@ -275,3 +275,63 @@ class AgedCaseSchema(Schema):
 
 class AgedCaseListSchema(Schema):
     items = fields.List(fields.Nested(AgedCaseSchema), required=True)
+
+
+class PollOptionSchema(Schema):
+    label = fields.String(required=True)
+    count = fields.Integer(required=True)
+    percent = fields.Integer(required=True)
+
+
+class PollTextSchema(Schema):
+    respondent = fields.String(required=True, metadata={"example": "Anonymous User 1"})
+    text = fields.String(required=True)
+
+
+class PollQuestionResultSchema(Schema):
+    text = fields.String(required=True)
+    kind = fields.String(required=True)
+    answered = fields.Integer(required=True)
+    options = fields.List(fields.Nested(PollOptionSchema), required=True)
+    average = fields.Float(allow_none=True, required=True)
+    texts = fields.List(fields.Nested(PollTextSchema), required=True)
+
+
+class PollResultsSchema(Schema):
+    id = fields.Integer(required=True)
+    title = fields.String(required=True)
+    status = fields.String(required=True)
+    responses = fields.Integer(required=True)
+    questions = fields.List(fields.Nested(PollQuestionResultSchema), required=True)
+
+
+class IncidentCheckSchema(Schema):
+    name = fields.String(required=True)
+    target = fields.String(required=True)
+    status = fields.String(required=True, metadata={"enum": ["met", "late", "missing", "due", "not required"]})
+    at = fields.String(allow_none=True, required=True)
+    due = fields.String(allow_none=True, required=True)
+
+
+class PirActionSchema(Schema):
+    description = fields.String(required=True)
+    owner = fields.String(required=True)
+    due_date = fields.Date(allow_none=True, required=True)
+    status = fields.String(required=True)
+
+
+class MajorIncidentSchema(Schema):
+    number = fields.String(required=True)
+    priority = fields.String(required=True)
+    product = fields.String(required=True)
+    short_description = fields.String(required=True)
+    state = fields.String(required=True)
+    major_incident = fields.Boolean(required=True)
+    opened_at = fields.DateTime(required=True)
+    resolved_at = fields.DateTime(allow_none=True, required=True)
+    checks = fields.List(fields.Nested(IncidentCheckSchema), required=True)
+    pir_actions = fields.List(fields.Nested(PirActionSchema), required=True)
+
+
+class MajorIncidentListSchema(Schema):
+    items = fields.List(fields.Nested(MajorIncidentSchema), required=True)

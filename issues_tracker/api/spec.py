@@ -28,7 +28,9 @@ COMPONENT_SCHEMAS = (
     schemas.WebhookInSchema, schemas.WebhookSchema, schemas.WebhookListSchema, schemas.FeedInSchema,
     schemas.FeedOutcomeSchema, schemas.LogEditionSchema, schemas.LogEditionListSchema, schemas.ForumActionSchema,
     schemas.ForumActionListSchema, schemas.KpiRowSchema, schemas.KpiListSchema, schemas.AgedCaseSchema,
-    schemas.AgedCaseListSchema, schemas.FieldProblemSchema,
+    schemas.AgedCaseListSchema, schemas.PollOptionSchema, schemas.PollTextSchema, schemas.PollQuestionResultSchema,
+    schemas.PollResultsSchema, schemas.IncidentCheckSchema, schemas.PirActionSchema, schemas.MajorIncidentSchema,
+    schemas.MajorIncidentListSchema, schemas.FieldProblemSchema,
     schemas.ProblemSchema,
 )
 

@@ -459,4 +459,4 @@ def update_issue(issue_id: int):
     return answer(representation.issue_detail(issue, current_user), schemas.IssueDetailSchema())
 
 
-from . import pages  # noqa: E402,F401  (the API's other routes, on this blueprint)
+from . import listing, pages  # noqa: E402,F401  (the API's other routes, on this blueprint)

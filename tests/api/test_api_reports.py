@@ -47,3 +47,35 @@ def test_kpi_rows_and_aged_cases_as_the_csv_files_give_them(api_for, participant
     assert [(case["number"], case["age_days"], case["age_bucket"]) for case in aged] == [("CS0016629", 30, "30-59")]
     assert api.get("/api/v1/performance/kpis?from=March").status_code == 400
     assert api.get("/api/v1/performance/aged?as_at=tomorrow").status_code == 400
+
+
+def test_poll_results_are_anonymous(api_for, browser, participant, colleague, staff):
+    from tests.forum_builders import form_for, make_poll
+
+    poll = make_poll()
+    for person, answers in ((participant, ("Yes", "4", "More time for questions")), (colleague, ("No", "2", None))):
+        browser.login(person)
+        assert browser.post(f"/polls/{poll.id}", form_for(poll, *answers)).status_code == 303
+        browser.logout()
+    body = api_for(staff, "read").get(f"/api/v1/polls/{poll.id}/results").get_json()
+    assert body["responses"] == 2 and body["status"] == "open"
+    choice, rating, text = body["questions"]
+    assert {option["label"]: option["count"] for option in choice["options"]}["Yes"] == 1
+    assert rating["average"] == 3.0
+    assert text["texts"] == [{"respondent": "Anonymous User 1", "text": "More time for questions"}]
+    assert "Pat Participant" not in str(body) and participant.email not in str(body)
+    draft = make_poll(state="draft", title="Not yet")
+    assert api_for(participant, "read").get(f"/api/v1/polls/{draft.id}/results").status_code == 404
+
+
+def test_the_major_incident_review_with_pir_actions(api_for, participant):
+    import_rows([
+        record("INC0139429", "2026-02-06 09:40", priority="P1", state="Closed", responded="2026-02-06 09:52",
+               resolved="2026-02-06 13:30", closed="2026-02-10 12:30", product="MDS", Major_incident="Y",
+               MI_email="2026-02-06 10:05", PIR_published="2026-02-12"),
+    ])
+    items = api_for(participant, "read").get("/api/v1/performance/major-incidents?from=2026-02&to=2026-02").get_json()["items"]
+    assert [item["number"] for item in items] == ["INC0139429"]
+    checks = {check["name"]: check["status"] for check in items[0]["checks"]}
+    assert len(checks) == 7 and "met" in checks.values()
+    assert items[0]["pir_actions"] == []
