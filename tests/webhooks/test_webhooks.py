@@ -243,3 +243,14 @@ def test_incidents_fed_by_the_service_desk_are_events(app, staff):
     assert [(body["type"], body["data"]["incident"]["number"]) for body in bodies] == [
         ("incident.opened", "INC0139429"), ("incident.resolved", "INC0139429")]
     assert bodies[1]["data"]["incident"]["state"] == "Resolved"
+
+
+def test_an_organisation_has_at_most_twenty_active_webhooks(app, org_admin):
+    from issues_tracker.webhooks import subscriptions
+
+    for n in range(subscriptions.MAX_PER_ORGANISATION):
+        subscriptions.subscribe(org_admin, f"https://hooks.example.org/{n}", ["issue.created"])
+    db.session.commit()
+    api = Api(app.test_client(), make_token(org_admin, "write"))
+    refused = api.post("/api/v1/webhooks", json={"url": "https://hooks.example.org/more", "events": ["issue.created"]})
+    assert refused.status_code == 422 and "at most 20" in refused.get_json()["detail"]
