@@ -83,8 +83,9 @@ def authenticate():
     if request.method not in ("GET", "HEAD", "OPTIONS") and not token.can_write:
         raise ApiProblem(403, "This token can only read; make a read-and-write token to change things.",
                          headers={"WWW-Authenticate": 'Bearer realm="api", error="insufficient_scope"'})
-    with unit_of_work():
-        api_tokens.note_use(token)
+    if api_tokens.use_worth_noting(token):
+        with unit_of_work():
+            api_tokens.note_use(token)
     db.session.info[TOKEN_IN_SESSION] = token.name
     return None
 
