@@ -38,6 +38,7 @@ SECTION_MODULES: dict[str, str] = {
     "servicedesk": "benchmarks.servicedesk",
     "notifications": "benchmarks.notifications",
     "tracker_import": "benchmarks.tracker_import",
+    "api": "benchmarks.api",
 }
 
 

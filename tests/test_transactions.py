@@ -28,7 +28,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "issues_tracker"
 # The one commit path: a view's or command's unit of work, the job runner (jobs and background
 # tasks), and email delivery's commit per message.
 COMMITTING_MODULES = {"core/transaction.py", "jobs/runner.py", "notifications/delivery.py", "notifications/sending.py",
-                      "notifications/outgoing.py"}
+                      "notifications/outgoing.py", "webhooks/delivery.py"}
 
 
 def test_only_the_unit_of_work_the_job_runner_and_email_delivery_commit():

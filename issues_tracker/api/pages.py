@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from flask import Response, request
 from flask_login import current_user
 
+from ..core.extensions import db
 from ..core.transaction import ConflictError, unit_of_work
+from ..core.urls import external_url
 from ..participation import affected as affected_service
 from ..participation import comments as comment_service
 from ..participation import follows as follow_service
+from ..servicedesk.extract import ExtractError, read_records
+from ..servicedesk.operations import import_extract
+from ..servicedesk.performance import FEED_SOURCE
+from ..webhooks import outbox as webhook_outbox
+from ..webhooks import subscriptions as webhook_service
+from ..webhooks.models import WebhookSubscription
 from . import representation, schemas
 from .views import EXTRA_VIEWS, ApiProblem, answer, bp, json_body, load, visible_issue
 
@@ -151,8 +160,6 @@ def declare_affected(issue_id: int):
         422:
           $ref: '#/components/responses/Unprocessable'
     """
-    from flask import request
-
     issue = visible_issue(issue_id)
     data = load(schemas.AffectedInSchema(), json_body() if request.get_data() else {})
     try:
@@ -191,3 +198,150 @@ def withdraw_affected(issue_id: int):
     except affected_service.AffectedError as exc:
         raise ApiProblem(403 if current_user.is_staff else 409, str(exc)) from None
     return _affected_answer(issue)
+
+
+# ---------------------------------------------------------------- webhooks
+
+
+def _webhook(subscription, secret: str | None = None) -> dict:
+    data = {"id": subscription.id, "url": subscription.url, "events": subscription.event_types, "active": subscription.active,
+            "created_at": subscription.created_at}
+    if secret:
+        data["secret"] = secret
+    return data
+
+
+@bp.post("/webhooks")
+@documented
+def subscribe_webhook():
+    """Subscribe an HTTPS endpoint to events (organisation admins and staff); the answer holds its signing secret, once.
+    ---
+    post:
+      operationId: subscribeWebhook
+      summary: Subscribe a webhook
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: WebhookIn
+      responses:
+        201:
+          description: The subscription, with its signing secret (whsec_…), shown only now.
+          content:
+            application/json:
+              schema: Webhook
+        415:
+          $ref: '#/components/responses/BadRequest'
+        422:
+          $ref: '#/components/responses/Unprocessable'
+    """
+    data = load(schemas.WebhookInSchema(), json_body())
+    if not webhook_service.may_subscribe(current_user):
+        raise ApiProblem(403, "Only organisation admins and the service-management team can subscribe webhooks.")
+    try:
+        with unit_of_work():
+            made = webhook_service.subscribe(current_user, data["url"], data["events"])
+    except webhook_service.SubscriptionError as exc:
+        raise ApiProblem(422, str(exc), errors=[{"field": exc.field or "url", "message": str(exc)}]) from None
+    return answer(_webhook(made.subscription, made.secret), schemas.WebhookSchema(), status=201,
+                  headers={"Location": external_url("webhooks.subscription", subscription_id=made.subscription.id)})
+
+
+@bp.get("/webhooks")
+@documented
+def list_webhooks():
+    """The webhooks you manage (an organisation admin: your organisation's; staff: all).
+    ---
+    get:
+      operationId: listWebhooks
+      summary: List webhooks
+      responses:
+        200:
+          description: The subscriptions (without their secrets).
+          content:
+            application/json:
+              schema: WebhookList
+        304:
+          description: Not modified since the ETag given as If-None-Match.
+    """
+    items = [_webhook(item) for item in webhook_service.subscriptions_for(current_user)]
+    return answer({"items": items}, schemas.WebhookListSchema())
+
+
+@bp.delete("/webhooks/<int:subscription_id>")
+@documented
+def remove_webhook(subscription_id: int):
+    """Remove a webhook: nothing more is sent to it.
+    ---
+    delete:
+      operationId: removeWebhook
+      summary: Remove a webhook
+      parameters:
+        - name: subscription_id
+          in: path
+          required: true
+          schema:
+            type: integer
+            minimum: 1
+            maximum: 2147483647
+      responses:
+        204:
+          description: Removed.
+    """
+    subscription = db.session.get(WebhookSubscription, subscription_id)
+    if subscription is None or not webhook_service.may_manage(current_user, subscription):
+        raise ApiProblem(404, "There is no webhook with that id that you manage.")
+    with unit_of_work():
+        webhook_service.remove(subscription)
+    return Response(status=204)
+
+
+# ---------------------------------------------------------------- the service desk's live feed
+
+MAX_FEED_RECORDS = 10_000
+
+
+@bp.post("/servicedesk/records")
+@documented
+def feed_records():
+    """Add or update service-desk records by Number, in the extract's column labels and rules (staff tokens).
+    All or nothing: one bad record and none is stored, and every bad record is listed by its position.
+    ---
+    post:
+      operationId: feedServiceDeskRecords
+      summary: Feed service-desk records
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: FeedIn
+      responses:
+        200:
+          description: What the records changed.
+          content:
+            application/json:
+              schema: FeedOutcome
+        415:
+          $ref: '#/components/responses/BadRequest'
+        422:
+          $ref: '#/components/responses/Unprocessable'
+    """
+    if not current_user.is_staff:
+        raise ApiProblem(403, "Only the service-management team's tokens can feed service-desk records.")
+    data = load(schemas.FeedInSchema(), json_body())
+    records = data["records"]
+    if len(records) > MAX_FEED_RECORDS:
+        raise ApiProblem(422, f"Send at most {MAX_FEED_RECORDS:,} records a request.",
+                         errors=[{"field": "records", "message": f"At most {MAX_FEED_RECORDS:,}."}])
+    try:
+        extract = read_records(records)
+    except ExtractError as exc:
+        errors = [{"field": f"records.{problem.line - 1}", "message": problem.reason} for problem in exc.problems]
+        raise ApiProblem(422, exc.message, errors=errors or [{"field": "records", "message": exc.message}]) from None
+    incidents = [row.number for row in extract.rows if row.record_type == "incident"]
+    with unit_of_work():
+        before = webhook_outbox.incidents_as_they_are(incidents)
+        outcome = import_extract(extract, user=current_user, filename="API feed", source=FEED_SOURCE)
+        webhook_outbox.add_events(webhook_outbox.incident_events(before, incidents))
+    return answer({"received": outcome.rows, "added": outcome.added, "updated": outcome.updated,
+                   "unchanged": outcome.unchanged}, schemas.FeedOutcomeSchema())

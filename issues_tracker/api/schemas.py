@@ -81,6 +81,15 @@ class WebhookInSchema(Schema):
                          validate=validate.Length(min=1, max=len(EVENT_TYPES)))
 
 
+class FeedInSchema(Schema):
+    records = fields.List(
+        fields.Dict(keys=fields.String(validate=validate.Length(max=100))), required=True,
+        validate=validate.Length(min=1),
+        metadata={"description": "Records keyed by the extract's column labels: Number, Opened, Priority, State, "
+                                 "Short description, Assignment group, Product, Responded, Resolved, Closed, …"},
+    )
+
+
 # ---------------------------------------------------------------- responses
 
 
@@ -198,3 +207,131 @@ class ProblemSchema(Schema):
     status = fields.Integer(required=True)
     detail = fields.String()
     errors = fields.List(fields.Nested(FieldProblemSchema))
+
+
+class FeedOutcomeSchema(Schema):
+    received = fields.Integer(required=True)
+    added = fields.Integer(required=True)
+    updated = fields.Integer(required=True)
+    unchanged = fields.Integer(required=True)
+
+
+class LogEditionSchema(Schema):
+    week_commencing = fields.Date(required=True)
+    revision = fields.Integer(required=True)
+    published_at = fields.DateTime(required=True)
+    latest = fields.Boolean(required=True)
+    pdf = fields.String(allow_none=True, required=True, metadata={"description": "The latest revision's PDF."})
+
+
+class LogEditionListSchema(Schema):
+    items = fields.List(fields.Nested(LogEditionSchema), required=True)
+
+
+class ForumActionSchema(Schema):
+    code = fields.String(required=True, metadata={"example": "SMF-13"})
+    description = fields.String(required=True)
+    owner = fields.String(required=True)
+    date_raised = fields.Date(required=True)
+    status = fields.String(required=True)
+    updated_at = fields.DateTime(required=True)
+
+
+class ForumActionListSchema(Schema):
+    items = fields.List(fields.Nested(ForumActionSchema), required=True)
+
+
+class KpiRowSchema(Schema):
+    month = fields.String(required=True, metadata={"example": "2026-03"})
+    record_type = fields.String(required=True)
+    priority = fields.String(required=True)
+    raised = fields.Integer(required=True)
+    resolved = fields.Integer(required=True)
+    churn = fields.Integer(required=True)
+    open_at_month_end = fields.Integer(required=True)
+    mean_response_minutes = fields.Float(allow_none=True, required=True)
+    mean_resolution_hours = fields.Float(allow_none=True, required=True)
+    response_within_sla_pct = fields.Float(allow_none=True, required=True)
+    resolution_within_sla_pct = fields.Float(allow_none=True, required=True)
+
+
+class KpiListSchema(Schema):
+    items = fields.List(fields.Nested(KpiRowSchema), required=True)
+
+
+class AgedCaseSchema(Schema):
+    number = fields.String(required=True)
+    incident = fields.String(allow_none=True, required=True)
+    product = fields.String(required=True)
+    short_description = fields.String(required=True)
+    opened = fields.DateTime(required=True)
+    age_days = fields.Integer(required=True)
+    age_bucket = fields.String(required=True)
+    state = fields.String(required=True)
+    priority = fields.String(required=True)
+    assignment_group = fields.String(required=True)
+    aged_reason = fields.String(required=True)
+
+
+class AgedCaseListSchema(Schema):
+    items = fields.List(fields.Nested(AgedCaseSchema), required=True)
+
+
+class PollOptionSchema(Schema):
+    label = fields.String(required=True)
+    count = fields.Integer(required=True)
+    percent = fields.Integer(required=True)
+
+
+class PollTextSchema(Schema):
+    respondent = fields.String(required=True, metadata={"example": "Anonymous User 1"})
+    text = fields.String(required=True)
+
+
+class PollQuestionResultSchema(Schema):
+    text = fields.String(required=True)
+    kind = fields.String(required=True)
+    answered = fields.Integer(required=True)
+    options = fields.List(fields.Nested(PollOptionSchema), required=True)
+    average = fields.Float(allow_none=True, required=True)
+    texts = fields.List(fields.Nested(PollTextSchema), required=True)
+
+
+class PollResultsSchema(Schema):
+    id = fields.Integer(required=True)
+    title = fields.String(required=True)
+    status = fields.String(required=True)
+    responses = fields.Integer(required=True)
+    questions = fields.List(fields.Nested(PollQuestionResultSchema), required=True)
+
+
+class IncidentCheckSchema(Schema):
+    name = fields.String(required=True)
+    target = fields.String(required=True)
+    status = fields.String(required=True, metadata={"enum": ["met", "late", "missing", "due", "not required"]})
+    at = fields.String(allow_none=True, required=True)
+    due = fields.String(allow_none=True, required=True)
+
+
+class PirActionSchema(Schema):
+    description = fields.String(required=True)
+    owner = fields.String(required=True)
+    due_date = fields.Date(allow_none=True, required=True)
+    status = fields.String(required=True)
+
+
+class MajorIncidentSchema(Schema):
+    number = fields.String(required=True)
+    priority = fields.String(required=True)
+    product = fields.String(required=True)
+    short_description = fields.String(required=True)
+    state = fields.String(required=True)
+    major_incident = fields.Boolean(required=True)
+    opened_at = fields.DateTime(required=True)
+    resolved_at = fields.DateTime(allow_none=True, required=True)
+    checks = fields.List(fields.Nested(IncidentCheckSchema), required=True)
+    pir_actions = fields.List(fields.Nested(PirActionSchema), required=True)
+
+
+class MajorIncidentListSchema(Schema):
+    items = fields.List(fields.Nested(MajorIncidentSchema), required=True)

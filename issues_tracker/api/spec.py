@@ -25,7 +25,12 @@ COMPONENT_SCHEMAS = (
     schemas.IssueSummarySchema, schemas.IssueListSchema, schemas.JournalEntrySchema, schemas.ActionSchema,
     schemas.CommentSchema, schemas.AffectedSchema, schemas.IssueDetailSchema, schemas.IssueSubmissionSchema,
     schemas.IssueUpdateSchema, schemas.CommentInSchema, schemas.AffectedInSchema, schemas.FollowSchema,
-    schemas.WebhookInSchema, schemas.WebhookSchema, schemas.WebhookListSchema, schemas.FieldProblemSchema,
+    schemas.WebhookInSchema, schemas.WebhookSchema, schemas.WebhookListSchema, schemas.FeedInSchema,
+    schemas.FeedOutcomeSchema, schemas.LogEditionSchema, schemas.LogEditionListSchema, schemas.ForumActionSchema,
+    schemas.ForumActionListSchema, schemas.KpiRowSchema, schemas.KpiListSchema, schemas.AgedCaseSchema,
+    schemas.AgedCaseListSchema, schemas.PollOptionSchema, schemas.PollTextSchema, schemas.PollQuestionResultSchema,
+    schemas.PollResultsSchema, schemas.IncidentCheckSchema, schemas.PirActionSchema, schemas.MajorIncidentSchema,
+    schemas.MajorIncidentListSchema, schemas.FieldProblemSchema,
     schemas.ProblemSchema,
 )
 

@@ -109,10 +109,14 @@ def find_token(presented: str | None, *, now: datetime | None = None) -> ApiToke
     return token
 
 
+def use_worth_noting(token: ApiToken, *, now: datetime | None = None) -> bool:
+    return token.last_used_at is None or (now or utcnow()) - token.last_used_at >= LAST_USED_EVERY
+
+
 def note_use(token: ApiToken, *, now: datetime | None = None) -> bool:
     """Record that the token was used (at most once a minute); True when it wrote."""
     now = now or utcnow()
-    if token.last_used_at is not None and now - token.last_used_at < LAST_USED_EVERY:
+    if not use_worth_noting(token, now=now):
         return False
     db.session.execute(sa.update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
     token.last_used_at = now

@@ -8,6 +8,7 @@ the schemas of api/schemas.py.
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 import json
 import math
@@ -82,15 +83,30 @@ def authenticate():
     if request.method not in ("GET", "HEAD", "OPTIONS") and not token.can_write:
         raise ApiProblem(403, "This token can only read; make a read-and-write token to change things.",
                          headers={"WWW-Authenticate": 'Bearer realm="api", error="insufficient_scope"'})
-    with unit_of_work():
-        api_tokens.note_use(token)
+    if api_tokens.use_worth_noting(token):
+        with unit_of_work():
+            api_tokens.note_use(token)
     db.session.info[TOKEN_IN_SESSION] = token.name
     return None
 
 
+GZIP_FROM_BYTES = 1024
+
+
 @bp.after_request
-def forget_the_token(response: Response) -> Response:
+def forget_the_token_and_compress(response: Response) -> Response:
     db.session.info.pop(TOKEN_IN_SESSION, None)
+    response.vary.add("Accept-Encoding")
+    if (
+        "gzip" in request.headers.get("Accept-Encoding", "").lower()
+        and response.status_code == 200 and not response.direct_passthrough
+        and response.mimetype in ("application/json", "application/problem+json")
+        and "Content-Encoding" not in response.headers
+    ):
+        body = response.get_data()
+        if len(body) >= GZIP_FROM_BYTES:
+            response.set_data(gzip.compress(body, compresslevel=6))
+            response.headers["Content-Encoding"] = "gzip"
     return response
 
 
@@ -444,4 +460,4 @@ def update_issue(issue_id: int):
     return answer(representation.issue_detail(issue, current_user), schemas.IssueDetailSchema())
 
 
-from . import pages  # noqa: E402,F401  (the API's other routes, on this blueprint)
+from . import listing, pages  # noqa: E402,F401  (the API's other routes, on this blueprint)

@@ -178,6 +178,10 @@ def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
         "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "").strip() or "600 per minute",
         # Webhooks may reach private, loopback and link-local addresses: tests and development only.
         "WEBHOOK_ALLOW_PRIVATE": _flag("WEBHOOK_ALLOW_PRIVATE", testing or development),
+        # A failed delivery is tried again after this many seconds, doubling each time (at most hourly)...
+        "WEBHOOK_RETRY_SECONDS": _int("WEBHOOK_RETRY_SECONDS", 30),
+        # ...and an endpoint failing this long is disabled and its owner emailed.
+        "WEBHOOK_DISABLE_AFTER_HOURS": _int("WEBHOOK_DISABLE_AFTER_HOURS", 24),
         "METRICS_TOKEN": (os.environ.get("METRICS_TOKEN") or "").strip() or None,
         "METRICS_ALLOWED_NETWORKS": _networks("METRICS_ALLOWED_NETWORKS"),
         # Roles whose password sign-in needs a second factor (authenticator code or passkey);

@@ -433,6 +433,26 @@ def read_extract(
         rows_iter.close()
 
 
+def read_records(records: list[dict], *, max_rows: int = 250_000) -> Extract:
+    """Records sent as JSON objects keyed by the extract's column labels (the live feed), checked as an
+    extract's rows are: ExtractError listing every bad record. A record's position (1 for the first)
+    stands for its line."""
+    labels: list[str] = []
+    for record in records:
+        labels += [label for label in record if label not in labels]
+    positions, _ignored = _header(labels)
+    missing = [FIELD_LABELS[name] for name in REQUIRED_FIELDS if name not in positions]
+    if missing:
+        raise ExtractError(f"The records must have these fields: {', '.join(missing)}.")
+
+    def rows() -> Iterator[tuple[int, list]]:
+        yield 0, labels
+        for position, record in enumerate(records, start=1):
+            yield position, [record.get(label) for label in labels]
+
+    return _read_rows(rows(), max_rows, None)
+
+
 def _read_rows(rows_iter: Iterator[tuple[int, list]], max_rows: int, progress) -> Extract:
     positions: dict[str, int] | None = None
     ignored: list[str] = []

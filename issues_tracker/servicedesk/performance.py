@@ -227,6 +227,19 @@ def last_import() -> ServiceDeskImport | None:
     )
 
 
+FEED_SOURCE = "feed"  # ServiceDeskImport.source of records sent to the API by the service desk itself
+
+
+def last_fed() -> dict[str, datetime]:
+    """When the live feed last changed records of each type (case, incident, change)."""
+    return dict(db.session.execute(
+        sa.select(ServiceDeskRecord.record_type, sa.func.max(ServiceDeskImport.imported_at))
+        .join(ServiceDeskImport, ServiceDeskImport.id == ServiceDeskRecord.import_id)
+        .where(ServiceDeskImport.source == FEED_SOURCE)
+        .group_by(ServiceDeskRecord.record_type)
+    ).all())
+
+
 def dashboard(period: Period, filters: Filters = Filters(), as_at: date | None = None,
               now: datetime | None = None) -> Dashboard:
     now = now or utcnow()

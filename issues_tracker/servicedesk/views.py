@@ -142,6 +142,7 @@ def index():
             service_levels=SERVICE_LEVEL_TABLE,
             month_label=month_label,
             last_importer=performance.importer_name(data.last_import) if current_user.is_staff else "",
+            last_fed=performance.last_fed(),
         ))
         if cache:
             cache.put(key, results)

@@ -216,3 +216,17 @@ def test_requests_are_limited_per_token_with_ratelimit_headers(database_url, par
     finally:
         limiter.reset()
         limiter.enabled = False
+
+
+def test_large_answers_are_gzipped_when_the_client_accepts_it(api_for, participant, staff):
+    import gzip
+    import json
+
+    for n in range(12):
+        make_issue(participant, publish_by=staff, summary=f"Settlement message rejected number {n}")
+    api = api_for(participant, "read")
+    plain = api.get("/api/v1/issues")
+    packed = api.get("/api/v1/issues", headers={"Accept-Encoding": "gzip"})
+    assert "Content-Encoding" not in plain.headers
+    assert packed.headers["Content-Encoding"] == "gzip"
+    assert json.loads(gzip.decompress(packed.data)) == plain.get_json()

@@ -58,7 +58,8 @@ def test_schemathesis_finds_no_server_error_and_no_answer_the_document_does_not_
     make_issue(outsider, summary="Pending submission of another organisation")
     token = make_token(user, "write", name=f"Schemathesis {role}")
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
-    headers = {"Authorization": f"Bearer {token}"}
+    # The in-process (WSGI) transport does not undo gzip as an HTTP client would: ask for plain bodies.
+    headers = {"Authorization": f"Bearer {token}", "Accept-Encoding": "identity"}
     examples = failures = 0
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 9
