@@ -13,7 +13,8 @@ from .core import config as config_module
 from .core.extensions import csrf, db, htmx_ext, limiter, login_manager, migrate, talisman
 from .core.logging import configure_logging, init_request_ids
 
-JOB_MODULES = ("accounts.jobs", "issues.jobs", "log.jobs", "forum.jobs", "notifications.jobs", "servicedesk.jobs")
+JOB_MODULES = ("accounts.jobs", "issues.jobs", "log.jobs", "forum.jobs", "notifications.jobs", "servicedesk.jobs",
+               "escalations.jobs")
 
 CONTENT_SECURITY_POLICY = {
     "default-src": "'self'",

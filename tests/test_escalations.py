@@ -216,3 +216,36 @@ def test_a_stale_step_gets_409_and_keeps_the_note(app, browser, staff, participa
     assert desk.post(f"/escalations/{escalation.id}/acknowledge", {"version": old}).status_code == 303
     stale = browser.post(f"/escalations/{escalation.id}/next-level", {"note": "Typed on an old page", "version": old})
     assert stale.status_code == 409 and "Typed on an old page" in stale.get_data(as_text=True)
+
+
+def test_the_service_team_is_reminded_once_of_a_late_response(app, browser, smtp, staff, participant):
+    from datetime import timedelta
+
+    from issues_tracker.escalations.operations import remind_late
+    from issues_tracker.jobs import run_background_tasks
+    from issues_tracker.notifications.delivery import deliver_pending
+
+    issue = make_issue(participant, publish_by=staff)
+    staff_email, participant_email = staff.email, participant.email
+    browser.login(participant)
+    escalate(browser, issue.reference)
+    escalation = only_escalation()
+    escalation_id, code, due = escalation.id, escalation.code, escalation.response_due_at
+    assert remind_late(now=due - timedelta(minutes=1)) == 0
+    assert remind_late(now=due + timedelta(minutes=1)) == 1
+    db.session.commit()
+    assert remind_late(now=due + timedelta(hours=3)) == 0  # once per level
+    run_background_tasks()  # the worker's upkeep finds nothing more to send
+    deliver_pending(now=due + timedelta(minutes=2))  # the reminder is dated when it was found late
+    smtp.wait_for(3)
+    late = [mail for mail in smtp.to(staff_email) if mail.subject.startswith("Response overdue")]
+    assert len(late) == 1 and code in late[0].subject
+    assert not [mail for mail in smtp.to(participant_email) if mail.subject.startswith("Response overdue")]
+    # Taken to the next level, it has a new target and may be reminded of again.
+    db.session.expire_all()
+    version = db.session.get(Escalation, escalation_id).version
+    assert browser.post(f"/escalations/{escalation_id}/next-level", {"note": "Still nothing", "version": version}).status_code == 303
+    db.session.expire_all()
+    escalation = db.session.get(Escalation, escalation_id)
+    assert escalation.reminded_at is None and escalation.response_due_at != due  # level 2: 4 business hours
+    assert remind_late(now=escalation.response_due_at + timedelta(minutes=1)) == 1

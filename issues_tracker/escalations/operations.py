@@ -188,7 +188,7 @@ def next_level(escalation: Escalation, user: User, note: str, *, expected_versio
                               "has grown.", "note")
     escalation.level += 1
     escalation.status = "open"
-    escalation.acknowledged_at = escalation.acknowledged_by_id = None
+    escalation.acknowledged_at = escalation.acknowledged_by_id = escalation.reminded_at = None
     escalation.response_due_at = response_due(escalation.level, now)
     escalation.updated_at = now
     _event(escalation, user, f"Escalated to {level_label(escalation.route, escalation.level)}", note, now)
@@ -293,3 +293,32 @@ def notify_participants(escalation: Escalation, actor: User, what: str, note: st
         to.setdefault(raiser.email, raiser.display_name)
     subject = f"Escalation {escalation.code} ({escalation.reference}) {what}"
     return _send(to, escalation, subject, "escalations/email/answered", now, what=what, note=note, actor=actor)
+
+
+def remind_late(*, now: datetime | None = None) -> int:
+    """Tell the service team, once per level, of each escalation still unacknowledged after its
+    response target. Each reminder is claimed by a conditional update first, so two workers
+    running at once send it once. Returns how many escalations were reminded of."""
+    now = now or utcnow()
+    late = db.session.scalars(
+        sa.select(Escalation.id).where(Escalation.status == "open", Escalation.response_due_at < now,
+                                       Escalation.reminded_at.is_(None))
+        .order_by(Escalation.response_due_at)
+    ).all()
+    team = {person.email: person.display_name for person in service_team()}
+    reminded = 0
+    for escalation_id in late:
+        claimed = db.session.execute(
+            sa.update(Escalation)
+            .where(Escalation.id == escalation_id, Escalation.status == "open", Escalation.reminded_at.is_(None))
+            .values(reminded_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if not claimed:
+            continue
+        escalation = db.session.get(Escalation, escalation_id)
+        subject = f"Response overdue: escalation {escalation.code} ({escalation.reference})"
+        _send(team, escalation, subject, "escalations/email/late", now)
+        reminded += 1
+    db.session.flush()
+    return reminded
