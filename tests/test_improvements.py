@@ -316,3 +316,23 @@ def test_an_action_links_to_a_pir_action_and_its_incident(browser, staff):
     assert browser.post("/improvements/actions/new", {
         "title": "Another", "theme": "csi_pirs", "kind": "tactical", "owner_name": "Joe Andrews",
         "status": "in_progress", "pir_action_id": "99999"}).status_code == 422
+
+
+def test_staff_edit_an_actions_details_and_a_stale_edit_keeps_the_input(browser, staff):
+    seeded()
+    action = action_by_title("Distribution lists")
+    old = action.version
+    browser.login(staff)
+    form = browser.get(f"/improvements/actions/{action.id}/edit").get_data(as_text=True)
+    assert 'value="Distribution lists and contact register"' in form and "Ian Giles" in form
+    data = {"title": "Distribution lists and contact register", "theme": "participant_support", "kind": "tactical",
+            "owner_name": "Sam Young", "due_on": "2027-02-26", "pir_action_id": "", "version": old}
+    assert browser.post(f"/improvements/actions/{action.id}/edit", data).status_code == 303
+    db.session.expire_all()
+    action = db.session.get(ImprovementAction, action.id)
+    assert (action.owner_name, action.due_on, action.status) == ("Sam Young", date(2027, 2, 26), "in_progress")
+    stale = browser.post(f"/improvements/actions/{action.id}/edit", {**data, "owner_name": "Typed on an old page"})
+    assert stale.status_code == 409 and "Typed on an old page" in stale.get_data(as_text=True)
+    wrong_theme = browser.post(f"/improvements/actions/{action.id}/edit", {**data, "theme": "other",
+                                                                           "version": action.version})
+    assert wrong_theme.status_code == 422 and "Not a valid choice" in wrong_theme.get_data(as_text=True)
