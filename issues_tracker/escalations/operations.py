@@ -322,3 +322,24 @@ def remind_late(*, now: datetime | None = None) -> int:
         reminded += 1
     db.session.flush()
     return reminded
+
+
+def period_summary(start: datetime, end: datetime) -> dict:
+    """Escalations for a report of [start, end) (a meeting's pack): raised in the period by route,
+    closed in it, open at its end, and those acknowledged after their response target (or not
+    yet acknowledged and past it at the end). Two aggregate queries."""
+    e = Escalation
+    raised = dict(db.session.execute(
+        sa.select(e.route, sa.func.count()).where(e.created_at >= start, e.created_at < end).group_by(e.route)
+    ).all())
+    open_at_end = sa.and_(e.created_at < end, sa.or_(e.closed_at.is_(None), e.closed_at >= end))
+    acknowledged_late = sa.and_(e.acknowledged_at.is_not(None), e.acknowledged_at > e.response_due_at)
+    unanswered_late = sa.and_(sa.or_(e.acknowledged_at.is_(None), e.acknowledged_at >= end), e.response_due_at < end)
+    closed, still_open, late = db.session.execute(sa.select(
+        sa.func.coalesce(sa.func.sum(sa.case((sa.and_(e.closed_at >= start, e.closed_at < end), 1), else_=0)), 0),
+        sa.func.coalesce(sa.func.sum(sa.case((open_at_end, 1), else_=0)), 0),
+        sa.func.coalesce(sa.func.sum(sa.case((sa.and_(e.created_at < end, sa.or_(
+            sa.and_(acknowledged_late, e.acknowledged_at < end), unanswered_late)), 1), else_=0)), 0),
+    )).one()
+    return {"raised": {code: raised.get(code, 0) for code in ROUTE_LABELS}, "raised_total": sum(raised.values()),
+            "closed": int(closed), "open_at_end": int(still_open), "late_response": int(late)}
