@@ -14,7 +14,7 @@ from .core.extensions import csrf, db, htmx_ext, limiter, login_manager, migrate
 from .core.logging import configure_logging, init_request_ids
 
 JOB_MODULES = ("accounts.jobs", "issues.jobs", "log.jobs", "forum.jobs", "notifications.jobs", "servicedesk.jobs",
-               "webhooks.jobs")
+               "webhooks.jobs", "escalations.jobs")
 
 CONTENT_SECURITY_POLICY = {
     "default-src": "'self'",

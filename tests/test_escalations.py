@@ -4,11 +4,23 @@ closed by staff, taken level by level in sequence, and seen only by the organisa
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 
 from issues_tracker.core.extensions import db
+from issues_tracker.core.models import utcnow
 from issues_tracker.escalations.models import Escalation
+from issues_tracker.escalations.operations import (
+    acknowledge,
+    close,
+    period_summary,
+    raise_escalation,
+    remind_late,
+)
+from issues_tracker.jobs import run_background_tasks
+from issues_tracker.notifications.delivery import deliver_pending
 from issues_tracker.organisations.models import Contact
 from tests.accounts.identity_helpers import deliver
 from tests.conftest import Browser
@@ -218,3 +230,50 @@ def test_a_stale_step_gets_409_and_keeps_the_note(app, browser, staff, participa
     assert desk.post(f"/escalations/{escalation.id}/acknowledge", {"version": old}).status_code == 303
     stale = browser.post(f"/escalations/{escalation.id}/next-level", {"note": "Typed on an old page", "version": old})
     assert stale.status_code == 409 and "Typed on an old page" in stale.get_data(as_text=True)
+
+
+def test_the_service_team_is_reminded_once_of_a_late_response(app, browser, smtp, staff, participant):
+    issue = make_issue(participant, publish_by=staff)
+    staff_email, participant_email = staff.email, participant.email
+    browser.login(participant)
+    escalate(browser, issue.reference)
+    escalation = only_escalation()
+    escalation_id, code, due = escalation.id, escalation.code, escalation.response_due_at
+    assert remind_late(now=due - timedelta(minutes=1)) == 0
+    assert remind_late(now=due + timedelta(minutes=1)) == 1
+    db.session.commit()
+    assert remind_late(now=due + timedelta(hours=3)) == 0  # once per level
+    run_background_tasks()  # the worker's upkeep finds nothing more to send
+    deliver_pending(now=due + timedelta(minutes=2))  # the reminder is dated when it was found late
+    smtp.wait_for(3)
+    late = [mail for mail in smtp.to(staff_email) if mail.subject.startswith("Response overdue")]
+    assert len(late) == 1 and code in late[0].subject
+    assert not [mail for mail in smtp.to(participant_email) if mail.subject.startswith("Response overdue")]
+    # Taken to the next level, it has a new target and may be reminded of again.
+    db.session.expire_all()
+    version = db.session.get(Escalation, escalation_id).version
+    assert browser.post(f"/escalations/{escalation_id}/next-level", {"note": "Still nothing", "version": version}).status_code == 303
+    db.session.expire_all()
+    escalation = db.session.get(Escalation, escalation_id)
+    assert escalation.reminded_at is None and escalation.response_due_at != due  # level 2: 4 business hours
+    assert remind_late(now=escalation.response_due_at + timedelta(minutes=1)) == 1
+
+
+def test_a_reports_summary_counts_raised_closed_open_and_late(app, staff, participant):
+    start = utcnow() - timedelta(days=30)
+    first = make_issue(participant, publish_by=staff, summary="First")
+    second = make_issue(participant, publish_by=staff, summary="Second")
+    answered = raise_escalation(participant, {"subject_kind": "issue", "reference": first.reference,
+                                              "reason": "overdue", "route": "elexon", "detail": "Late."},
+                                now=start + timedelta(days=1))
+    acknowledge(answered, staff, "", expected_version=None, now=start + timedelta(days=10))  # long after its target
+    close(answered, staff, "Fixed.", expected_version=None, now=start + timedelta(days=12))
+    raise_escalation(participant, {"subject_kind": "issue", "reference": second.reference, "reason": "blocked",
+                                   "route": "supplier", "blocking_party": "MOP", "detail": "Blocked."},
+                     now=start + timedelta(days=20))
+    db.session.commit()
+    summary = period_summary(start, start + timedelta(days=30))
+    assert summary == {"raised": {"elexon": 1, "supplier": 1}, "raised_total": 2, "closed": 1, "open_at_end": 1,
+                       "late_response": 2}
+    before_the_second = period_summary(start, start + timedelta(days=15))
+    assert before_the_second["raised_total"] == 1 and before_the_second["open_at_end"] == 0

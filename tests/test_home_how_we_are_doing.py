@@ -1,6 +1,7 @@
 """The home page's "How are we doing": this month's service levels against target, open major
 incidents, cases aged 30+ days, open escalations and the improvement programme's progress
-beside the issue counts, each linking to its screen, at a fixed number of queries."""
+beside the issue counts, each linking to its screen, at a fixed number of queries (as are the
+programme's and the escalations' lists)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from issues_tracker.core.extensions import db
 from issues_tracker.core.formats import LONDON
 from issues_tracker.core.models import utcnow
 from issues_tracker.escalations import operations as escalation_service
+from issues_tracker.improvements import pipeline
 from issues_tracker.improvements.seed import seed_programme
 from issues_tracker.models import User
 from tests.conftest import Browser
@@ -119,4 +121,38 @@ def test_the_home_page_costs_the_same_queries_however_much_data(browser, staff, 
     db.session.commit()
     assert db.session.scalar(sa.text("SELECT count(*) FROM escalation")) == 6
     many = home_queries(browser)
+    assert many == few
+
+
+def page_queries(browser, path) -> int:
+    with counted() as seen:
+        response = browser.get(path)
+    assert response.status_code == 200, path
+    return len(seen)
+
+
+def test_the_programme_and_escalation_lists_cost_the_same_queries_however_much_data(browser, staff, participant,
+                                                                                     make_user):
+    staff_id = staff.id
+    seed_programme(date(2026, 12, 5))
+    pipeline.propose(participant, {"title": "First proposal"})
+    issue = make_issue(participant, publish_by=staff)
+    escalation_service.raise_escalation(participant, {
+        "subject_kind": "issue", "reference": issue.reference, "reason": "overdue", "route": "elexon",
+        "detail": "No update."})
+    db.session.commit()
+    browser.login(staff)
+    paths = ("/improvements", "/escalations", "/escalations?status=all")
+    few = {path: page_queries(browser, path) for path in paths}
+
+    for number in range(6):
+        person = make_user("participant", org=f"Supplier {number}")
+        improvement = pipeline.propose(person, {"title": f"Proposal {number}"})
+        pipeline.triage(improvement, db.session.get(User, staff_id), {"state": "accepted", "value_score": 3,
+                                                                      "effort_score": 2}, expected_version=None)
+        escalation_service.raise_escalation(person, {
+            "subject_kind": "incident", "reference": f"INC00{number}1234", "reason": "impact", "route": "supplier",
+            "blocking_party": f"Party {number}", "detail": "Blocked."})
+    db.session.commit()
+    many = {path: page_queries(browser, path) for path in paths}
     assert many == few

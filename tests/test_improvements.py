@@ -3,18 +3,23 @@ progress updates with history and links, and the improvement pipeline anyone can
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
 import sqlalchemy as sa
 
 from issues_tracker.core.extensions import db
+from issues_tracker.escalations import operations as escalation_service
 from issues_tracker.improvements import programme
 from issues_tracker.improvements.models import Improvement, ImprovementAction, ImprovementFollower
 from issues_tracker.improvements.seed import seed_programme
+from issues_tracker.servicedesk.major_incidents import add_pir_action
+from issues_tracker.servicedesk.models import ServiceDeskRecord
 from tests.accounts.identity_helpers import deliver
-from tests.conftest import Browser
+from tests.conftest import PASSWORD, Browser
 from tests.helpers import make_issue
+from tests.servicedesk_builders import import_rows, record
 
 pytestmark = pytest.mark.both_databases
 
@@ -273,3 +278,63 @@ def test_unfollowing_stops_the_emails(app, browser, smtp, participant, staff):
                                                          "version": improvement.version})
     deliver(smtp, 0)
     assert not smtp.to(participant.email)
+
+
+def test_a_persons_own_data_holds_their_proposals_and_escalations_and_closing_stops_following(
+        app, browser, participant, staff):
+    issue = make_issue(participant, publish_by=staff)
+    escalation_service.raise_escalation(participant, {
+        "subject_kind": "issue", "reference": issue.reference, "reason": "impact", "route": "elexon",
+        "detail": "Forty sites unbilled."})
+    db.session.commit()
+    browser.login(participant)
+    propose(browser)
+    data = json.loads(browser.get("/account/data.json").data)
+    assert [row["title"] for row in data["improvements_proposed"]] == ["Show the PIR due date on the incident page"]
+    assert data["improvements_followed"] == [data["improvements_proposed"][0]["id"]]
+    assert [(row["reference"], row["detail"]) for row in data["escalations_raised"]] == [(issue.reference,
+                                                                                         "Forty sites unbilled.")]
+    done = browser.post("/account/close", {"confirm_email": participant.email, "current": PASSWORD})
+    assert done.status_code == 200
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ImprovementFollower)) == 0
+    assert db.session.scalar(sa.select(Improvement.title)) == "Show the PIR due date on the incident page"
+
+
+def test_an_action_links_to_a_pir_action_and_its_incident(browser, staff):
+    import_rows([record("INC0012345", "2026-11-02 09:30", priority="1 - Critical", responded="2026-11-02 09:40",
+                        resolved="2026-11-02 13:00", Major_incident="Y")])
+    incident = db.session.scalar(sa.select(ServiceDeskRecord))
+    pir = add_pir_action(incident, description="Alert on queue depth", owner_name="Sam Young", due_date=None, user=staff)
+    db.session.commit()
+    browser.login(staff)
+    form = browser.get("/improvements/actions/new").get_data(as_text=True)
+    assert "INC0012345: Alert on queue depth" in form  # the PIR actions to choose from
+    saved = browser.post("/improvements/actions/new", {
+        "title": "PIR actions tracked to closure", "theme": "csi_pirs", "kind": "tactical", "owner_name": "Joe Andrews",
+        "status": "in_progress", "record_number": "INC0012345", "pir_action_id": str(pir.id)})
+    assert saved.status_code == 303
+    page = browser.get(saved.headers["Location"]).get_data(as_text=True)
+    assert 'href="/performance/incidents/INC0012345#pir-actions"' in page and "Alert on queue depth" in page
+    assert browser.post("/improvements/actions/new", {
+        "title": "Another", "theme": "csi_pirs", "kind": "tactical", "owner_name": "Joe Andrews",
+        "status": "in_progress", "pir_action_id": "99999"}).status_code == 422
+
+
+def test_staff_edit_an_actions_details_and_a_stale_edit_keeps_the_input(browser, staff):
+    seeded()
+    action = action_by_title("Distribution lists")
+    old = action.version
+    browser.login(staff)
+    form = browser.get(f"/improvements/actions/{action.id}/edit").get_data(as_text=True)
+    assert 'value="Distribution lists and contact register"' in form and "Ian Giles" in form
+    data = {"title": "Distribution lists and contact register", "theme": "participant_support", "kind": "tactical",
+            "owner_name": "Sam Young", "due_on": "2027-02-26", "pir_action_id": "", "version": old}
+    assert browser.post(f"/improvements/actions/{action.id}/edit", data).status_code == 303
+    db.session.expire_all()
+    action = db.session.get(ImprovementAction, action.id)
+    assert (action.owner_name, action.due_on, action.status) == ("Sam Young", date(2027, 2, 26), "in_progress")
+    stale = browser.post(f"/improvements/actions/{action.id}/edit", {**data, "owner_name": "Typed on an old page"})
+    assert stale.status_code == 409 and "Typed on an old page" in stale.get_data(as_text=True)
+    wrong_theme = browser.post(f"/improvements/actions/{action.id}/edit", {**data, "theme": "other",
+                                                                           "version": action.version})
+    assert wrong_theme.status_code == 422 and "Not a valid choice" in wrong_theme.get_data(as_text=True)

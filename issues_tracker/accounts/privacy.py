@@ -11,6 +11,8 @@ import sqlalchemy as sa
 
 from ..core.extensions import db
 from ..core.models import utcnow
+from ..escalations.models import Escalation
+from ..improvements.models import Improvement, ImprovementFollower
 from ..issues.models import Issue
 from ..notifications.models import Delivery, NotificationSettings, OutgoingEmail
 from ..participation.models import AffectedDeclaration, Comment, Follow, SavedView
@@ -39,6 +41,18 @@ def export(user: User) -> dict:
     sessions = db.session.scalars(sa.select(UserSession).where(UserSession.user_id == user.id)).all()
     passkeys = db.session.scalars(sa.select(Passkey).where(Passkey.user_id == user.id)).all()
     identities = db.session.scalars(sa.select(SsoIdentity).where(SsoIdentity.user_id == user.id)).all()
+    proposed = db.session.execute(
+        sa.select(Improvement.id, Improvement.title, Improvement.created_at)
+        .where(Improvement.proposer_id == user.id).order_by(Improvement.id)
+    ).all()
+    following = db.session.scalars(
+        sa.select(ImprovementFollower.improvement_id).where(ImprovementFollower.user_id == user.id)
+        .order_by(ImprovementFollower.improvement_id)
+    ).all()
+    escalated = db.session.execute(
+        sa.select(Escalation.id, Escalation.reference, Escalation.detail, Escalation.created_at)
+        .where(Escalation.raised_by_id == user.id).order_by(Escalation.id)
+    ).all()
     return {
         "exported_at": utcnow().isoformat(),
         "account": {
@@ -92,6 +106,11 @@ def export(user: User) -> dict:
             for d in declarations
         ],
         "poll_responses": [{"poll_id": r.poll_id, "answered_at": _when(r.updated_at)} for r in responses],
+        "improvements_proposed": [{"id": row.id, "title": row.title, "created_at": _when(row.created_at)}
+                                  for row in proposed],
+        "improvements_followed": list(following),
+        "escalations_raised": [{"id": row.id, "reference": row.reference, "detail": row.detail,
+                                "created_at": _when(row.created_at)} for row in escalated],
     }
 
 
@@ -112,6 +131,7 @@ def close(user: User, *, now: datetime | None = None) -> None:
         (Delivery, Delivery.user_id),
         (OutgoingEmail, OutgoingEmail.user_id),
         (Contact, Contact.user_id),
+        (ImprovementFollower, ImprovementFollower.user_id),
     ):
         db.session.execute(sa.delete(model).where(column == user.id).execution_options(synchronize_session=False))
     user.name = CLOSED_NAME

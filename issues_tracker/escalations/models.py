@@ -40,6 +40,8 @@ class Escalation(db.Model):
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     response_due_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
     acknowledged_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    # When the service team was reminded that the response is late (once per level).
+    reminded_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     acknowledged_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
     closed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     outcome: so.Mapped[str] = so.mapped_column(Prose, default="")

@@ -188,7 +188,7 @@ def next_level(escalation: Escalation, user: User, note: str, *, expected_versio
                               "has grown.", "note")
     escalation.level += 1
     escalation.status = "open"
-    escalation.acknowledged_at = escalation.acknowledged_by_id = None
+    escalation.acknowledged_at = escalation.acknowledged_by_id = escalation.reminded_at = None
     escalation.response_due_at = response_due(escalation.level, now)
     escalation.updated_at = now
     _event(escalation, user, f"Escalated to {level_label(escalation.route, escalation.level)}", note, now)
@@ -293,3 +293,53 @@ def notify_participants(escalation: Escalation, actor: User, what: str, note: st
         to.setdefault(raiser.email, raiser.display_name)
     subject = f"Escalation {escalation.code} ({escalation.reference}) {what}"
     return _send(to, escalation, subject, "escalations/email/answered", now, what=what, note=note, actor=actor)
+
+
+def remind_late(*, now: datetime | None = None) -> int:
+    """Tell the service team, once per level, of each escalation still unacknowledged after its
+    response target. Each reminder is claimed by a conditional update first, so two workers
+    running at once send it once. Returns how many escalations were reminded of."""
+    now = now or utcnow()
+    late = db.session.scalars(
+        sa.select(Escalation.id).where(Escalation.status == "open", Escalation.response_due_at < now,
+                                       Escalation.reminded_at.is_(None))
+        .order_by(Escalation.response_due_at)
+    ).all()
+    team = {person.email: person.display_name for person in service_team()}
+    reminded = 0
+    for escalation_id in late:
+        claimed = db.session.execute(
+            sa.update(Escalation)
+            .where(Escalation.id == escalation_id, Escalation.status == "open", Escalation.reminded_at.is_(None))
+            .values(reminded_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if not claimed:
+            continue
+        escalation = db.session.get(Escalation, escalation_id)
+        subject = f"Response overdue: escalation {escalation.code} ({escalation.reference})"
+        _send(team, escalation, subject, "escalations/email/late", now)
+        reminded += 1
+    db.session.flush()
+    return reminded
+
+
+def period_summary(start: datetime, end: datetime) -> dict:
+    """Escalations for a report of [start, end) (a meeting's pack): raised in the period by route,
+    closed in it, open at its end, and those acknowledged after their response target (or not
+    yet acknowledged and past it at the end). Two aggregate queries."""
+    e = Escalation
+    raised = dict(db.session.execute(
+        sa.select(e.route, sa.func.count()).where(e.created_at >= start, e.created_at < end).group_by(e.route)
+    ).all())
+    open_at_end = sa.and_(e.created_at < end, sa.or_(e.closed_at.is_(None), e.closed_at >= end))
+    acknowledged_late = sa.and_(e.acknowledged_at.is_not(None), e.acknowledged_at > e.response_due_at)
+    unanswered_late = sa.and_(sa.or_(e.acknowledged_at.is_(None), e.acknowledged_at >= end), e.response_due_at < end)
+    closed, still_open, late = db.session.execute(sa.select(
+        sa.func.coalesce(sa.func.sum(sa.case((sa.and_(e.closed_at >= start, e.closed_at < end), 1), else_=0)), 0),
+        sa.func.coalesce(sa.func.sum(sa.case((open_at_end, 1), else_=0)), 0),
+        sa.func.coalesce(sa.func.sum(sa.case((sa.and_(e.created_at < end, sa.or_(
+            sa.and_(acknowledged_late, e.acknowledged_at < end), unanswered_late)), 1), else_=0)), 0),
+    )).one()
+    return {"raised": {code: raised.get(code, 0) for code in ROUTE_LABELS}, "raised_total": sum(raised.values()),
+            "closed": int(closed), "open_at_end": int(still_open), "late_response": int(late)}

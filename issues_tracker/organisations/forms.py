@@ -59,7 +59,8 @@ class ContactForm(AppForm):
         "Roles",
         choices=choices.CONTACT_ROLES,
         description="Forum invitees get meeting invitations, Monday-log recipients the weekly log, "
-        "major-incident contacts the major-incident emails.",
+        "major-incident contacts the major-incident emails, escalation contacts a copy of every escalation "
+        "the organisation raises and its answers.",
     )
     version = HiddenField()
     submit = SubmitField("Save contact")
