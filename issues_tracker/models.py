@@ -19,6 +19,8 @@ from .participation.models import AffectedDeclaration, Comment, Follow, SavedVie
 from .polls.models import Poll, PollAnswer, PollQuestion, PollResponse
 from .servicedesk.models import (
     MajorIncidentUpdate,
+    MiNotice,
+    MiNoticeEntry,
     PirAction,
     PirActionUpdate,
     ServiceDeskImport,
@@ -27,6 +29,8 @@ from .servicedesk.models import (
 )
 
 __all__ = [
+    "MiNotice",
+    "MiNoticeEntry",
     "Passkey",
     "PasswordReset",
     "RecoveryCode",
