@@ -26,10 +26,15 @@ ACTS = {
 
 @bp.app_context_processor
 def major_incident_banners():
-    """The banner of every open major-incident notice, on every page (one small query)."""
+    """The banner of every open major-incident notice, on every full page (one small query, made only
+    when base.html calls it: fragments and emails pay nothing)."""
+    return {"mi_banners": _banners}
+
+
+def _banners() -> list:
     if not current_user or not current_user.is_authenticated:
-        return {"mi_banners": []}
-    return {"mi_banners": mi_notices.open_banners()}
+        return []
+    return mi_notices.open_banners()
 
 
 @bp.post("/performance/incidents/<number>/notice/<act>")
