@@ -163,3 +163,17 @@ def test_staff_are_reminded_once_when_the_next_update_is_due(smtp, browser, staf
     db.session.expire_all()
     assert db.session.get(MiNotice, notice.id).reminded_at is None
     assert incident.number == "INC0200001" and datetime.now(UTC) < later
+
+
+def test_a_p2_notices_next_update_is_due_four_business_hours_later(app, staff):
+    import_rows([record("INC0200004", "2026-03-06 14:50", priority="P2", state="In Progress", product="ISD",
+                        responded="2026-03-06 14:55")])
+    incident = db.session.scalar(sa.select(ServiceDeskRecord).where(ServiceDeskRecord.number == "INC0200004"))
+    friday_3pm = datetime(2026, 3, 6, 15, 0, tzinfo=UTC)  # GMT: 15:00 UK time, a Friday
+    notice = mi_notices.publish_notice(incident, headline="ISD downloads failing", text="Investigating.", user=staff,
+                                       now=friday_3pm)
+    # Two business hours on Friday, two on Monday morning.
+    assert notice.next_update_due_at == datetime(2026, 3, 9, 11, 0, tzinfo=UTC)
+    update = mi_notices.add_update(incident, text="Fix found.", user=staff, now=datetime(2026, 3, 9, 10, 0, tzinfo=UTC))
+    assert update.kind == "update" and notice.next_update_due_at == datetime(2026, 3, 9, 14, 0, tzinfo=UTC)
+    db.session.commit()
