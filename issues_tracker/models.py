@@ -28,6 +28,8 @@ from .participation.models import AffectedDeclaration, Comment, Follow, SavedVie
 from .polls.models import Poll, PollAnswer, PollQuestion, PollResponse
 from .servicedesk.models import (
     MajorIncidentUpdate,
+    MiNotice,
+    MiNoticeEntry,
     PirAction,
     PirActionUpdate,
     ServiceDeskImport,
@@ -41,6 +43,8 @@ __all__ = [
     "WebhookDelivery",
     "WebhookEvent",
     "WebhookSubscription",
+    "MiNotice",
+    "MiNoticeEntry",
     "Passkey",
     "PasswordReset",
     "RecoveryCode",

@@ -24,7 +24,7 @@ from issues_tracker.models import (
 )
 from issues_tracker.seeds.current import seed_current
 from issues_tracker.seeds.loader import seed_all
-from issues_tracker.servicedesk import incidents, periods, seed_recent
+from issues_tracker.servicedesk import incidents, mi_notices, periods, seed_recent
 from issues_tracker.servicedesk.clock import month_label
 from tests.test_log_pdf import pdf_text
 from tests.test_meeting_pack import render
@@ -129,6 +129,11 @@ def test_recent_major_incidents_have_their_communications_and_pir_actions(curren
     assert latest.record.mi_portal_banner_at and latest.record.mi_email_at and latest.record.industry_circular_at
     assert latest.email_updates.status in ("met", "late") and latest.record.mi_updates
     assert latest.pir.status in ("met", "late", "due")
+    # The notice as it was sent from the product: its history on the incident's page.
+    resolved = next(r for r in majors if r.record.resolution_at)
+    notice = mi_notices.notice_for(resolved.record)
+    assert notice.state == "resolved" and [e.kind for e in notice.entries][0] == "notice"
+    assert [e.kind for e in notice.entries][-1] == "resolution"
     if latest.record.pir_published_on:
         assert len(latest.record.pir_actions) == 4
         assert {a.status for a in latest.record.pir_actions} == {"Closed", "In progress", "Open"}

@@ -20,7 +20,14 @@ from datetime import UTC, date, datetime
 import sqlalchemy as sa
 
 from ..core.extensions import db
-from ..servicedesk.models import MajorIncidentUpdate, PirAction, PirActionUpdate, ServiceDeskRecord
+from ..servicedesk.models import (
+    MajorIncidentUpdate,
+    MiNotice,
+    MiNoticeEntry,
+    PirAction,
+    PirActionUpdate,
+    ServiceDeskRecord,
+)
 
 RECENT_EXTRACT = "servicedesk-recent.csv"
 
@@ -64,6 +71,7 @@ def _seed_major_incident_extras(rows) -> None:
         for moment in row.updates:
             if moment not in sent:
                 record.mi_updates.append(MajorIncidentUpdate(channel="email", sent_at=moment, recorded_at=moment))
+        _seed_notice(record, row)
         if row.actions and not record.pir_actions:
             raised = datetime.combine(row.pir, datetime.min.time(), tzinfo=UTC).replace(hour=15)
             for description, due, status in row.actions:
@@ -78,3 +86,25 @@ def _seed_major_incident_extras(rows) -> None:
                                                           changes="status: Open → Closed"))
                 record.pir_actions.append(action)
     db.session.flush()
+
+
+def _seed_notice(record: ServiceDeskRecord, row) -> None:
+    """The notice as it was sent from the product, for a resolved major incident: history, so nobody is emailed."""
+    if row.resolved is None or row.mi_email is None or db.session.scalar(
+            sa.select(MiNotice.id).where(MiNotice.record_id == record.id)):
+        return
+    service = record.product
+    notice = MiNotice(record_id=record.id, service=service, headline=record.short_description, state="resolved",
+                      published_at=row.mi_email, resolved_at=row.resolved)
+    said = [("notice", row.mi_email, f"{service} is affected: {record.short_description}. We are investigating and "
+                                     "will update you within the hour. Hold retries until then.")]
+    said += [("update", moment, f"Update {number}: the cause is identified and a fix is being prepared; "
+                                "participants need take no action yet.") for number, moment in enumerate(row.updates, 1)]
+    if row.circular:
+        said.append(("circular", row.circular, f"Industry circular: {record.short_description}. Messages held during "
+                                               "the incident will be processed once the fix is in; no resubmission is needed."))
+    said.append(("resolution", row.resolved, f"Resolved: {service} is working normally again. A post-incident review "
+                                             "will follow within 7 days."))
+    notice.entries = [MiNoticeEntry(kind=kind, text=text, created_at=moment) for kind, moment, text in
+                      sorted(said, key=lambda item: item[1])]
+    db.session.add(notice)

@@ -65,3 +65,14 @@ class PirActionUpdateForm(AppForm):
     note = TextAreaField("Note", filters=STRIP, validators=[Optional(), Length(max=2000)],
                          description="What was done. Required to close the action.")
     version = HiddenField()
+
+
+class NoticeForm(AppForm):
+    """A major-incident notice, update, circular or resolution, as staff write it."""
+
+    headline = StringField("Headline", filters=STRIP, validators=[Optional(), Length(max=200)],
+                           description="Shown in the banner on every page, e.g. “DIP not accepting messages”. "
+                                       "Needed when the notice is first published.")
+    text = TextAreaField("Message", filters=STRIP,
+                         validators=[DataRequired("Write what participants need to know."), Length(max=4000)],
+                         description="What is happening, who is affected, any workaround, and what happens next.")

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from flask import current_app
 
 from ..accounts.models import User
-from ..jobs import JobFailed, job, staff_upload
+from ..jobs import JobFailed, background_task, job, staff_upload
 from .extract import ExtractError, read_extract
 
 # Row problems quoted in a failed import's message.
@@ -103,3 +103,11 @@ def servicedesk_import_job(ctx, upload_id: int, filename: str = "") -> str:
     return message
 
 
+
+
+@background_task("mi-update-reminders", every_minutes=5)
+def remind_mi_updates() -> None:
+    """Staff are told by email when an open major-incident notice's next update is due."""
+    from .mi_notices import remind_due_updates
+
+    remind_due_updates()

@@ -218,3 +218,51 @@ class PirActionUpdate(db.Model):
     action: so.Mapped[PirAction] = so.relationship(back_populates="updates")
 
 
+
+
+class MiNotice(db.Model):
+    """A major-incident notice published from the product: the banner on every page while it is
+    open, the MI email to the service's followers and the register's major-incident contacts,
+    its updates, the industry circular and the resolution. Each act records its time on the
+    incident, where the major-incident review reads it."""
+
+    __tablename__ = "mi_notice"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    record_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("servicedesk_record.id", ondelete="CASCADE"), unique=True
+    )
+    service: so.Mapped[str] = so.mapped_column(Line(100), default="")
+    headline: so.Mapped[str] = so.mapped_column(Line(200))
+    # open | resolved
+    state: so.Mapped[str] = so.mapped_column(Line(10), default="open", index=True)
+    published_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    published_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user_account.id"))
+    next_update_due_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    # When staff were last reminded that the next update is due (once per due time).
+    reminded_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    resolved_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    version: so.Mapped[int] = so.mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
+
+    record: so.Mapped[ServiceDeskRecord] = so.relationship()
+    entries: so.Mapped[list[MiNoticeEntry]] = so.relationship(
+        back_populates="notice", cascade="all, delete-orphan", order_by="MiNoticeEntry.id"
+    )
+
+
+class MiNoticeEntry(db.Model):
+    """What was said, and when: the notice, each update, each circular, the resolution."""
+
+    __tablename__ = "mi_notice_entry"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    notice_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("mi_notice.id", ondelete="CASCADE"), index=True)
+    # notice | update | circular | resolution
+    kind: so.Mapped[str] = so.mapped_column(Line(20))
+    text: so.Mapped[str] = so.mapped_column(Prose)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user_account.id"))
+    emailed: so.Mapped[int] = so.mapped_column(default=0)
+
+    notice: so.Mapped[MiNotice] = so.relationship(back_populates="entries")

@@ -24,13 +24,14 @@ from ..core.templating import LONDON, url_with
 from ..core.transaction import ConflictError, unit_of_work
 from ..jobs import job_or_404, queue_upload_job, store_upload
 from ..jobs.models import Job
-from . import aged, incidents, jobs, kpis, major_incidents, performance, periods
+from . import aged, incidents, jobs, kpis, major_incidents, mi_notices, performance, periods
 from . import operations as servicedesk_service
 from .clock import SERVICE_LEVEL_TABLE, month_label, month_text
 from .forms import (
     CommunicationsForm,
     EmptyForm,
     MiUpdateForm,
+    NoticeForm,
     PirActionForm,
     PirActionUpdateForm,
     ServiceDeskImportForm,
@@ -306,8 +307,9 @@ def _to_london(value: datetime | None) -> datetime | None:
 
 
 def _incident_page(record: ServiceDeskRecord, *, status: int = 200, communications=None, update_form=None,
-                   action_form=None, action_forms=None, problem: str = ""):
+                   action_form=None, action_forms=None, problem: str = "", notice_form=None, notice_act: str = ""):
     staff = current_user.is_staff
+    notice = mi_notices.notice_for(record)
     if staff:
         communications = communications or CommunicationsForm(data={
             "portal_banner": _to_london(record.mi_portal_banner_at),
@@ -333,6 +335,7 @@ def _incident_page(record: ServiceDeskRecord, *, status: int = 200, communicatio
         delete_form=EmptyForm() if staff else None,
         problem=problem,
         pir_due=incidents.pir_due(record),
+        notice=notice, notice_form=(notice_form or NoticeForm()) if staff else None, notice_act=notice_act,
     ), status
 
 
@@ -457,3 +460,6 @@ bp.add_app_template_filter(kpis.minutes_text, "mins")
 bp.add_app_template_filter(kpis.hours_minutes_text, "hours_minutes")
 bp.add_app_template_filter(kpis.percent_text, "pct")
 bp.add_app_template_filter(kpis.signed_text, "signed")
+
+
+from . import pages  # noqa: E402,F401  (the major-incident notice routes, on this blueprint)
