@@ -286,7 +286,7 @@ def list_issues():
         raise ApiProblem(400, "The limit is a number from 1 to 100.", errors=[{"field": "limit", "message": "1 to 100."}])
     per_page = int(limit_text)
     args.pop("page", None)
-    form, query, _page, valid = parse_filters(args, current_user)
+    form, query, _page, valid = parse_filters(args, current_user, menu=False)
     unknown = sorted(set(args) - set(LIST_DOC_PARAMETERS))
     if not valid or unknown:
         errors = [{"field": name, "message": " ".join(messages)} for name, messages in form.errors.items()]

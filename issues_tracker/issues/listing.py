@@ -29,21 +29,21 @@ def staff_choices() -> list[tuple[int, str]]:
     return [(user_id, name) for user_id, name in users]
 
 
-def build_filter_form(args: MultiDict) -> IssueFilterForm:
+def build_filter_form(args: MultiDict, *, menu: bool = True) -> IssueFilterForm:
     form = IssueFilterForm(formdata=args)
     owners = [("", "Anyone"), ("none", "Unassigned")]
     # The staff are listed for the page's owner menu and to check a chosen owner; a results
-    # fragment without one needs neither.
-    if not wants_fragment() or args.get("owner", "") not in ("", "none"):
+    # fragment (or an API request: menu=False) without one needs neither.
+    if (menu and not wants_fragment()) or args.get("owner", "") not in ("", "none"):
         owners += [(str(uid), name) for uid, name in staff_choices()]
     form.owner.choices = owners
     return form
 
 
-def parse_filters(args=None, user=None) -> tuple[IssueFilterForm, IssueQuery, int, bool]:
+def parse_filters(args=None, user=None, *, menu: bool = True) -> tuple[IssueFilterForm, IssueQuery, int, bool]:
     """Read the list's query string (the request's unless given); invalid values are reported and ignored."""
     user = user or current_user
-    form = build_filter_form(MultiDict(request.args if args is None else args))
+    form = build_filter_form(MultiDict(request.args if args is None else args), menu=menu)
     valid = form.validate()
     values = {}
     for name in IssueFilterForm.FILTER_FIELDS + ("sort",):

@@ -230,3 +230,13 @@ def test_large_answers_are_gzipped_when_the_client_accepts_it(api_for, participa
     assert "Content-Encoding" not in plain.headers
     assert packed.headers["Content-Encoding"] == "gzip"
     assert json.loads(gzip.decompress(packed.data)) == plain.get_json()
+
+
+def test_the_owner_filter_takes_a_member_of_staff(api_for, participant, staff):
+    owned = make_issue(participant, publish_by=staff)
+    make_issue(participant, publish_by=staff)
+    issue_service.update_issue(owned, {"owner_id": staff.id}, staff, expected_version=None)
+    db.session.commit()
+    api = api_for(participant, "read")
+    assert [i["id"] for i in api.get(f"/api/v1/issues?owner={staff.id}").get_json()["items"]] == [owned.id]
+    assert api.get(f"/api/v1/issues?owner={participant.id}").status_code == 400
