@@ -11,8 +11,6 @@ read-only mode, one row at a time. What is kept is one compact row per record.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -21,6 +19,7 @@ from typing import BinaryIO
 
 from ..core.text import clean_text
 from .clock import LONDON
+from .sheets import UnreadableFile, csv_rows, file_kind, xlsx_rows
 
 # Normalised label (lower case, single spaces) -> field. The first label of a field
 # found in the header is used; "Product" wins over "MHHS Product" and "Service".
@@ -321,84 +320,6 @@ def parse_outcome(text: str, record_type: str, closed: datetime | None) -> str:
     return outcome
 
 
-# ---------------------------------------------------------------- files
-
-
-def _encoding(source: BinaryIO) -> str:
-    """UTF-8 (with or without a byte-order mark) if the whole file decodes as such, else Windows-1252.
-
-    Decided before any row is read, a megabyte at a time, so no row is read twice.
-    """
-    import codecs
-
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    source.seek(0)
-    try:
-        while chunk := source.read(1 << 20):
-            decoder.decode(chunk)
-        decoder.decode(b"", final=True)
-        return "utf-8-sig"
-    except UnicodeDecodeError:
-        return "cp1252"
-    finally:
-        source.seek(0)
-
-
-def _csv_rows(source: BinaryIO) -> Iterator[tuple[int, list]]:
-    """(line, cells) of a CSV file; line is where the row starts in the file."""
-    text = io.TextIOWrapper(source, encoding=_encoding(source), newline="")
-    line = 1
-    try:
-        sample = text.readline()
-        # Excel in some locales writes semicolons.
-        delimiter = ";" if sample.count(";") > sample.count(",") else ","
-        text.seek(0)
-        reader = csv.reader(text, delimiter=delimiter)
-        for cells in reader:
-            yield line, cells
-            line = reader.line_num + 1
-    except UnicodeDecodeError:
-        raise ExtractError("The CSV file is not text: save it as “CSV UTF-8” and try again.") from None
-    except csv.Error as exc:
-        raise ExtractError(f"The CSV file could not be read at line {line}: {exc}.") from None
-    finally:
-        try:
-            text.detach()  # the caller's file stays open
-        except ValueError:
-            pass
-
-
-def _xlsx_rows(source: BinaryIO) -> Iterator[tuple[int, list]]:
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(source, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged or foreign file
-        raise ExtractError("The file is not a readable Excel workbook (.xlsx).") from exc
-    try:
-        if not book.worksheets:
-            raise ExtractError("The workbook has no worksheet.")
-        sheet = book.worksheets[0]
-        try:
-            for line, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
-                yield line, list(cells)
-        except ExtractError:
-            raise
-        except Exception as exc:  # damaged XML inside an otherwise valid zip
-            raise ExtractError("The workbook's first sheet could not be read; save it again from Excel.") from exc
-    finally:
-        book.close()
-
-
-def file_kind(filename: str) -> str:
-    name = (filename or "").lower()
-    if name.endswith(".csv"):
-        return "csv"
-    if name.endswith(".xlsx"):
-        return "xlsx"
-    raise ExtractError("Upload the extract as a CSV file (.csv) or an Excel workbook (.xlsx).")
-
-
 def _header(cells: list) -> tuple[dict[str, int], list[str]]:
     positions: dict[str, int] = {}
     ignored = []
@@ -425,12 +346,15 @@ def read_extract(
     progress: Callable[[int], None] | None = None,
 ) -> Extract:
     """Every row of the extract, checked; ExtractError (listing every problem) if any cannot be imported."""
-    kind = file_kind(filename)
-    rows_iter = _csv_rows(source) if kind == "csv" else _xlsx_rows(source)
     try:
-        return _read_rows(rows_iter, max_rows, progress)
-    finally:
-        rows_iter.close()
+        kind = file_kind(filename)
+        rows_iter = csv_rows(source) if kind == "csv" else xlsx_rows(source)
+        try:
+            return _read_rows(rows_iter, max_rows, progress)
+        finally:
+            rows_iter.close()
+    except UnreadableFile as exc:
+        raise ExtractError(str(exc)) from exc
 
 
 def read_records(records: list[dict], *, max_rows: int = 250_000) -> Extract:
