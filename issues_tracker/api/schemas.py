@@ -335,3 +335,31 @@ class MajorIncidentSchema(Schema):
 
 class MajorIncidentListSchema(Schema):
     items = fields.List(fields.Nested(MajorIncidentSchema), required=True)
+
+
+class AgendaItemSchema(Schema):
+    number = fields.Integer(required=True)
+    topic = fields.String(required=True)
+    presenter = fields.String(required=True)
+
+
+class MeetingPollSchema(Schema):
+    id = fields.Integer(required=True)
+    title = fields.String(required=True)
+    state = fields.String(required=True)
+    results = fields.String(required=True)
+
+
+class MeetingSchema(Schema):
+    id = fields.Integer(required=True)
+    title = fields.String(required=True)
+    date = fields.Date(required=True)
+    chair = fields.String(required=True)
+    starts_at = fields.DateTime(required=True)
+    ends_at = fields.DateTime(required=True)
+    agenda = fields.List(fields.Nested(AgendaItemSchema), required=True)
+    polls = fields.List(fields.Nested(MeetingPollSchema), required=True)
+
+
+class MeetingListSchema(Schema):
+    items = fields.List(fields.Nested(MeetingSchema), required=True)
