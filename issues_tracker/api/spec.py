@@ -31,7 +31,8 @@ COMPONENT_SCHEMAS = (
     schemas.AgedCaseListSchema, schemas.PollOptionSchema, schemas.PollTextSchema, schemas.PollQuestionResultSchema,
     schemas.PollResultsSchema, schemas.IncidentCheckSchema, schemas.PirActionSchema, schemas.MajorIncidentSchema,
     schemas.MajorIncidentListSchema, schemas.AgendaItemSchema, schemas.MeetingPollSchema, schemas.MeetingSchema,
-    schemas.MeetingListSchema, schemas.FieldProblemSchema,
+    schemas.MeetingListSchema, schemas.ActionInSchema, schemas.SavedViewSchema, schemas.SavedViewListSchema,
+    schemas.FieldProblemSchema,
     schemas.ProblemSchema,
 )
 
