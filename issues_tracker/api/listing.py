@@ -174,3 +174,21 @@ def poll_results(poll_id: int):
     if poll is None or not can_view_poll(current_user, poll):
         raise ApiProblem(404, "There is no poll with that id that you can see.")
     return answer(reports.poll_results(poll), schemas.PollResultsSchema())
+
+
+@bp.get("/forum/meetings")
+@documented
+def forum_meetings():
+    """The Service Management Forum's meetings by date, with agenda and polls.
+    ---
+    get:
+      operationId: listForumMeetings
+      summary: Forum meetings
+      responses:
+        200:
+          description: The meetings.
+          content:
+            application/json:
+              schema: MeetingList
+    """
+    return _report(reports.forum_meetings, schemas.MeetingListSchema(), current_user)

@@ -8,9 +8,11 @@ from flask_login import current_user
 from ..core.extensions import db
 from ..core.transaction import ConflictError, unit_of_work
 from ..core.urls import external_url
+from ..issues import operations as issue_service
 from ..participation import affected as affected_service
 from ..participation import comments as comment_service
 from ..participation import follows as follow_service
+from ..participation import saved_views as saved_view_service
 from ..servicedesk.extract import ExtractError, read_records
 from ..servicedesk.operations import import_extract
 from ..servicedesk.performance import FEED_SOURCE
@@ -345,3 +347,69 @@ def feed_records():
         webhook_outbox.add_events(webhook_outbox.incident_events(before, incidents))
     return answer({"received": outcome.rows, "added": outcome.added, "updated": outcome.updated,
                    "unchanged": outcome.unchanged}, schemas.FeedOutcomeSchema())
+
+
+# ---------------------------------------------------------------- actions and saved views
+
+
+@bp.post("/issues/<int:issue_id>/actions")
+@documented
+def add_action(issue_id: int):
+    """Add an action to an issue, with its owner and due date (staff); journalled.
+    ---
+    post:
+      operationId: addAction
+      summary: Add an action
+      parameters:
+        - issue_id
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: ActionIn
+      responses:
+        201:
+          description: The action.
+          content:
+            application/json:
+              schema: Action
+        409:
+          $ref: '#/components/responses/Conflict'
+        415:
+          $ref: '#/components/responses/BadRequest'
+        422:
+          $ref: '#/components/responses/Unprocessable'
+    """
+    issue = visible_issue(issue_id)
+    if not current_user.is_staff:
+        raise ApiProblem(403, "Only the service-management team adds actions to issues.")
+    data = load(schemas.ActionInSchema(), json_body())
+    try:
+        with unit_of_work():
+            action = issue_service.add_action(issue, current_user, data)
+    except ConflictError:
+        raise ApiProblem(409, "The issue changed at the same moment; nothing was stored. Send the action again.") from None
+    return answer({"id": action.id, "description": action.description, "owner": action.owner_name,
+                   "due_date": action.due_date, "status": action.status}, schemas.ActionSchema(), status=201)
+
+
+@bp.get("/views")
+@documented
+def saved_views():
+    """Your saved views of the issues list, each with the address of its issues through the API.
+    ---
+    get:
+      operationId: listSavedViews
+      summary: Your saved views
+      responses:
+        200:
+          description: The views.
+          content:
+            application/json:
+              schema: SavedViewList
+    """
+    followed = saved_view_service.followed_view_ids(current_user)
+    items = [{"id": view.id, "name": view.name, "query": view.query, "following": view.id in followed,
+              "issues": external_url("api.list_issues") + (f"?{view.query}" if view.query else "")}
+             for view in saved_view_service.views_of(current_user)]
+    return answer({"items": items}, schemas.SavedViewListSchema())

@@ -5,7 +5,7 @@ aged.csv and the major-incident review."""
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date
 
 from ..core.urls import external_url
 from ..forum import operations as forum_service
@@ -125,3 +125,23 @@ def major_incidents(first: str | None, last: str | None) -> list[dict]:
                           "status": action.status} for action in review.record.pir_actions]}
         for review in reviews
     ]
+
+
+def forum_meetings(user) -> list[dict]:
+    """Every forum meeting by date, its times in UTC, agenda, and the polls the person may see."""
+    upcoming, past = forum_service.upcoming_and_past(periods.london_today())
+    polls = forum_service.polls_by_meeting(user)
+    meetings = [*reversed(past), *upcoming]
+    found = []
+    for meeting in meetings:
+        start, end = forum_service.meeting_times(meeting)
+        found.append({
+            "id": meeting.id, "title": meeting.title, "date": meeting.meeting_date, "chair": meeting.chair,
+            "starts_at": start.astimezone(UTC), "ends_at": end.astimezone(UTC),
+            "agenda": [{"number": item.number, "topic": item.topic, "presenter": item.presenter}
+                       for item in meeting.agenda_items],
+            "polls": [{"id": poll.id, "title": poll.title, "state": poll.state,
+                       "results": external_url("api.poll_results", poll_id=poll.id)}
+                      for poll in polls.get(meeting.id, [])],
+        })
+    return found

@@ -7,11 +7,15 @@ names, lengths and choices as the forms.
 
 from __future__ import annotations
 
+from datetime import date
+
 from marshmallow import Schema, ValidationError, fields, validate
 
 from ..core import choices
 from ..issues import fields as issue_fields
 from ..webhooks.models import EVENT_TYPES
+
+SENSIBLE_DATES = validate.Range(min=date(2000, 1, 1), max=date(2100, 12, 31), error="Enter a date between 2000 and 2100.")
 
 
 def _checked_by(parse):
@@ -44,7 +48,7 @@ def _field_for(field: issue_fields.Field, *, required: bool):
     if field.kind == "owner":
         return fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=1, max=2**31 - 1), **kw)
     if field.kind == "date":
-        return fields.Date(allow_none=True, **kw)
+        return fields.Date(allow_none=True, validate=SENSIBLE_DATES, **kw)
     raise ValueError(field.kind)
 
 
@@ -335,3 +339,50 @@ class MajorIncidentSchema(Schema):
 
 class MajorIncidentListSchema(Schema):
     items = fields.List(fields.Nested(MajorIncidentSchema), required=True)
+
+
+class AgendaItemSchema(Schema):
+    number = fields.Integer(required=True)
+    topic = fields.String(required=True)
+    presenter = fields.String(required=True)
+
+
+class MeetingPollSchema(Schema):
+    id = fields.Integer(required=True)
+    title = fields.String(required=True)
+    state = fields.String(required=True)
+    results = fields.String(required=True)
+
+
+class MeetingSchema(Schema):
+    id = fields.Integer(required=True)
+    title = fields.String(required=True)
+    date = fields.Date(required=True)
+    chair = fields.String(required=True)
+    starts_at = fields.DateTime(required=True)
+    ends_at = fields.DateTime(required=True)
+    agenda = fields.List(fields.Nested(AgendaItemSchema), required=True)
+    polls = fields.List(fields.Nested(MeetingPollSchema), required=True)
+
+
+class MeetingListSchema(Schema):
+    items = fields.List(fields.Nested(MeetingSchema), required=True)
+
+
+class ActionInSchema(Schema):
+    description = fields.String(required=True, validate=validate.Length(min=1, max=2_000))
+    owner_name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    due_date = fields.Date(load_default=None, allow_none=True, validate=SENSIBLE_DATES)
+    status = fields.String(load_default="Open", validate=validate.OneOf(choices.ACTION_STATUS_CODES))
+
+
+class SavedViewSchema(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    query = fields.String(required=True, metadata={"description": "The /issues query string it stands for."})
+    following = fields.Boolean(required=True)
+    issues = fields.String(required=True, metadata={"description": "The view's issues through the API."})
+
+
+class SavedViewListSchema(Schema):
+    items = fields.List(fields.Nested(SavedViewSchema), required=True)

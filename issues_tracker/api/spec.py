@@ -30,7 +30,9 @@ COMPONENT_SCHEMAS = (
     schemas.ForumActionListSchema, schemas.KpiRowSchema, schemas.KpiListSchema, schemas.AgedCaseSchema,
     schemas.AgedCaseListSchema, schemas.PollOptionSchema, schemas.PollTextSchema, schemas.PollQuestionResultSchema,
     schemas.PollResultsSchema, schemas.IncidentCheckSchema, schemas.PirActionSchema, schemas.MajorIncidentSchema,
-    schemas.MajorIncidentListSchema, schemas.FieldProblemSchema,
+    schemas.MajorIncidentListSchema, schemas.AgendaItemSchema, schemas.MeetingPollSchema, schemas.MeetingSchema,
+    schemas.MeetingListSchema, schemas.ActionInSchema, schemas.SavedViewSchema, schemas.SavedViewListSchema,
+    schemas.FieldProblemSchema,
     schemas.ProblemSchema,
 )
 

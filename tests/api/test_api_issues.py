@@ -240,3 +240,30 @@ def test_the_owner_filter_takes_a_member_of_staff(api_for, participant, staff):
     api = api_for(participant, "read")
     assert [i["id"] for i in api.get(f"/api/v1/issues?owner={staff.id}").get_json()["items"]] == [owned.id]
     assert api.get(f"/api/v1/issues?owner={participant.id}").status_code == 400
+
+
+def test_staff_add_actions_and_participants_cannot(api_for, participant, staff):
+    issue = make_issue(participant, publish_by=staff)
+    action = {"description": "Share guidance with suppliers", "owner_name": "Joe Andrews", "due_date": "2026-05-01"}
+    added = api_for(staff).post(f"/api/v1/issues/{issue.id}/actions", json=action)
+    assert added.status_code == 201 and added.get_json()["due_date"] == "2026-05-01"
+    assert api_for(participant).post(f"/api/v1/issues/{issue.id}/actions", json=action).status_code == 403
+    absurd = api_for(staff).post(f"/api/v1/issues/{issue.id}/actions", json={**action, "due_date": "9999-01-01"})
+    assert absurd.status_code == 422 and absurd.get_json()["errors"][0]["field"] == "due_date"
+    assert [a["description"] for a in api_for(participant, "read").get(f"/api/v1/issues/{issue.id}").get_json()["actions"]] \
+        == ["Share guidance with suppliers"]
+
+
+def test_saved_views_with_the_address_of_their_issues(api_for, participant, staff):
+    from issues_tracker.issues.queries import IssueQuery
+    from issues_tracker.participation import saved_views
+
+    dip = make_issue(participant, publish_by=staff, services=["DIP"])
+    make_issue(participant, publish_by=staff, services=["ISD"])
+    saved_views.save_view(participant, "DIP issues", IssueQuery(service="DIP", status="open"), follow=True)
+    db.session.commit()
+    api = api_for(participant, "read")
+    view = api.get("/api/v1/views").get_json()["items"][0]
+    assert view["name"] == "DIP issues" and view["following"] is True
+    path = view["issues"].split("://", 1)[1].split("/", 1)[1]
+    assert [i["id"] for i in api.get("/" + path).get_json()["items"]] == [dip.id]

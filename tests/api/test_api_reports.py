@@ -79,3 +79,17 @@ def test_the_major_incident_review_with_pir_actions(api_for, participant):
     checks = {check["name"]: check["status"] for check in items[0]["checks"]}
     assert len(checks) == 7 and "met" in checks.values()
     assert items[0]["pir_actions"] == []
+
+
+def test_forum_meetings_with_agenda_and_polls(api_for, participant):
+    from datetime import date
+
+    from tests.forum_builders import make_meeting, make_poll
+
+    meeting = make_meeting(date(2026, 4, 14), agenda=[(1, "Industry issues", "Joe Andrews")])
+    make_poll(meeting=meeting, title="April feedback")
+    items = api_for(participant, "read").get("/api/v1/forum/meetings").get_json()["items"]
+    assert [(item["date"], item["starts_at"]) for item in items] == [("2026-04-14", "2026-04-14T09:00:00+00:00")]
+    assert items[0]["agenda"][0]["presenter"] == "Joe Andrews"
+    assert items[0]["polls"][0]["title"] == "April feedback"
+    assert items[0]["polls"][0]["results"].endswith(f"/api/v1/polls/{items[0]['polls'][0]['id']}/results")

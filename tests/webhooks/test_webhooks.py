@@ -254,3 +254,16 @@ def test_an_organisation_has_at_most_twenty_active_webhooks(app, org_admin):
     api = Api(app.test_client(), make_token(org_admin, "write"))
     refused = api.post("/api/v1/webhooks", json={"url": "https://hooks.example.org/more", "events": ["issue.created"]})
     assert refused.status_code == 422 and "at most 20" in refused.get_json()["detail"]
+
+
+def test_an_endpoint_another_worker_is_sending_to_is_left_alone_and_nothing_is_lost(app, staff, participant):
+    with Receiver() as receiver:
+        made = subscribe(app, staff, receiver.url, ["issue.created"])
+        make_issue(participant)
+        subscription = db.session.get(WebhookSubscription, made["id"])
+        subscription.claimed_until = utcnow() + timedelta(minutes=1)  # another worker is on it
+        db.session.commit()
+        deliver_pending()
+        assert receiver.received == []
+        deliver_pending(now=utcnow() + timedelta(minutes=2))  # that worker stopped: its claim runs out
+        assert [kind for kind, _, _ in events_received(receiver, made["secret"])] == ["issue.created"]
