@@ -97,8 +97,12 @@ def render(figures: dict, section_order: list[str]) -> str:
             measured = "; ".join(f"{check['name']}: {check['figure']}"
                                  f"{'' if check['met'] is not None else ' (judges nothing)'}"
                                  for check in entry["checks"])
+            section = figures["sections"].get(entry["section"], {})
+            load = section.get("load_average") if section.get("command") == entry["command"] else None
+            cores = section.get("machine", {}).get("cpus", "?")
+            when = entry["date"] + (f" (load {load:.1f} on {cores} cores)" if load is not None else "")
             lines.append("| " + " | ".join([*cells, _cell(measured), row_verdict(entry["checks"]),
-                                            f"`{_cell(entry['command'])}`", entry["date"]]) + " |")
+                                            f"`{_cell(entry['command'])}`", when]) + " |")
     lines += ["", "### Each section's latest run", ""]
     for name in sorted(figures["sections"], key=lambda name: _order(section_order, name)):
         section = figures["sections"][name]
