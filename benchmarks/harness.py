@@ -31,9 +31,6 @@ from urllib.parse import urlencode, urlsplit
 import sqlalchemy as sa
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-# The benchmark's staff accounts sign in with a password alone (they have no authenticator);
-# every server, worker and in-process app of the run reads this from the environment.
-os.environ.setdefault("MFA_REQUIRED_ROLES", "")
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 
