@@ -7,7 +7,7 @@ import re
 import shutil
 import socket
 import subprocess
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from pypdf import PdfReader
@@ -16,6 +16,7 @@ from issues_tracker.core.extensions import db
 from issues_tracker.core.formats import format_date
 from issues_tracker.core.models import utcnow
 from issues_tracker.core.pdf import StaticOnlyFetcher, html_to_pdf
+from issues_tracker.core.templating import LONDON
 from issues_tracker.issues import operations as issue_service
 from issues_tracker.log import contents as log_contents
 from issues_tracker.log import operations as log_service
@@ -59,13 +60,24 @@ def publish(**kw) -> PublishedLog:
     return outcome.log
 
 
+def days_ago(now, days: int):
+    """An hour more than `days` days before now, kept within the UK calendar day `days` days before
+    today: an issue's age in whole UK days is then `days` at any hour the test runs (midnight
+    included), and it is at least `days` days old by the clock."""
+    target = now.astimezone(LONDON).date() - timedelta(days=days)
+    day_start = datetime.combine(target, time(0), tzinfo=LONDON).astimezone(UTC)
+    day_end = datetime.combine(target + timedelta(days=1), time(0), tzinfo=LONDON).astimezone(UTC)
+    moment = now - timedelta(days=days, hours=1)
+    return min(max(moment, day_start), day_end - timedelta(minutes=1), now)
+
+
 def set_times(issue, *, created_days_ago=None, updated_days_ago=None, resolved_days_ago=None, status=None, now=None):
     now = now or utcnow()
     if created_days_ago is not None:
-        issue.created_at = now - timedelta(days=created_days_ago, hours=1)
+        issue.created_at = days_ago(now, created_days_ago)
         issue.published_at = issue.created_at
     if updated_days_ago is not None:
-        issue.last_update_at = now - timedelta(days=updated_days_ago, hours=1)
+        issue.last_update_at = days_ago(now, updated_days_ago)
     if status is not None:
         issue.status = status
     if resolved_days_ago is not None:
