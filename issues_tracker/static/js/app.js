@@ -275,4 +275,13 @@
   }
   document.addEventListener("DOMContentLoaded", function () { markScrollingTables(document); });
   document.addEventListener("htmx:load", function (event) { markScrollingTables(event.target); });
+
+  // On a phone the sections scroll sideways in one row: bring the current one into view.
+  document.addEventListener("DOMContentLoaded", function () {
+    var row = document.querySelector(".site-header .nav-links");
+    var current = row && row.querySelector('[aria-current="page"]');
+    if (!current || row.scrollWidth <= row.clientWidth) return;
+    var item = current.parentElement;
+    row.scrollLeft = Math.max(0, item.offsetLeft - (row.clientWidth - item.offsetWidth) / 2);
+  });
 })();
