@@ -94,6 +94,8 @@ def test_an_email_that_cannot_be_written_is_retried_then_given_up_without_holdin
     browser.login(staff)
     page = browser.get("/notifications/outbox").get_data(as_text=True)
     assert "Given up" in page and participant.email in page and "template could not be rendered" in page
+    assert "<title>Email outbox · Service Forum</title>" in page
+    assert page.count("<h2>Other emails</h2>") == 1
     browser.logout()
     browser.login(participant)
     assert browser.get("/notifications/outbox").status_code == 403
