@@ -34,6 +34,14 @@ def check_password_rules(password: str, *, personal: tuple[str, ...] = ()) -> No
         raise AccountError(str(exc)) from None
 
 
+def display_names(user_ids) -> dict[int, str]:
+    """The display names of these accounts, in one query (for histories that name who wrote each entry)."""
+    ids = {user_id for user_id in user_ids if user_id}
+    if not ids:
+        return {}
+    return {user.id: user.display_name for user in db.session.scalars(sa.select(User).where(User.id.in_(ids)))}
+
+
 def normalise_email(email: str | None) -> str:
     """The one form of an address used to find its account and to count its sign-in attempts."""
     return clean_text(email or "").strip().lower()[:254]

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import flag_modified
 
 from ..accounts.models import User
+from ..accounts.operations import display_names
 from ..core import choices
 from ..core.extensions import db
 from ..core.formats import LONDON, format_date
@@ -314,11 +315,7 @@ def edit_action(
 
 def update_authors(actions: list[ForumAction]) -> dict[int, str]:
     """Display names of the people who wrote the listed actions' updates, in one query."""
-    ids = {update.user_id for action in actions for update in action.updates if update.user_id}
-    if not ids:
-        return {}
-    users = db.session.scalars(sa.select(User).where(User.id.in_(ids)))
-    return {user.id: user.display_name for user in users}
+    return display_names(update.user_id for action in actions for update in action.updates)
 
 
 def london_today() -> date:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from ..accounts.operations import display_names
 from ..core import choices
 from ..core.extensions import db
 from ..core.forms import version_number
@@ -142,6 +143,7 @@ def _action_page(action: ImprovementAction, form: ProgressUpdateForm | None, sta
         issue=programme.linked_issues([action], current_user).get(action.issue_id),
         pir=programme.linked_pir_actions([action]).get(action.pir_action_id),
         overdue=programme.overdue(action, london_today()),
+        authors=display_names(update.user_id for update in action.updates),
         form=form,
     ), status
 
