@@ -213,3 +213,28 @@ def test_a_pack_leaves_out_the_pages_that_have_nothing_to_show(seeded, participa
     text = " ".join(pages)
     assert "Questions answered" not in text
     assert "Escalations raised through" not in text
+
+
+def test_the_packs_escalation_counts_tell_responses_in_time_from_late_ones(seeded, participant, outsider, staff):
+    from datetime import timedelta
+
+    from issues_tracker.escalations import operations as escalations
+    from issues_tracker.forum.pack_pages import _escalations
+
+    def escalate(user, reference, route="elexon"):
+        return escalations.raise_escalation(user, {
+            "subject_kind": "case", "reference": reference, "route": route, "reason": "overdue",
+            "blocking_party": "DIP provider" if route == "supplier" else "", "detail": "We need a date."})
+
+    in_time = escalate(participant, "CS0018774")
+    late = escalate(outsider, "CS0018774")
+    escalate(participant, "CS0016629", route="supplier")
+    escalations.acknowledge(in_time, staff, "On it.", expected_version=None, now=in_time.response_due_at)
+    escalations.acknowledge(late, staff, "Sorry.", expected_version=None, now=late.response_due_at + timedelta(hours=1))
+    db.session.commit()
+
+    counts = _escalations()
+    assert (counts.responded_in_time, counts.responded_late) == (1, 1)
+    assert dict(counts.by_route["elexon"]) == {"acknowledged": 2}
+    assert dict(counts.by_route["supplier"]) == {"open": 1}
+    assert counts.still_open == 3

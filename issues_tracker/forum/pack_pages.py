@@ -89,17 +89,19 @@ def _headlines(figures: dict, month: int, before: int) -> list[Headline]:
 
 
 def _escalations() -> EscalationCounts:
+    """Counts by route and state, and responses in time or late: one aggregate query."""
+    e = Escalation
+    # 1: answered within the response target, 0: after it, NULL: not answered yet.
+    answered = sa.case((e.acknowledged_at.is_(None), None), (e.acknowledged_at <= e.response_due_at, 1), else_=0)
     counts = EscalationCounts()
-    rows = db.session.execute(
-        sa.select(Escalation.route, Escalation.status, Escalation.acknowledged_at, Escalation.response_due_at)
-    ).all()
-    for route, status, acknowledged_at, due in rows:
-        counts.by_route.setdefault(route, Counter())[status] += 1
-        if acknowledged_at is not None:
-            if acknowledged_at <= due:
-                counts.responded_in_time += 1
-            else:
-                counts.responded_late += 1
+    for route, status, in_time, number in db.session.execute(
+        sa.select(e.route, e.status, answered, sa.func.count()).group_by(e.route, e.status, answered)
+    ):
+        counts.by_route.setdefault(route, Counter())[status] += number
+        if in_time == 1:
+            counts.responded_in_time += number
+        elif in_time == 0:
+            counts.responded_late += number
     return counts
 
 
