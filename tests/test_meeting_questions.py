@@ -62,6 +62,8 @@ def test_a_question_is_seen_by_its_organisation_and_staff_until_published_then_b
     assert (question.state, question.organisation_id, question.votes) == ("asked", participant.organisation_id, 0)
 
     assert "When will the MHHS DIP outage report be published?" in mate.get(questions_url(meeting)).get_data(as_text=True)
+    assert "(1 so far)" in mate.get(f"/forum/meetings/{meeting.id}").get_data(as_text=True)
+    assert "so far)" not in other.get(f"/forum/meetings/{meeting.id}").get_data(as_text=True)  # not theirs to see yet
     assert "When will the MHHS DIP outage report" not in other.get(questions_url(meeting)).get_data(as_text=True)
     staff_page = chair.get(questions_url(meeting)).get_data(as_text=True)
     assert "When will the MHHS DIP outage report" in staff_page

@@ -57,6 +57,14 @@ def visible_question(user: User, question_id: int) -> MeetingQuestion | None:
     return db.session.scalar(sa.select(MeetingQuestion).where(MeetingQuestion.id == question_id, _visible(user)))
 
 
+def question_count(meeting: Meeting, user: User) -> int:
+    """How many of the meeting's questions this person may see."""
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(MeetingQuestion)
+        .where(MeetingQuestion.meeting_id == meeting.id, _visible(user))
+    )
+
+
 def questions_for(meeting: Meeting, user: User) -> list[ShownQuestion]:
     """The meeting's questions this person may see, most upvoted first (then oldest first)."""
     questions = db.session.scalars(

@@ -92,7 +92,7 @@ def meeting(meeting_id: int):
         actions=actions,
         poll_status=poll_status,
         answered=question_service.answered_questions(meeting),
-        question_count=len(question_service.questions_for(meeting, current_user)),
+        question_count=question_service.question_count(meeting, current_user),
         taking_questions=question_service.taking_questions(meeting, forum_service.london_today()),
     )
 
