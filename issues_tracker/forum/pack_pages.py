@@ -16,7 +16,7 @@ from ..core.extensions import db
 from ..escalations.models import Escalation
 from ..improvements import programme
 from ..improvements.models import ImprovementAction
-from ..servicedesk.kpis import Figures
+from ..servicedesk.kpis import Figures, percent_text
 from .models import Meeting, MeetingQuestion
 from .questions import answered_questions
 
@@ -65,10 +65,6 @@ class AgendaPages:
         ]
 
 
-def _percent(value: float | None) -> str:
-    return "—" if value is None else f"{value:.0f}%"
-
-
 def _headlines(figures: dict, month: int, before: int) -> list[Headline]:
     def get(m: int, record_type: str) -> Figures:
         return figures.get((m, record_type, "all")) or Figures(m, record_type, "all")
@@ -80,10 +76,10 @@ def _headlines(figures: dict, month: int, before: int) -> list[Headline]:
             Headline(f"{noun} raised", str(now.raised), str(then.raised)),
             Headline(f"{noun} resolved", str(now.resolved), str(then.resolved)),
             Headline(f"{noun} open at month end", str(now.open_at_month_end), str(then.open_at_month_end)),
-            Headline(f"{noun} responded within SLA", _percent(now.response_within_sla_pct),
-                     _percent(then.response_within_sla_pct)),
-            Headline(f"{noun} resolved within SLA", _percent(now.resolution_within_sla_pct),
-                     _percent(then.resolution_within_sla_pct)),
+            Headline(f"{noun} responded within SLA", percent_text(now.response_within_sla_pct),
+                     percent_text(then.response_within_sla_pct)),
+            Headline(f"{noun} resolved within SLA", percent_text(now.resolution_within_sla_pct),
+                     percent_text(then.resolution_within_sla_pct)),
         ]
     return rows
 
