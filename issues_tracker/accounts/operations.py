@@ -3,9 +3,10 @@ the sign-in page and the CLI. Adds and flushes; the caller commits."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -261,15 +262,25 @@ def start_session(user: User, *, now: datetime | None = None, method: str = "pas
     return key
 
 
+@functools.cache
+def _live_session_select() -> sa.Select:
+    # Built once: every request runs it, and building it costs more than running it.
+    return (
+        sa.select(User).join(UserSession, UserSession.user_id == User.id)
+        .where(User.id == sa.bindparam("user_id"), UserSession.key_hash == sa.bindparam("key_hash"),
+               UserSession.created_at > sa.bindparam("since", type_=UserSession.created_at.type))
+    )
+
+
 def user_with_live_session(user_id: int, key: str | None, *, max_age: timedelta | None = None,
                            now: datetime | None = None) -> User | None:
     """The account whose session this is, while the session's record exists and is younger than max_age."""
     if not key or len(key) > 100:
         return None
-    conditions = [User.id == user_id, UserSession.key_hash == UserSession.hash_key(key)]
-    if max_age is not None:
-        conditions.append(UserSession.created_at > (now or utcnow()) - max_age)
-    return db.session.scalar(sa.select(User).join(UserSession, UserSession.user_id == User.id).where(*conditions))
+    since = (now or utcnow()) - max_age if max_age is not None else datetime.min.replace(tzinfo=UTC)
+    return db.session.scalar(
+        _live_session_select(), {"user_id": user_id, "key_hash": UserSession.hash_key(key), "since": since}
+    )
 
 
 def prune_sessions(max_age: timedelta, *, now: datetime | None = None) -> int:

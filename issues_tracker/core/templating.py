@@ -3,6 +3,7 @@ status pills, the navigation's current item, query-string helpers."""
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime
 from urllib.parse import urlencode
 
@@ -95,6 +96,7 @@ def pill_parts(kind: str, value) -> tuple[str, str, str]:
     return tones.get(value, "neutral"), short, full
 
 
+@functools.lru_cache(maxsize=1024)  # a few dozen states in all; a list page draws two pills a row
 def pill(kind: str, value, compact: bool = False) -> Markup:
     """A coloured status pill, one look for a state wherever it appears (issue headers, the home
     page, the actions log, forum lists). kind: status | severity | triage | forum_action |

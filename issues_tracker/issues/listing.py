@@ -5,6 +5,7 @@ headers, removable filter chips)."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 from urllib.parse import parse_qsl
 
 import sqlalchemy as sa
@@ -20,13 +21,18 @@ from .forms import IssueFilterForm
 from .queries import IssueQuery
 
 
-def staff_choices() -> list[tuple[int, str]]:
-    users = db.session.execute(
+@functools.cache
+def _staff_select() -> sa.Select:
+    # Built once: the list page runs it on every full view.
+    return (
         sa.select(User.id, User.display_name)
         .where(User.role.in_(("staff", "admin")), User.active.is_(True))
         .order_by(User.name, User.email)
     )
-    return [(user_id, name) for user_id, name in users]
+
+
+def staff_choices() -> list[tuple[int, str]]:
+    return [(user_id, name) for user_id, name in db.session.execute(_staff_select())]
 
 
 def build_filter_form(args: MultiDict, *, menu: bool = True) -> IssueFilterForm:

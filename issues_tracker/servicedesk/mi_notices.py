@@ -16,6 +16,7 @@ Like every service, these functions flush and never commit.
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -39,15 +40,20 @@ def notice_for(record: ServiceDeskRecord) -> MiNotice | None:
     return db.session.scalar(sa.select(MiNotice).where(MiNotice.record_id == record.id))
 
 
-def open_banners() -> list[tuple[str, str, str, datetime | None]]:
-    """(incident number, service, headline, next update due) of every open notice: one small query."""
-    rows = db.session.execute(
+@functools.cache
+def _open_banners_select() -> sa.Select:
+    # Built once: every full page runs it.
+    return (
         sa.select(ServiceDeskRecord.number, MiNotice.service, MiNotice.headline, MiNotice.next_update_due_at)
         .join(ServiceDeskRecord, ServiceDeskRecord.id == MiNotice.record_id)
         .where(MiNotice.state == "open")
         .order_by(MiNotice.published_at.desc())
-    ).all()
-    return [tuple(row) for row in rows]
+    )
+
+
+def open_banners() -> list[tuple[str, str, str, datetime | None]]:
+    """(incident number, service, headline, next update due) of every open notice: one small query."""
+    return [tuple(row) for row in db.session.execute(_open_banners_select())]
 
 
 def update_interval(record: ServiceDeskRecord) -> int:
