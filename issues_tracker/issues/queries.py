@@ -248,6 +248,7 @@ LISTED_COLUMNS = (
 
 
 LISTED_FIELDS = tuple(f.name for f in dataclass_fields(ListedIssue) if f.name != "services")
+assert LISTED_FIELDS == tuple(column.key for column in LISTED_COLUMNS), "ListedIssue's fields follow LISTED_COLUMNS"
 
 
 def listed_select(*extra) -> sa.Select:
@@ -255,20 +256,23 @@ def listed_select(*extra) -> sa.Select:
     return sa.select(*LISTED_COLUMNS, *extra).select_from(Issue).outerjoin(User, User.id == Issue.owner_id)
 
 
+@functools.cache
+def _services_select() -> sa.Select:
+    return (
+        sa.select(IssueService.issue_id, IssueService.service)
+        .where(IssueService.issue_id.in_(sa.bindparam("ids", expanding=True)))
+        .order_by(IssueService.service)
+    )
+
+
 def listed_issues(rows) -> list[ListedIssue]:
     """Rows of listed_select as ListedIssues with their services (one query for the page)."""
     services: dict[int, list[str]] = {row.id: [] for row in rows}
     if services:
-        for issue_id, service in db.session.execute(
-            sa.select(IssueService.issue_id, IssueService.service)
-            .where(IssueService.issue_id.in_(list(services)))
-            .order_by(IssueService.service)
-        ):
+        for issue_id, service in db.session.execute(_services_select(), {"ids": list(services)}):
             services[issue_id].append(service)
-    return [
-        ListedIssue(*(getattr(row, name) for name in LISTED_FIELDS), services=tuple(services[row.id]))
-        for row in rows
-    ]
+    width = len(LISTED_FIELDS)  # listed_select's columns come first, in the fields' order
+    return [ListedIssue(*row[:width], services=tuple(services[row.id])) for row in rows]
 
 
 def search_facets(
@@ -309,9 +313,44 @@ def count_issues(query: IssueQuery, user: User, **kw) -> int:
         if not search:
             return 0
         return search_queries.count_matches(db.session, search, search_facets(query, user, **kw))
-    return db.session.scalar(
-        sa.select(sa.func.count()).select_from(Issue).where(*filter_conditions(query, user, **kw))
-    )
+    kept = _kept_statement_key(query, user, kw)
+    if kept is not None:
+        return db.session.scalar(_kept_count(*kept))
+    return db.session.scalar(_count_select(query, user, **kw))
+
+
+def _count_select(query: IssueQuery, user, **kw) -> sa.Select:
+    return sa.select(sa.func.count()).select_from(Issue).where(*filter_conditions(query, user, **kw))
+
+
+@dataclass(frozen=True)
+class _Viewer:
+    """What a list statement needs of the person: whether staff, and their organisation."""
+
+    is_staff: bool
+    organisation_id: int | None
+
+
+def _kept_statement_key(query: IssueQuery, user, kw: dict) -> tuple | None:
+    """A key under which the list's statement for this view can be built once and kept: only
+    for views whose SQL depends on nothing but the filters and who looks (not a search, whose
+    words the index answers, nor "stale", which moves with the clock). The statement is kept,
+    never its result: each request still runs it."""
+    if query.search is not None or query.stale or set(kw) - {"stale_after_days"}:
+        return None
+    filters = tuple((f.name, getattr(query, f.name)) for f in dataclass_fields(query))
+    viewer = _Viewer(bool(user.is_staff), user.organisation_id)
+    return db.session.get_bind().dialect.name, viewer, filters
+
+
+@functools.lru_cache(maxsize=256)
+def _kept_count(dialect: str, viewer: _Viewer, filters: tuple) -> sa.Select:
+    return _count_select(IssueQuery(**dict(filters)), viewer)
+
+
+@functools.lru_cache(maxsize=1024)
+def _kept_page(dialect: str, viewer: _Viewer, filters: tuple, start: int, limit: int, reverse: bool) -> sa.Select:
+    return _page_select(IssueQuery(**dict(filters)), viewer, start=start, limit=limit, reverse=reverse, broad_search=False)
 
 
 def ranked_page(
@@ -345,6 +384,20 @@ def in_ranked_order(issues: list, query: IssueQuery, user: User, **kw) -> list:
     return sorted(issues, key=lambda issue: (best.get(issue.id, len(best)), -issue.id))
 
 
+def _page_select(query: IssueQuery, user, *, start: int, limit: int, reverse: bool, broad_search: bool,
+                 **kw) -> sa.Select:
+    """The page's ids picked from the narrow sort index, then only those rows read."""
+    page_ids = (
+        sa.select(Issue.id)
+        .where(*filter_conditions(query, user, for_page=True, broad_search=broad_search, **kw))
+        .order_by(*sort_order(query.sort, reverse=reverse))
+        .limit(limit)
+        .offset(start)
+        .subquery()
+    )
+    return listed_select().join(page_ids, page_ids.c.id == Issue.id).order_by(*sort_order(query.sort))
+
+
 def issues_page(
     query: IssueQuery, user: User, *, page: int, per_page: int, total: int, **kw
 ) -> tuple[list[ListedIssue], dict[int, str]]:
@@ -365,19 +418,13 @@ def issues_page(
         limit = total - offset - start
     else:
         start, limit = offset, per_page
-    page_ids = (
-        sa.select(Issue.id)
-        .where(*filter_conditions(
-            query, user, for_page=True, broad_search=total >= search_queries.COUNT_CAP, **kw
-        ))
-        .order_by(*sort_order(query.sort, reverse=reverse))
-        .limit(limit)
-        .offset(start)
-        .subquery()
-    )
-    rows = db.session.execute(
-        listed_select().join(page_ids, page_ids.c.id == Issue.id).order_by(*sort_order(query.sort))
-    ).all()
+    kept = _kept_statement_key(query, user, kw)
+    if kept is not None:
+        stmt = _kept_page(*kept, start, limit, reverse)
+    else:
+        stmt = _page_select(query, user, start=start, limit=limit, reverse=reverse,
+                            broad_search=total >= search_queries.COUNT_CAP, **kw)
+    rows = db.session.execute(stmt).all()
     # A search's excerpts come apart: joined here, SQLite would walk the whole sort index
     # to keep the page's order rather than look the page's 25 rows up.
     excerpts = search_queries.excerpts_of(db.session, [row.id for row in rows]) if query.search else {}
