@@ -25,10 +25,12 @@ from .documents import OPEN, PRIVATE, facet
 from .ranking import RANKED_CHARS, RANKED_COLUMNS, best_first
 from .text import SearchText
 
-WINDOW = 300
+# Six pages of 25: reading and ranking the window is most of a search's cost, and few people
+# page further than that before narrowing the search.
+WINDOW = 150
 COUNT_CAP = 1_000
 # Similar issues while typing rank the newest matches of "any of the words" (nearly everything).
-SIMILAR_WINDOW = 300
+SIMILAR_WINDOW = 150
 
 # PostgreSQL ts_rank weights for D, C, B, A: body, names, summary, refs and codes.
 TS_RANK_WEIGHTS = [0.1, 0.2, 0.5, 1.0]
