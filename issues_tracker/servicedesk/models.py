@@ -92,7 +92,7 @@ class ServiceDeskRecord(db.Model):
 
     # A digest of the extract's values as last imported: an identical row changes nothing.
     source_digest: so.Mapped[str] = so.mapped_column(Line(40), default="")
-    import_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("servicedesk_import.id"))
+    import_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("servicedesk_import.id"), index=True)
     updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     mi_updated_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user_account.id"))
     mi_updated_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime, index=True)
