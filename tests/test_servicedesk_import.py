@@ -142,7 +142,7 @@ def test_p5_is_accepted_without_a_service_level(app):
     assert stored.response_seconds == 3 * 86400
 
 
-def test_excel_workbooks_are_read_in_read_only_mode_with_date_cells(runner, tmp_path):
+def test_excel_workbooks_are_read_with_date_cells(runner, tmp_path):
     book = Workbook()
     sheet = book.active
     sheet.append(["Number", "Opened", "Priority", "State", "Short description", "Assignment group", "Service",

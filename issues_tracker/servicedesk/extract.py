@@ -5,8 +5,9 @@ that are not listed here are ignored (callers' and assignees' names among them, 
 they are never stored). Every row is checked before anything is stored, and every
 problem is reported with its line in the file and the reason.
 
-The file is read as a stream: CSV through the csv module, Excel through openpyxl in
-read-only mode, one row at a time. What is kept is one compact row per record.
+The file is read as a stream: CSV through the csv module one row at a time; Excel through
+python-calamine, which reads the sheet's cells outside Python and hands them over a row at
+a time. What is kept is one compact row per record.
 """
 
 from __future__ import annotations
