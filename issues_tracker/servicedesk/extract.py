@@ -170,6 +170,8 @@ class Extract:
 
 
 def _text(value) -> str:
+    if type(value) is str:
+        return clean_text(value).strip()
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -183,7 +185,8 @@ def parse_moment(value, label: str, *, date_only: bool = False) -> datetime | da
         return None
     if isinstance(value, datetime):
         # An Excel date is a fraction of a day: round away the float's last microseconds.
-        value = (value + timedelta(microseconds=500_000)).replace(microsecond=0)
+        if value.microsecond:
+            value = (value + timedelta(microseconds=500_000)).replace(microsecond=0)
         moment = value if value.tzinfo else value.replace(tzinfo=LONDON)
         year = moment.year
         result = moment.date() if date_only else moment.astimezone(UTC)

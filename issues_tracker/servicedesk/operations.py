@@ -12,6 +12,7 @@ CLI, a job's runner) commits once, or rolls back on any error.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -71,6 +72,7 @@ class ServiceDeskError(ValueError):
 # ---------------------------------------------------------------- what a record measures
 
 
+@functools.lru_cache(maxsize=4096)  # an extract names a few dozen categories and groups, thousands of times
 def work_kind(category: str, assignment_group: str, record_type: str) -> tuple[str, str]:
     """(kind of work, where that came from): the category first, then the assignment group, then the type."""
     for source, text in (("category", category), ("assignment group", assignment_group)):
