@@ -139,3 +139,12 @@ def test_the_migrations_build_exactly_the_schema_the_models_describe(upgrading):
         })
         differences = compare_metadata(context, db.metadata)
     assert differences == []
+
+
+def test_postgresql_keeps_stored_uploads_uncompressed_so_an_upload_is_kept_quickly(upgrading):
+    upgrade()
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite does not compress what it stores")
+    storage = db.session.scalar(sa.text(
+        "SELECT attstorage FROM pg_attribute WHERE attrelid = 'upload'::regclass AND attname = 'data'"))
+    assert storage == "e"  # EXTERNAL: out of line, never compressed

@@ -142,7 +142,7 @@ def test_p5_is_accepted_without_a_service_level(app):
     assert stored.response_seconds == 3 * 86400
 
 
-def test_excel_workbooks_are_read_in_read_only_mode_with_date_cells(runner, tmp_path):
+def test_excel_workbooks_are_read_with_date_cells(runner, tmp_path):
     book = Workbook()
     sheet = book.active
     sheet.append(["Number", "Opened", "Priority", "State", "Short description", "Assignment group", "Service",
@@ -226,6 +226,28 @@ def test_an_import_stores_nothing_when_it_is_refused_and_reports_its_progress(ap
                           progress=lambda percent, message: seen.append(percent))
     assert message.startswith("Imported 2 records")
     assert seen[-1] == 100 and seen == sorted(seen)
+
+
+def test_rows_stored_before_a_bad_row_further_down_are_undone(app, tmp_path):
+    """Rows are stored a chunk at a time as the file is read; a problem thousands of rows in
+    leaves nothing stored, and every row after it is still checked."""
+    rows = [record(f"CS{n:07d}", "2026-03-02 09:00") for n in range(1, 2601)]
+    rows[2399] = record("CS0002400", "2026-03-02 09:00", priority="P0")
+    rows[2599] = record("CS0000007", "2026-03-02 09:00")
+    with pytest.raises(ImportRefused) as caught:
+        import_file(write(tmp_path, "long.csv", extract_csv(rows)))
+    assert caught.value.reason == "Nothing was imported: 2 rows have problems. Correct them and import the file again."
+    assert caught.value.details == [
+        "Line 2401 (CS0002400): unknown priority “P0”: use 1 - Critical … 4 - Low, or P1 … P5.",
+        "Line 2601 (CS0000007): Number CS0000007 appears more than once (also on line 8).",
+    ]
+    assert records() == {}  # without the caller rolling back
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ServiceDeskImport)) == 0
+    rows[2399] = record("CS0002400", "2026-03-02 09:00")
+    rows[2599] = record("CS0002600", "2026-03-02 09:00")
+    assert import_file(write(tmp_path, "long.csv", extract_csv(rows))) == (
+        "Imported 2,600 records: 2,600 added, 0 updated, 0 unchanged.")
+    assert db.session.scalar(sa.select(ServiceDeskImport.rows)) == 2600
 
 
 def test_a_file_larger_than_the_limit_is_refused_before_it_is_read(app, tmp_path, monkeypatch):

@@ -37,8 +37,8 @@ _ANY_BREAK = re.compile("[\n\t]+")
 
 def clean_text(value: str, *, single_line: bool = False) -> str:
     """The text as the product stores it (see the module's rules)."""
-    if not value:
-        return value
+    if not value or (value.isascii() and value.isprintable()):
+        return value  # printable ASCII holds no control character, line break or tab: nothing to clean
     text = _UNWANTED.sub("", _LINE_BREAKS.sub("\n", value))
     if single_line:
         text = _ANY_BREAK.sub(" ", text)

@@ -2,17 +2,20 @@
 
 Columns are found by ServiceNow's list labels, in any order and any case; columns
 that are not listed here are ignored (callers' and assignees' names among them, so
-they are never stored). Every row is checked before anything is stored, and every
-problem is reported with its line in the file and the reason.
+they are never stored). Every row is checked, nothing is kept unless every row is
+valid, and every problem is reported with its line in the file and the reason.
 
-The file is read as a stream: CSV through the csv module, Excel through openpyxl in
-read-only mode, one row at a time. What is kept is one compact row per record.
+The file is read as a stream: CSV through the csv module one row at a time; Excel through
+python-calamine, which reads the sheet's cells outside Python and hands them over a row at
+a time. Rows are handed on in chunks as they are checked (ExtractReader), so an import
+stores them as it reads and holds no more than a chunk.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import BinaryIO
@@ -167,6 +170,8 @@ class Extract:
 
 
 def _text(value) -> str:
+    if type(value) is str:
+        return clean_text(value).strip()
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -180,7 +185,8 @@ def parse_moment(value, label: str, *, date_only: bool = False) -> datetime | da
         return None
     if isinstance(value, datetime):
         # An Excel date is a fraction of a day: round away the float's last microseconds.
-        value = (value + timedelta(microseconds=500_000)).replace(microsecond=0)
+        if value.microsecond:
+            value = (value + timedelta(microseconds=500_000)).replace(microsecond=0)
         moment = value if value.tzinfo else value.replace(tzinfo=LONDON)
         year = moment.year
         result = moment.date() if date_only else moment.astimezone(UTC)
@@ -338,6 +344,120 @@ def _header(cells: list) -> tuple[dict[str, int], list[str]]:
     return positions, ignored
 
 
+class ExtractReader:
+    """An extract's rows, checked one at a time after its header, handed over in chunks.
+
+    A caller can store each chunk as it comes, so no more than a chunk of rows is held. After
+    the first row with a problem no further chunk is handed over, but every row is still
+    checked; iterating then ends with ExtractError listing every problem, and the caller
+    undoes what it stored from the earlier chunks (see jobs.import_extract_file).
+    """
+
+    def __init__(self, rows_iter: Iterator[tuple[int, list]], max_rows: int,
+                 progress: Callable[[int], None] | None = None):
+        self._rows = rows_iter
+        self.max_rows = max_rows
+        self.progress = progress
+        self.positions, self.ignored_columns = self._read_header()
+        self.fields: frozenset[str] = frozenset(self.positions)
+        self.count = 0  # the rows read, once the chunks have been iterated
+
+    def _read_header(self) -> tuple[dict[str, int], list[str]]:
+        for line, cells in self._rows:
+            if not any(_text(cell) for cell in cells):
+                continue
+            positions, ignored = _header(cells)
+            missing = [FIELD_LABELS[name] for name in REQUIRED_FIELDS if name not in positions]
+            if missing:
+                raise ExtractError(
+                    f"Line {line} must name the extract's columns; missing: {', '.join(missing)}. "
+                    "Export the list from ServiceNow with its column labels in the first row."
+                )
+            return positions, ignored
+        raise ExtractError("The file is empty: it has no header row and no records.")
+
+    def chunks(self, size: int = 1000) -> Iterator[list[ExtractRow]]:
+        positions, fields, max_rows, progress = self.positions, self.fields, self.max_rows, self.progress
+        problems: list[RowProblem] = []
+        problem_count = 0
+        first_line: dict[str, int] = {}
+        chunk: list[ExtractRow] = []
+        count = 0
+        for line, cells in self._rows:
+            if not any(_text(cell) for cell in cells):
+                continue
+            count += 1
+            if count > max_rows:
+                raise ExtractError(f"The extract has more than {max_rows:,} rows; import it in parts.")
+            if progress and count % 5000 == 0:
+                progress(count)
+            values = {name: (cells[index] if index < len(cells) else None) for name, index in positions.items()}
+            try:
+                row = parse_row(line, values, fields)
+            except ValueError as exc:
+                problem_count += 1
+                if len(problems) < MAX_LISTED_PROBLEMS:
+                    problems.append(RowProblem(line, _text(values.get("number"))[:20].upper(), str(exc)))
+                continue
+            seen = first_line.get(row.number)
+            if seen is not None:
+                problem_count += 1
+                if len(problems) < MAX_LISTED_PROBLEMS:
+                    reason = f"Number {row.number} appears more than once (also on line {seen})."
+                    problems.append(RowProblem(line, row.number, reason))
+                continue
+            first_line[row.number] = line
+            if not problem_count:
+                chunk.append(row)
+                if len(chunk) >= size:
+                    yield chunk
+                    chunk = []
+        self.count = count
+        if problem_count:
+            raise ExtractError(
+                f"Nothing was imported: {problem_count:,} row{' has' if problem_count == 1 else 's have'} "
+                "problems. Correct them and import the file again.",
+                problems,
+                problem_count,
+            )
+        if not count:
+            raise ExtractError("The extract has a header row but no records.")
+        if chunk:
+            yield chunk
+
+    def extract(self) -> Extract:
+        """Every row at once (for extracts small enough to hold)."""
+        rows = [row for chunk in self.chunks() for row in chunk]
+        return Extract(rows=rows, fields=self.fields, ignored_columns=self.ignored_columns)
+
+
+def _file_rows(rows_iter: Iterator[tuple[int, list]]) -> Iterator[tuple[int, list]]:
+    try:
+        yield from rows_iter
+    except UnreadableFile as exc:
+        raise ExtractError(str(exc)) from exc
+
+
+@contextmanager
+def open_extract(
+    source: BinaryIO,
+    filename: str,
+    *,
+    max_rows: int = 250_000,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[ExtractReader]:
+    """The extract file's reader, its header read and checked; ExtractError if the file cannot be read."""
+    try:
+        kind = file_kind(filename)
+    except UnreadableFile as exc:
+        raise ExtractError(str(exc)) from exc
+    rows_iter = csv_rows(source) if kind == "csv" else xlsx_rows(source)
+    try:
+        yield ExtractReader(_file_rows(rows_iter), max_rows, progress)
+    finally:
+        rows_iter.close()
+
+
 def read_extract(
     source: BinaryIO,
     filename: str,
@@ -346,15 +466,8 @@ def read_extract(
     progress: Callable[[int], None] | None = None,
 ) -> Extract:
     """Every row of the extract, checked; ExtractError (listing every problem) if any cannot be imported."""
-    try:
-        kind = file_kind(filename)
-        rows_iter = csv_rows(source) if kind == "csv" else xlsx_rows(source)
-        try:
-            return _read_rows(rows_iter, max_rows, progress)
-        finally:
-            rows_iter.close()
-    except UnreadableFile as exc:
-        raise ExtractError(str(exc)) from exc
+    with open_extract(source, filename, max_rows=max_rows, progress=progress) as reader:
+        return reader.extract()
 
 
 def read_records(records: list[dict], *, max_rows: int = 250_000) -> Extract:
@@ -374,63 +487,4 @@ def read_records(records: list[dict], *, max_rows: int = 250_000) -> Extract:
         for position, record in enumerate(records, start=1):
             yield position, [record.get(label) for label in labels]
 
-    return _read_rows(rows(), max_rows, None)
-
-
-def _read_rows(rows_iter: Iterator[tuple[int, list]], max_rows: int, progress) -> Extract:
-    positions: dict[str, int] | None = None
-    ignored: list[str] = []
-    rows: list[ExtractRow] = []
-    problems: list[RowProblem] = []
-    problem_count = 0
-    first_line: dict[str, int] = {}
-    fields: frozenset[str] = frozenset()
-    count = 0
-    for line, cells in rows_iter:
-        if not any(_text(cell) for cell in cells):
-            continue
-        if positions is None:
-            positions, ignored = _header(cells)
-            missing = [FIELD_LABELS[name] for name in REQUIRED_FIELDS if name not in positions]
-            if missing:
-                raise ExtractError(
-                    f"Line {line} must name the extract's columns; missing: {', '.join(missing)}. "
-                    "Export the list from ServiceNow with its column labels in the first row."
-                )
-            fields = frozenset(positions)
-            continue
-        count += 1
-        if count > max_rows:
-            raise ExtractError(f"The extract has more than {max_rows:,} rows; import it in parts.")
-        if progress and count % 5000 == 0:
-            progress(count)
-        values = {name: (cells[index] if index < len(cells) else None) for name, index in positions.items()}
-        try:
-            row = parse_row(line, values, fields)
-        except ValueError as exc:
-            problem_count += 1
-            if len(problems) < MAX_LISTED_PROBLEMS:
-                problems.append(RowProblem(line, _text(values.get("number"))[:20].upper(), str(exc)))
-            continue
-        seen = first_line.get(row.number)
-        if seen is not None:
-            problem_count += 1
-            if len(problems) < MAX_LISTED_PROBLEMS:
-                reason = f"Number {row.number} appears more than once (also on line {seen})."
-                problems.append(RowProblem(line, row.number, reason))
-            continue
-        first_line[row.number] = line
-        if not problem_count:
-            rows.append(row)
-    if positions is None:
-        raise ExtractError("The file is empty: it has no header row and no records.")
-    if problem_count:
-        raise ExtractError(
-            f"Nothing was imported: {problem_count:,} row{' has' if problem_count == 1 else 's have'} "
-            "problems. Correct them and import the file again.",
-            problems,
-            problem_count,
-        )
-    if not rows:
-        raise ExtractError("The extract has a header row but no records.")
-    return Extract(rows=rows, fields=fields, ignored_columns=ignored)
+    return ExtractReader(rows(), max_rows).extract()

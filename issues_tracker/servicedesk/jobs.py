@@ -15,12 +15,14 @@ from flask import current_app
 
 from ..accounts.models import User
 from ..jobs import JobFailed, background_task, job, staff_upload
-from .extract import ExtractError, read_extract
+from .extract import ExtractError, open_extract
 
 # Row problems quoted in a failed import's message.
 LISTED_PROBLEMS = 200
 
 Progress = Callable[[float, str], None]
+# About how many bytes a row takes in each kind of file, to tell how far an import is.
+ROW_BYTES = {"csv": 180, "xlsx": 65}
 
 
 class ImportRefused(Exception):
@@ -51,30 +53,32 @@ def check_size(size: int) -> None:
 
 def import_extract_file(handle, filename: str, size: int, *, user: User | None, source: str,
                         progress: Progress | None = None) -> str:
-    """Check every row of an open extract, then store it (the caller commits): records are
-    matched by Number, so a newer extract updates them. Raises ImportRefused, storing nothing."""
-    from .operations import import_extract
+    """Check and store an open extract (the caller commits): records are matched by Number, so a
+    newer extract updates them. Rows are stored a chunk at a time as they are read and checked,
+    inside a savepoint: a row with a problem stops the storing, every later row is still checked,
+    and the savepoint is rolled back, so ImportRefused leaves nothing stored."""
+    from ..core.transaction import savepoint
+    from .operations import import_chunks
 
     report = progress or (lambda percent, message: None)
     check_size(size)
-    report(2, "Checking every row")
+    report(2, "Reading the extract")
+    expected_rows = max(1, size // ROW_BYTES["xlsx" if filename.lower().endswith(".xlsx") else "csv"])
+
+    def stored(rows: int, message: str) -> None:
+        report(min(90, 2 + rows * 88 // expected_rows), message)
+
     try:
-        extract = read_extract(
-            handle, filename, max_rows=current_app.config["SERVICEDESK_IMPORT_MAX_ROWS"],
-            progress=lambda rows: report(min(45, 2 + rows * 45 // max(1, size // 150)), f"Checked {rows:,} rows"),
-        )
+        with savepoint(), open_extract(handle, filename, max_rows=current_app.config["SERVICEDESK_IMPORT_MAX_ROWS"],
+                                       progress=lambda rows: stored(rows, f"Checked {rows:,} rows")) as reader:
+            outcome = import_chunks(reader.chunks(), reader.fields, user=user, filename=filename, source=source,
+                                    progress=stored)
     except ExtractError as exc:
         details = [problem.text for problem in exc.problems[:LISTED_PROBLEMS]]
         hidden = exc.problem_count - len(details)
         if hidden > 0:
             details.append(f"… and {hidden:,} more row problem{'' if hidden == 1 else 's'}.")
         raise ImportRefused(exc.message, details) from None
-    total = len(extract.rows)
-    report(50, f"All {total:,} rows are valid; storing them")
-    outcome = import_extract(
-        extract, user=user, filename=filename, source=source,
-        progress=lambda done, message: report(50 + done * 45 // max(1, total), message),
-    )
     report(100, outcome.message)
     return outcome.message
 

@@ -1,7 +1,7 @@
 """Service-desk records: storing an extract, and what staff add to major incidents.
 
-Storing is all or nothing and in bulk: the extract has been checked as a whole before
-(servicedesk/extract.py); here records are matched by Number in chunks, new ones are
+Storing is all or nothing and in bulk: rows come checked (servicedesk/extract.py), in
+chunks as the file is read; here records are matched by Number a chunk at a time, new ones are
 inserted and changed ones updated with executemany statements, never ORM objects one
 by one, and the monthly sums are rebuilt once at the end. Each record's service-level
 figures are worked out here, once, when it is stored.
@@ -12,6 +12,7 @@ CLI, a job's runner) commits once, or rolls back on any error.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -71,6 +72,7 @@ class ServiceDeskError(ValueError):
 # ---------------------------------------------------------------- what a record measures
 
 
+@functools.lru_cache(maxsize=4096)  # an extract names a few dozen categories and groups, thousands of times
 def work_kind(category: str, assignment_group: str, record_type: str) -> tuple[str, str]:
     """(kind of work, where that came from): the category first, then the assignment group, then the type."""
     for source, text in (("category", category), ("assignment group", assignment_group)):
@@ -160,8 +162,19 @@ def _digest(values: dict, columns: Sequence[str]) -> str:
     return hashlib.sha1("\x1f".join(parts).encode(), usedforsecurity=False).hexdigest()
 
 
-def import_extract(
-    extract: Extract,
+def import_extract(extract: Extract, **kw) -> ImportOutcome:
+    """Store a checked extract: new numbers added, changed records updated, the rest left alone.
+
+    refresh=False leaves the monthly sums for the caller to rebuild (a generator storing
+    records in batches rebuilds them once at the end).
+    """
+    rows = extract.rows
+    return import_chunks((rows[first : first + CHUNK] for first in range(0, len(rows), CHUNK)), extract.fields, **kw)
+
+
+def import_chunks(
+    chunks: Iterable[Sequence[ExtractRow]],
+    fields: frozenset[str],
     *,
     user: User | None = None,
     filename: str = "",
@@ -171,24 +184,22 @@ def import_extract(
     calendar: BusinessCalendar | None = None,
     refresh: bool = True,
 ) -> ImportOutcome:
-    """Store a checked extract: new numbers added, changed records updated, the rest left alone.
-
-    refresh=False leaves the monthly sums for the caller to rebuild (a generator storing
-    records in batches rebuilds them once at the end).
-    """
+    """import_extract for rows that arrive in chunks (an extract read as it is stored), each
+    chunk matched by Number with one query and stored with one INSERT and one UPDATE
+    statement. Whatever the chunks raise propagates; the caller rolls back."""
     now = now or utcnow()
     calendar = calendar or app_calendar()
-    columns = _columns(extract.fields)
+    columns = _columns(fields)
     log = ServiceDeskImport(imported_at=now, user_id=user.id if user else None, filename=filename[:255], source=source,
-                            rows=len(extract.rows))
+                            rows=0)
     db.session.add(log)
     db.session.flush()
+    import_id = log.id
     table = ServiceDeskRecord.__table__
     update_statement = _update_statement(columns)
-    added = updated = unchanged = 0
-    total = len(extract.rows)
-    for first in range(0, total, CHUNK):
-        chunk = extract.rows[first : first + CHUNK]
+    total = added = updated = unchanged = 0
+    for chunk in chunks:
+        total += len(chunk)
         existing = {
             number: (record_id, digest, category, major)
             for number, record_id, digest, category, major in db.session.execute(
@@ -209,7 +220,7 @@ def import_extract(
                 values.setdefault("category", found[2])
                 values.setdefault("major_incident", found[3])
             values.update(measure(values, calendar))
-            values.update(source_digest=digest, import_id=log.id, updated_at=now)
+            values.update(source_digest=digest, import_id=import_id, updated_at=now)
             if found is None:
                 inserts.append(values)
             else:
@@ -223,14 +234,12 @@ def import_extract(
             db.session.execute(update_statement, updates)
             updated += len(updates)
         if progress:
-            done = min(first + CHUNK, total)
-            progress(done, f"Stored {done:,} of {total:,} records")
+            progress(total, f"Stored {total:,} records")
     if (added or updated) and refresh:
         if progress:
             progress(total, "Updating the monthly figures")
         refresh_monthly_sums()
-    log.added, log.updated, log.unchanged = added, updated, unchanged
-    import_id = log.id
+    log.rows, log.added, log.updated, log.unchanged = total, added, updated, unchanged
     if not (added or updated):
         # An extract that changes nothing leaves no trace: importing it twice is the same as once.
         db.session.delete(log)

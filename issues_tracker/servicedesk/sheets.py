@@ -1,5 +1,5 @@
-"""The rows of an uploaded extract file, CSV (UTF-8 or Windows-1252, comma or semicolon) or Excel,
-read one at a time; UnreadableFile says in a sentence why a file cannot be read."""
+"""The rows of an uploaded extract file, CSV (UTF-8 or Windows-1252, comma or semicolon) or Excel
+(read by python-calamine), one at a time; UnreadableFile says in a sentence why a file cannot be read."""
 
 from __future__ import annotations
 
@@ -57,26 +57,51 @@ def csv_rows(source: BinaryIO) -> Iterator[tuple[int, list]]:
             pass
 
 
-def xlsx_rows(source: BinaryIO) -> Iterator[tuple[int, list]]:
-    from openpyxl import load_workbook
+# A workbook saved with a password is an OLE compound file holding an "EncryptedPackage" stream.
+OLE_SIGNATURE = bytes.fromhex("D0CF11E0A1B11AE1")
+ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
 
+
+def xlsx_rows(source: BinaryIO) -> Iterator[tuple[int, list]]:
+    """(line, cells) of the workbook's first worksheet, read by calamine. Line 1 is the sheet's first
+    row even when it is blank. An empty cell (or an error such as #N/A) is "", a number a float, a
+    date cell a datetime (a date when it falls at midnight, a time when it is less than a day)."""
+    from python_calamine import CalamineError, CalamineWorkbook, PasswordError, SheetTypeEnum
+
+    source.seek(0)
     try:
-        book = load_workbook(source, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged or foreign file
+        book = CalamineWorkbook.from_filelike(source)
+    except PasswordError:
+        raise UnreadableFile(PROTECTED) from None
+    except (CalamineError, OSError, ValueError) as exc:
+        if _encrypted(source):
+            raise UnreadableFile(PROTECTED) from exc
         raise UnreadableFile("The file is not a readable Excel workbook (.xlsx).") from exc
     try:
-        if not book.worksheets:
+        names = [sheet.name for sheet in book.sheets_metadata if sheet.typ == SheetTypeEnum.WorkSheet]
+        if not names:
             raise UnreadableFile("The workbook has no worksheet.")
-        sheet = book.worksheets[0]
         try:
-            for line, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
-                yield line, list(cells)
-        except UnreadableFile:
-            raise
-        except Exception as exc:  # damaged XML inside an otherwise valid zip
+            # The whole sheet is read here, its cells kept compactly outside Python; the rows
+            # become Python lists one at a time.
+            rows = book.get_sheet_by_name(names[0]).iter_rows()
+        except CalamineError as exc:  # damaged XML inside an otherwise valid zip
             raise UnreadableFile("The workbook's first sheet could not be read; save it again from Excel.") from exc
+        # iter_rows starts at the sheet's first row, blank rows above the data included.
+        yield from enumerate(rows, start=1)
     finally:
         book.close()
+
+
+PROTECTED = "The workbook is protected by a password: save a copy without the password and upload that."
+
+
+def _encrypted(source: BinaryIO) -> bool:
+    source.seek(0)
+    if source.read(len(OLE_SIGNATURE)) != OLE_SIGNATURE:
+        return False
+    source.seek(0)
+    return ENCRYPTED_STREAM in source.read()
 
 
 def file_kind(filename: str) -> str:
