@@ -1,14 +1,14 @@
 """Service-desk records indexed by the import that last changed them (when the feed last sent each type)
 
-Revision ID: 0022_record_import_index
-Revises: 0021_meeting_questions
+Revision ID: 0023_record_import_index
+Revises: 0022_upload_storage
 Create Date: 2026-12-06
 
 """
 from alembic import op
 
-revision = "0022_record_import_index"
-down_revision = "0021_meeting_questions"
+revision = "0023_record_import_index"
+down_revision = "0022_upload_storage"
 branch_labels = None
 depends_on = None
 
