@@ -242,10 +242,9 @@ def write_workbook(batches: Iterable[list[ExportedIssue]], stale_days: int, file
     header = workbook.add_format({
         "bold": True, "font_color": "#FFFFFF", "bg_color": "#0B2E59", "pattern": 1, "text_wrap": True, "valign": "top",
     })
-    # A real date or time cell for Excel (which knows no time zones: London wall time).
+    # Real date and time cells: Excel knows no time zones, so a time is London wall time.
     date_format = workbook.add_format({"num_format": EXCEL_DATE_FORMAT})
     datetime_format = workbook.add_format({"num_format": EXCEL_DATETIME_FORMAT})
-    dates = [(index, date_format) for index in _DATE_AT] + [(index, datetime_format) for index in _DATETIME_AT]
     sheet.write_row(0, 0, HEADERS, header)
     sheet.freeze_panes(1, 1)  # the header row and the Issue ID stay in view
 
@@ -262,14 +261,15 @@ def write_workbook(batches: Iterable[list[ExportedIssue]], stale_days: int, file
                     write_string(row_number, index, cells[index])
             for index in _NUMBER_AT:
                 write_number(row_number, index, cells[index])
-            for index, cell_format in dates:
-                value = cells[index]
-                if value is not None:
-                    if isinstance(value, datetime):
-                        value = value.astimezone(LONDON).replace(tzinfo=None, microsecond=0)
-                    write_datetime(row_number, index, value, cell_format)
+            for index in _DATE_AT:
+                if cells[index] is not None:
+                    write_datetime(row_number, index, cells[index], date_format)
+            for index in _DATETIME_AT:
+                if cells[index] is not None:
+                    local = cells[index].astimezone(LONDON).replace(tzinfo=None, microsecond=0)
+                    write_datetime(row_number, index, local, datetime_format)
         for index in _FIT_AT:
-            longest[index] = max(longest[index], max((len(cells[index]) for cells in rows), default=0))
+            longest[index] = max(longest[index], max(map(len, map(operator.itemgetter(index), rows)), default=0))
 
     # Written when the workbook closes, so they can come after the rows.
     sheet.autofilter(0, 0, row_number, len(HEADERS) - 1)
