@@ -7,7 +7,8 @@ date reads the same wherever it appears: "14 Apr 2026", "14 Apr 2026 16:00".
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import functools
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 LONDON = ZoneInfo("Europe/London")
@@ -28,11 +29,22 @@ def london_date(value: date | datetime) -> date:
     return value
 
 
+# Days and clock times as text, each formatted once: an export writes tens of thousands of dates.
+@functools.lru_cache(maxsize=8192)
+def _day_text(day: date, weekday: bool) -> str:
+    return day.strftime(DATE_WITH_WEEKDAY_FORMAT if weekday else DATE_FORMAT)
+
+
+@functools.lru_cache(maxsize=24 * 60)
+def _clock_text(hour: int, minute: int) -> str:
+    return time(hour, minute).strftime(TIME_FORMAT)
+
+
 def format_date(value: date | datetime | None, *, weekday: bool = False, empty: str = "—") -> str:
     """14 Apr 2026 (with weekday: Tue 14 Apr 2026). A moment is shown on its London day."""
     if value is None:
         return empty
-    return london_date(value).strftime(DATE_WITH_WEEKDAY_FORMAT if weekday else DATE_FORMAT)
+    return _day_text(london_date(value), weekday)
 
 
 def format_datetime(value: datetime | None, *, empty: str = "—") -> str:
@@ -40,7 +52,7 @@ def format_datetime(value: datetime | None, *, empty: str = "—") -> str:
     if value is None:
         return empty
     local = value.astimezone(LONDON)
-    return f"{local.strftime(DATE_FORMAT)} {local.strftime(TIME_FORMAT)}"
+    return f"{_day_text(local.date(), False)} {_clock_text(local.hour, local.minute)}"
 
 
 def format_week(week: date) -> str:

@@ -21,23 +21,28 @@ from __future__ import annotations
 import re
 
 # C0 controls but tab (\x09), line feed (\x0a) and carriage return (\x0d, turned into \n below);
-# DEL and the C1 controls; noncharacters; lone surrogates.
-_UNWANTED = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f"
-    "\ufdd0-\ufdef\ufffe\uffff"
+# DEL and the C1 controls; noncharacters; lone surrogates. Those beyond the Basic Multilingual
+# Plane are kept apart: a pattern holding them is many times slower to search, so is_clean
+# looks for them only in text that has any character beyond the plane at all.
+_UNWANTED_IN_BMP = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufdd0-\ufdef\ufffe\uffff\ud800-\udfff"
+_UNWANTED_BEYOND_BMP = (
     "\U0001fffe\U0001ffff\U0002fffe\U0002ffff\U0003fffe\U0003ffff\U0004fffe\U0004ffff"
     "\U0005fffe\U0005ffff\U0006fffe\U0006ffff\U0007fffe\U0007ffff\U0008fffe\U0008ffff"
     "\U0009fffe\U0009ffff\U000afffe\U000affff\U000bfffe\U000bffff\U000cfffe\U000cffff"
     "\U000dfffe\U000dffff\U000efffe\U000effff\U000ffffe\U000fffff\U0010fffe\U0010ffff"
-    "\ud800-\udfff]"
 )
+_UNWANTED = re.compile(f"[{_UNWANTED_IN_BMP}{_UNWANTED_BEYOND_BMP}]")
 _LINE_BREAKS = re.compile("\r\n|[\r\x85\u2028\u2029]")
 _ANY_BREAK = re.compile("[\n\t]+")
+# What clean_text changes in text of several lines, within the plane: the unwanted characters
+# and the line breaks but "\n".
+_CHANGED_IN_BMP = re.compile(f"[{_UNWANTED_IN_BMP}\r\x85\u2028\u2029]")
+_BEYOND_BMP = re.compile("[\U00010000-\U0010ffff]")
 
 
 def clean_text(value: str, *, single_line: bool = False) -> str:
     """The text as the product stores it (see the module's rules)."""
-    if not value or (value.isascii() and value.isprintable()):
+    if not value or (value.isascii() and value.isprintable()) or is_clean(value, single_line=single_line):
         return value  # printable ASCII holds no control character, line break or tab: nothing to clean
     text = _UNWANTED.sub("", _LINE_BREAKS.sub("\n", value))
     if single_line:
@@ -55,4 +60,12 @@ def clean_any(value, *, single_line: bool = False):
 
 
 def is_clean(value: str, *, single_line: bool = False) -> bool:
-    return clean_text(value, single_line=single_line) == value
+    """Whether clean_text would leave the text as it is: one scan, no copy (writers check a
+    whole row at once and clean only a row that needs it)."""
+    if not value:
+        return True
+    if _CHANGED_IN_BMP.search(value):
+        return False
+    if not value.isascii() and _BEYOND_BMP.search(value) and _UNWANTED.search(value):
+        return False
+    return not (single_line and _ANY_BREAK.search(value))

@@ -10,7 +10,6 @@ from dataclasses import fields as dataclass_fields
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-import sqlalchemy.orm as so
 
 from ..accounts.models import User
 from ..core import choices
@@ -209,16 +208,6 @@ def issue_select(query: IssueQuery, user: User, **kw) -> sa.Select:
     )
 
 
-def list_loader_options():
-    """Eager loads for a page of issues: a fixed number of queries whatever the page size."""
-    return (
-        so.selectinload(Issue.service_links),
-        so.selectinload(Issue.message_links),
-        so.joinedload(Issue.owner),
-        so.joinedload(Issue.organisation),
-    )
-
-
 @dataclass(frozen=True)
 class ListedIssue(IssueFacts):
     """An issue as a list page shows it, read as plain columns: a page of 25 costs a fraction
@@ -368,20 +357,6 @@ def ranked_page(
         listed_select(hits.c.excerpt).join(hits, hits.c.id == Issue.id).order_by(hits.c.score, Issue.id.desc())
     ).all()
     return listed_issues(rows), {row.id: row.excerpt for row in rows}
-
-
-def in_ranked_order(issues: list, query: IssueQuery, user: User, **kw) -> list:
-    """The issues a search matched, in the order its pages list them (ranked_page): the
-    newest WINDOW matches best first, then the older ones newest first."""
-    if not query.search:  # nothing searchable in what was typed: nothing matched
-        return issues
-    hits = search_queries.ranked_hits(
-        db.session, query.search, search_facets(query, user, **kw), limit=search_queries.WINDOW
-    )
-    best = {issue_id: position for position, issue_id in enumerate(
-        db.session.scalars(sa.select(hits.c.id).order_by(hits.c.score, hits.c.id.desc()))
-    )}
-    return sorted(issues, key=lambda issue: (best.get(issue.id, len(best)), -issue.id))
 
 
 def _page_select(query: IssueQuery, user, *, start: int, limit: int, reverse: bool, broad_search: bool,

@@ -20,7 +20,7 @@ from . import fields
 from . import operations as issue_service
 from . import queries as issue_queries
 from .access import can_view_issue
-from .export import csv_response, xlsx_response
+from .export import csv_response, exported_batches, xlsx_response
 from .forms import (
     ActionStatusForm,
     DuplicateForm,
@@ -90,30 +90,25 @@ def index():
     return response
 
 
-def _export_rows():
+def _export_batches():
+    """The view's issues for an export, in batches; a 400 for filters that are not valid, before
+    anything is sent."""
     form, query, _page, valid = parse_filters()
     if not valid:
         abort(400, description="Some filters are not valid; correct them on the list and export again.")
-    stale_days = current_app.config["STALE_AFTER_DAYS"]
-    stmt = issue_queries.issue_select(query, current_user, stale_after_days=stale_days).options(
-        *issue_queries.list_loader_options()
-    )
-    issues = db.session.scalars(stmt).unique().all()
-    if query.ranked:
-        issues = issue_queries.in_ranked_order(issues, query, current_user, stale_after_days=stale_days)
-    return issues
+    return exported_batches(query, current_user, stale_after_days=current_app.config["STALE_AFTER_DAYS"])
 
 
 @bp.get("/issues.csv")
 @login_required
 def export_csv():
-    return csv_response(_export_rows(), current_app.config["STALE_AFTER_DAYS"])
+    return csv_response(_export_batches(), current_app.config["STALE_AFTER_DAYS"])
 
 
 @bp.get("/issues.xlsx")
 @login_required
 def export_xlsx():
-    return xlsx_response(_export_rows(), current_app.config["STALE_AFTER_DAYS"])
+    return xlsx_response(_export_batches(), current_app.config["STALE_AFTER_DAYS"])
 
 
 NOT_ISSUE_FIELDS = ("csrf_token", "submit", "progress_note", "version", "submission_token")
