@@ -255,6 +255,27 @@ def test_seeds_imports_and_generated_issues_are_searchable(app, browser, staff, 
     assert synthetic.id in found(browser, synthetic.reference)
 
 
+def test_a_bulk_load_holds_one_lock_on_the_index_not_one_per_issue(app, browser, participant):
+    """A load of many issues in one transaction (the synthetic seed, an import) must not fill
+    PostgreSQL's lock table, which holds 64 locks per connection by default: 100,000 generated
+    issues once failed with "out of shared memory"."""
+    from issues_tracker.search.index import LOCK_EACH_UP_TO
+
+    generate(LOCK_EACH_UP_TO + 30, random_seed=7)
+    db.session.flush()
+    if db.engine.dialect.name == "postgresql":
+        held = db.session.execute(sa.text(
+            "SELECT locktype, coalesce(relation::regclass::text, ''), mode FROM pg_locks WHERE pid = pg_backend_pid()"
+        )).all()
+        assert not [lock for lock in held if lock[0] == "advisory"], held
+        assert ("relation", "issue_search", "ShareRowExclusiveLock") in held
+    db.session.commit()
+    browser.login(participant)
+    synthetic = db.session.scalar(sa.select(Issue).where(Issue.source_ref.like("synthetic:%"), Issue.triage_state == "published")
+                                  .order_by(Issue.id.desc()))
+    assert synthetic.id in found(browser, synthetic.reference)
+
+
 def test_telling_followers_of_a_change_leaves_the_index_alone(browser, staff, participant):
     """Fan-out marks journal entries as sent; no searchable text changes, so nothing is re-indexed."""
     from issues_tracker.notifications.outbox import fan_out

@@ -53,6 +53,8 @@ def index_issues(connection: sa.Connection, issue_ids: Iterable[int]) -> int:
 
 # A key of this index's own for PostgreSQL's transaction-scoped advisory locks.
 INDEX_LOCK = 0x1551
+# Up to this many issues in one write are locked one by one; more lock the index's table.
+LOCK_EACH_UP_TO = 64
 
 
 def _wait_for_other_writers(connection: sa.Connection, ids: list[int]) -> None:
@@ -64,7 +66,15 @@ def _wait_for_other_writers(connection: sa.Connection, ids: list[int]) -> None:
     one's comment. Waiting here first, the later one reads the document's parts afresh, the
     first one's included. SQLite runs one writer at a time already.
     """
-    if is_postgresql(connection) and ids:
+    if not (is_postgresql(connection) and ids):
+        return
+    if len(ids) > LOCK_EACH_UP_TO:
+        # A bulk write (an import, the synthetic seed) waits for every other writer of the index
+        # and holds them off until it commits: one lock, where one per issue would fill the
+        # server's lock table (64 per connection by default) and fail the load with "out of
+        # shared memory" somewhere past a few thousand issues.
+        connection.execute(sa.text("LOCK TABLE issue_search IN SHARE ROW EXCLUSIVE MODE"))
+    else:
         connection.execute(
             sa.text("SELECT pg_advisory_xact_lock(:key, issue_id) FROM "
                     "(SELECT unnest(CAST(:ids AS integer[])) AS issue_id ORDER BY 1) AS locked"),
