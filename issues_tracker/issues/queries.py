@@ -351,7 +351,8 @@ def ranked_page(
     if not search or offset >= total:
         return [], {}
     hits = search_queries.ranked_hits(
-        db.session, search, search_facets(query, user, **kw), limit=per_page, offset=offset
+        db.session, search, search_facets(query, user, **kw), limit=per_page, offset=offset,
+        few_matches=total < search_queries.COUNT_CAP,
     )
     rows = db.session.execute(
         listed_select(hits.c.excerpt).join(hits, hits.c.id == Issue.id).order_by(hits.c.score, Issue.id.desc())

@@ -216,7 +216,7 @@ def count_matches(session, search: SearchText, facets: Facets, *, cap: int | Non
 
 def ranked_hits(
     session, search: SearchText, facets: Facets, *, limit: int, offset: int = 0, window: int | None = None,
-    any_term: bool = False, exclude_id: int | None = None,
+    any_term: bool = False, exclude_id: int | None = None, few_matches: bool = False,
 ) -> sa.Subquery:
     """A subquery of (id, score, excerpt): one page of the matches, best first.
 
@@ -224,6 +224,11 @@ def ranked_hits(
     relevance; older matches follow, newest first, unranked. Every page is cut from that
     one order, so no match is shown twice or skipped, and a page past the window costs
     no ranking at all. On SQLite the window is read and ranked here, when this is called.
+
+    few_matches: the search is known (counted) to match fewer than COUNT_CAP issues. PostgreSQL
+    then reads every match through the full-text index and keeps the newest, rather than walk
+    back from the newest issue testing each one's document: its planner, blind to how costly
+    that test is, took 27 ms to find 150 of 810 matches that way against 9 ms.
     """
     m = match(session, search, facets, any_term=any_term)
     window = -(-max(window or WINDOW, limit) // limit) * limit
@@ -243,6 +248,8 @@ def ranked_hits(
         top = sa.select(m.key.label("id"), position.label("score")).select_from(m.table) \
             .where(m.key.in_(page) if page else sa.false())
     else:
+        if few_matches:
+            matches = matches.order_by(None).order_by((m.key + 0).desc())  # "+ 0": not in the key's index order
         newest = matches.add_columns(m.score.label("score")).limit(window).subquery("newest")
         top = sa.select(newest.c.id, newest.c.score).order_by(newest.c.score, newest.c.id.desc())
         top = top.limit(limit).offset(offset)
