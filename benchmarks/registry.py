@@ -39,6 +39,7 @@ SECTION_MODULES: dict[str, str] = {
     "notifications": "benchmarks.notifications",
     "tracker_import": "benchmarks.tracker_import",
     "api": "benchmarks.api",
+    "capacity": "benchmarks.capacity",
 }
 
 
