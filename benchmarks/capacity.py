@@ -231,10 +231,14 @@ def analyse(samples: list[tuple], window: tuple[float, float]) -> dict:
     if inside:
         by_kind[ALL] = {**_stats([s[2] for s in inside]), "errors": sum(1 for s in inside if s[4])}
     errors = [f"{kind}: {error}" for _, kind, _, _, error in samples if error]
+    answered: dict[str, int] = {}
+    for _, kind, _, _, error in samples:
+        if not error:
+            answered[kind] = answered.get(kind, 0) + 1
     return {"seconds": round(end - start, 1), "requests": len(inside),
             "requests_per_second": round(len(inside) / (end - start), 1) if end > start else 0.0,
             "by_kind": by_kind, "errors": len(errors), "first_errors": errors[:5],
-            "samples_whole_run": len(samples)}
+            "answered_whole_run": answered}
 
 
 def server_times(log_files: list[Path], window: tuple[float, float], kinds: list[str]) -> dict:
@@ -262,6 +266,25 @@ def server_times(log_files: list[Path], window: tuple[float, float], kinds: list
     return result
 
 
+def server_errors(log_files: list[Path], limit: int = 3) -> list[str]:
+    """The first errors the servers and the worker logged (a 500's exception, say), shortened."""
+    found = []
+    for path in log_files:
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            if line.startswith("{") and ('"level": "ERROR"' in line or '"level": "CRITICAL"' in line):
+                try:
+                    record = json.loads(line)
+                except ValueError:
+                    continue
+                text = " ".join(str(record.get(key, "")) for key in ("message", "exc_info")).strip()
+                found.append(f"{path.parent.name}: {text[-600:]}")
+            elif line.startswith("Traceback") or "[ERROR]" in line:  # gunicorn's own, not in JSON
+                found.append(f"{path.parent.name}: {line[:300]}")
+            if len(found) >= limit:
+                return found
+    return found
+
+
 def table(result: dict) -> list[str]:
     lines = [
         f"{result['issues']:,} issues on PostgreSQL; {result['servers']} gunicorn servers ({result['shape']} each), "
@@ -279,6 +302,7 @@ def table(result: dict) -> list[str]:
                      + (f"{app['p50_ms']:>9.1f}{app['p95_ms']:>9.1f}" if app else ""))
     lines.append(f"errors over the whole run, arrival included: {result['errors']}"
                  + (f" {result['first_errors']}" if result["errors"] else ""))
+    lines += [f"  logged: {text}" for text in result.get("server_errors", [])]
     cpu = result["cpu"]
     lines.append(f"CPU seconds in the {cpu['wall_seconds']:g} s window ({cpu['cores']} cores: "
                  f"{cpu['cores'] * cpu['wall_seconds']:.0f} s to give); the machine was busy {cpu['machine_busy']:.1f} s")
@@ -325,6 +349,7 @@ def measure(dataset: Dataset, workdir: Path, *, people: int, seconds: float, sha
         logs = [path for name, path in found.logs.items() if name.startswith("server")]
         result = analyse(run["samples"], run["window"])
         result["server_ms"] = server_times(logs, run["window"], list(result["by_kind"]))
+        result["server_errors"] = server_errors(list(found.logs.values()))
     result.update(issues=dataset.size, people=people, participants=len(accounts["participants"]),
                   staff=len(accounts["staff"]), servers=servers, shape=shape.describe(), shape_spec=str(shape),
                   think_seconds=list(think), ramp_seconds=ramp_seconds, cpu=run["cpu"],
@@ -352,3 +377,44 @@ def run(ctx) -> SectionResult:
     lines = table(result)
     ctx.progress("\n".join(lines))
     return SectionResult(data=result, table=lines, checks=checks(result))
+
+
+def main(argv=None) -> int:
+    """Try gunicorn shapes on a database a run has built already (its issues kept; people added if missing)."""
+    import argparse
+    import secrets
+    import tempfile
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--database-url", required=True, help="a PostgreSQL database with the synthetic issues")
+    parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL)
+    parser.add_argument("--shapes", default=DEFAULT_SHAPE, help="gunicorn shapes to try in turn, comma-separated")
+    parser.add_argument("--people", type=int, default=DEFAULT_PEOPLE)
+    parser.add_argument("--seconds", type=float, default=DEFAULT_SECONDS)
+    args = parser.parse_args(argv)
+    shapes = [ServerShape.parse(text) for text in args.shapes.split(",") if text.strip()]
+    os.environ.setdefault("MFA_REQUIRED_ROLES", "")
+    engine = sa.create_engine(args.database_url)
+    with engine.connect() as conn:
+        size = conn.scalar(sa.text("SELECT count(*) FROM issue"))
+    engine.dispose()
+    dataset = Dataset(size, args.database_url, secrets.token_hex(32), {}, 0.0, 0.0)
+    summary = []
+    for shape in shapes:
+        folder = Path(tempfile.mkdtemp(prefix=f"capacity-{shape}-"))  # kept: the processes' logs are there
+        result = measure(dataset, folder, people=args.people, seconds=args.seconds, shape=shape,
+                         redis_url=args.redis_url)
+        print(f"logs and samples: {folder}")
+        print("\n".join(table(result)), flush=True)
+        every, cpu = result["by_kind"].get(ALL, {}), result["cpu"]
+        summary.append(f"{str(shape):14}{result['requests_per_second']:>8.1f}{every.get('p50_ms', 0):>8.1f}"
+                       f"{every.get('p95_ms', 0):>8.1f}{every.get('p99_ms', 0):>8.1f}{result['errors']:>7}"
+                       f"{sum(v for k, v in cpu['groups'].items() if k.startswith('server')):>9.1f}"
+                       f"{cpu['everything_else']:>8.1f}")
+    print(f"\n{'shape':14}{'req/s':>8}{'p50':>8}{'p95':>8}{'p99':>8}{'errors':>7}{'app cpu':>9}{'other':>8}")
+    print("\n".join(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

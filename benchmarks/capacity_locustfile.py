@@ -249,7 +249,6 @@ class Person(FastHttpUser):
 class Participant(Person):
     """Nine in ten: people from the industry reading issues, searching and following the figures."""
 
-    weight = 9
     accounts = PLAN["participants"]
     _counter = itertools.count()
 
@@ -285,7 +284,9 @@ class Participant(Person):
 class Staff(Person):
     """One in ten: the service-management team, commenting on issues and updating them as they read."""
 
-    weight = 1
+    # As many as the plan has staff accounts (one in ten people), arriving first; the rest are participants.
+    fixed_count = len(PLAN["staff"])
+    abstract = not PLAN["staff"]  # one person alone is a participant
     accounts = PLAN["staff"]
     _counter = itertools.count()
 
