@@ -30,10 +30,13 @@ import math
 import os
 import random
 import re
+import signal
 import statistics
 import subprocess
 import sys
+import threading
 import time
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -341,7 +344,7 @@ def measure(dataset: Dataset, workdir: Path, *, people: int, seconds: float, sha
             think: tuple[float, float] = THINK_SECONDS, progress=print) -> dict:
     """Accounts, the cluster, Locust and the figures: the whole measurement on one dataset."""
     accounts = make_people(dataset, people)
-    with cluster(dataset, workdir, shape=shape, servers=servers, redis_url=redis_url, worker=worker) as found:
+    with _stoppable(), cluster(dataset, workdir, shape=shape, servers=servers, redis_url=redis_url, worker=worker) as found:
         plan_data = plan(dataset, accounts, found.bases, workdir, measure_seconds=seconds, think=think)
         progress(f"\n{people} people on {servers} servers ({shape.describe()} each); arriving over "
                  f"{ramp_seconds:g} s, then {seconds:g} s measured")
@@ -355,6 +358,24 @@ def measure(dataset: Dataset, workdir: Path, *, people: int, seconds: float, sha
                   think_seconds=list(think), ramp_seconds=ramp_seconds, cpu=run["cpu"],
                   locust_exit=run["locust_exit"])
     return result
+
+
+@contextmanager
+def _stoppable():
+    """Ctrl-C or SIGTERM still stop the servers and Locust (a background shell ignores SIGINT by default)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, _frame):
+        raise SystemExit(128 + signum)
+
+    previous = {number: signal.signal(number, stop) for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 @register("capacity", "Capacity: a mixed workload of signed-in people on two servers")

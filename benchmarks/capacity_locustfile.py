@@ -20,8 +20,8 @@ followed blindly: a page that answers 302 (signed out) or anything unexpected is
 
 Every request is written to the samples file (start time, kind, milliseconds, status,
 error); the benchmark counts those inside the measured window, which starts when the last
-person has arrived (spawning complete) and lasts the plan's `measure_seconds`, after which
-this file stops the run.
+person has arrived and signed in, and lasts the plan's `measure_seconds`, after which this
+file stops the run.
 """
 
 from __future__ import annotations
@@ -69,10 +69,17 @@ def _keep_environment(environment, **_kwargs):
 
 
 @events.spawning_complete.add_listener
-def _measure(user_count, **_kwargs):
-    """Everyone has arrived: from now the window runs, then the run stops (bounded by --run-time too)."""
-    window = Path(PLAN["window_file"])
-    window.write_text(json.dumps({"started": time.time(), "people": user_count}))
+def _everyone_arrived(user_count, **_kwargs):
+    RUN["people"] = user_count
+    _maybe_start_window()
+
+
+def _maybe_start_window():
+    """Once everyone has arrived and signed in, the window runs; then the run stops (bounded by --run-time too)."""
+    if "people" not in RUN or RUN.get("signed_in", 0) < RUN["people"] or "window" in RUN:
+        return
+    RUN["window"] = window = Path(PLAN["window_file"])
+    window.write_text(json.dumps({"started": time.time(), "people": RUN["people"]}))
 
     def stop_after_window():
         gevent.sleep(PLAN["measure_seconds"])
@@ -211,6 +218,8 @@ class Person(FastHttpUser):
                                                    "csrf_token": self.token}, expect=303)
         # As a browser does: the page after signing in carries the new session's form token.
         self.get("home", where or "/")
+        RUN["signed_in"] = RUN.get("signed_in", 0) + 1
+        _maybe_start_window()
 
     # ---------------------------------------------------------------- what people look at
 
