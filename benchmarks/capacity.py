@@ -2,7 +2,7 @@
 
     python -m benchmarks --sections capacity --sizes 10000 \\
         --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench --redis-url redis://127.0.0.1:6379/13 \\
-        [--capacity-people 100] [--capacity-seconds 60] [--capacity-gunicorn gthread:2x4]
+        [--capacity-people 100] [--capacity-seconds 60] [--capacity-gunicorn gthread:1x4]
 
 It is the "capacity" section of ``python -m benchmarks``. On the run's largest dataset
 (PostgreSQL only: on SQLite files it reports "not measured"), it makes one account per
@@ -53,7 +53,7 @@ DEFAULT_PEOPLE = int(targets.limit("capacity", "people"))
 DEFAULT_SECONDS = 60.0
 MIN_WINDOW_SECONDS = 60.0
 # The gunicorn shape of each server, chosen by measurement (docs/deploy.md has the figures).
-DEFAULT_SHAPE = "gthread:2x4"
+DEFAULT_SHAPE = "gthread:1x4"
 SERVERS = 2
 STAFF_SHARE = 0.1
 RAMP_SECONDS = 20.0

@@ -62,7 +62,7 @@ class Options:
     # Capacity: people driven by Locust against two servers of this gunicorn shape, and the Redis they share.
     capacity_people: int = 100
     capacity_seconds: float = 60.0
-    capacity_gunicorn: str = "gthread:2x4"
+    capacity_gunicorn: str = "gthread:1x4"
     redis_url: str | None = None
 
 
