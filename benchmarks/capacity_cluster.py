@@ -108,8 +108,12 @@ def cluster(dataset: Dataset, workdir: Path, *, shape: ServerShape, servers: int
     try:
         for number in range(1, servers + 1):
             port = free_port()
+            # Each server's control socket in its own folder, as on a machine of its own (gunicorn's
+            # default, ~/.gunicorn/gunicorn.ctl, is one per user: the second server would find it taken).
+            folder = workdir / f"server-{number}"
             start(f"server {number}", [sys.executable, "-m", "gunicorn", *shape.arguments(),
                                        "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+                                       "--control-socket", str(folder / "gunicorn.ctl"),
                                        "issues_tracker:create_app()"])
             found.bases.append(f"http://127.0.0.1:{port}")
         if worker:
