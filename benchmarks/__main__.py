@@ -20,6 +20,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from . import report as figures_page
+from .capacity import DEFAULT_PEOPLE as CAPACITY_PEOPLE
+from .capacity import DEFAULT_SECONDS as CAPACITY_SECONDS
+from .capacity import DEFAULT_SHAPE as CAPACITY_SHAPE
+from .capacity_cluster import ServerShape
 from .harness import RESULTS_DIR, Options, RunContext, _redacted, machine
 from .registry import SECTION_MODULES, Check, SectionResult, load_sections
 from .targets import BY_KEY, verdict
@@ -49,6 +53,16 @@ def parse_args(argv: list[str] | None = None) -> Options:
                         help="service-desk records behind the dashboard and kpis.csv (default: %(default)s)")
     parser.add_argument("--import-rows", type=int, default=50_000,
                         help="rows in the service-desk import (default: %(default)s)")
+    parser.add_argument("--capacity-people", type=int, default=CAPACITY_PEOPLE,
+                        help="signed-in people in the capacity workload (default: %(default)s)")
+    parser.add_argument("--capacity-seconds", type=float, default=CAPACITY_SECONDS,
+                        help="seconds the capacity workload is measured for, after everyone arrived (default: %(default)s)")
+    parser.add_argument("--capacity-gunicorn", default=CAPACITY_SHAPE,
+                        help="each capacity server's gunicorn: sync:WORKERS or gthread:WORKERSxTHREADS "
+                             "(default: %(default)s)")
+    parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL") or None,
+                        help="Redis for the capacity servers' queue and sign-in limits (default: $REDIS_URL, "
+                             "else redis://127.0.0.1:6379/0); its keys are removed afterwards")
     parser.add_argument("--sections", default="",
                         help=f"only these sections, comma-separated ({', '.join(SECTION_MODULES)})")
     parser.add_argument("--database-url", default=None,
@@ -65,6 +79,12 @@ def parse_args(argv: list[str] | None = None) -> Options:
         parser.error("--servicedesk-records and --import-rows must be positive")
     if args.poll_browsers < 1 or args.poll_servers < 1 or args.poll_seconds <= 0 or args.poll_interval <= 0:
         parser.error("--poll-browsers, --poll-servers, --poll-seconds and --poll-interval must be positive")
+    if args.capacity_people < 1 or args.capacity_seconds <= 0:
+        parser.error("--capacity-people and --capacity-seconds must be positive")
+    try:
+        ServerShape.parse(args.capacity_gunicorn)
+    except ValueError as exc:
+        parser.error(f"--capacity-gunicorn: {exc}")
     sections = [name.strip() for name in args.sections.split(",") if name.strip()] or None
     unknown = set(sections or ()) - set(SECTION_MODULES)
     if unknown:
@@ -76,7 +96,9 @@ def parse_args(argv: list[str] | None = None) -> Options:
                    output=args.output, log_sizes=log_sizes, log_rounds=args.log_rounds,
                    poll_browsers=args.poll_browsers, poll_servers=args.poll_servers, poll_seconds=args.poll_seconds,
                    poll_interval=args.poll_interval,
-                   servicedesk_records=args.servicedesk_records, import_rows=args.import_rows)
+                   servicedesk_records=args.servicedesk_records, import_rows=args.import_rows,
+                   capacity_people=args.capacity_people, capacity_seconds=args.capacity_seconds,
+                   capacity_gunicorn=args.capacity_gunicorn, redis_url=args.redis_url)
 
 
 def _whole_numbers(parser: argparse.ArgumentParser, option: str, text: str) -> list[int]:
@@ -106,6 +128,8 @@ def main(argv: list[str] | None = None) -> int:
                     "poll_seconds": options.poll_seconds,
                     "poll_interval": options.poll_interval,
                     "servicedesk_records": options.servicedesk_records, "import_rows": options.import_rows,
+                    "capacity_people": options.capacity_people, "capacity_seconds": options.capacity_seconds,
+                    "capacity_gunicorn": options.capacity_gunicorn,
                     "database": "postgresql" if options.database_url else "sqlite"},
         "sections": {},
         "checks": [],

@@ -59,6 +59,11 @@ class Options:
     # Service performance: records behind the dashboard, and rows in the import.
     servicedesk_records: int = 200_000
     import_rows: int = 50_000
+    # Capacity: people driven by Locust against two servers of this gunicorn shape, and the Redis they share.
+    capacity_people: int = 100
+    capacity_seconds: float = 60.0
+    capacity_gunicorn: str = "gthread:1x4"
+    redis_url: str | None = None
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ SECTION_MODULES: dict[str, str] = {
     "tracker_import": "benchmarks.tracker_import",
     "api": "benchmarks.api",
     "export": "benchmarks.export",
+    "capacity": "benchmarks.capacity",
 }
 
 
