@@ -42,24 +42,27 @@ def _judged(checks: list[dict]) -> bool:
 def merge(old: dict, report: dict, command: str) -> dict:
     """The kept figures updated with a run's (report: what __main__ writes as JSON)."""
     date = report["started_at"][:10]
+    # A run on PostgreSQL keeps its own entries beside SQLite's (a row such as search names both).
+    where = "" if report.get("options", {}).get("database", "sqlite") == "sqlite" else "@postgresql"
     merged = {"rows": dict(old.get("rows", {})), "sections": dict(old.get("sections", {}))}
     by_entry: dict[str, list[dict]] = {}
     for check in report["checks"]:
         if check.get("row"):
-            by_entry.setdefault(f"{check['row']}|{check['section']}", []).append(check)
+            by_entry.setdefault(f"{check['row']}|{check['section']}{where}", []).append(check)
     for key, checks in by_entry.items():
         previous = merged["rows"].get(key)
         if previous is None or _judged(checks) or not _judged(previous["checks"]):
-            merged["rows"][key] = {"row": checks[0]["row"], "section": checks[0]["section"], "command": command,
+            merged["rows"][key] = {"row": checks[0]["row"], "section": checks[0]["section"] + where, "command": command,
                                    "date": date, "checks": [{k: c[k] for k in ("name", "figure", "target", "met")}
                                                             for c in checks]}
     for name, section in report["sections"].items():
         checks = [check for check in report["checks"] if check["section"] == name]
-        previous = merged["sections"].get(name)
+        previous = merged["sections"].get(name + where)
         if "table" not in section:
             continue
         if previous is None or _judged(checks) or not previous.get("judged"):
-            merged["sections"][name] = {"title": section["title"], "table": section["table"], "command": command,
+            title = section["title"] + (" (PostgreSQL)" if where else "")
+            merged["sections"][name + where] = {"title": title, "table": section["table"], "command": command,
                                         "date": date, "judged": _judged(checks), "machine": report["machine"],
                                         "load_average": report.get("load_average")}
     return merged
@@ -119,6 +122,7 @@ def render(figures: dict, section_order: list[str]) -> str:
 
 
 def _order(section_order: list[str], name: str) -> int:
+    name = name.partition("@")[0]  # a section's PostgreSQL entries sort with its SQLite ones
     return section_order.index(name) if name in section_order else len(section_order)
 
 

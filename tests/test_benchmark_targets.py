@@ -137,6 +137,26 @@ def test_the_figures_page_is_written_by_the_run_and_keeps_other_sections(tmp_pat
     assert "list p95: 8.0 ms | met" in text and "small tracker table" not in text
 
 
+def test_a_run_on_postgresql_keeps_its_figures_beside_sqlites(tmp_path):
+    page = tmp_path / "performance.md"
+    order = ["tracker", "search"]
+    report.write(page, a_run("search", "2026-12-02T10:00:00+00:00", [
+        {"name": "ranked search p95", "figure": "21.0 ms", "met": True, "row": "search"},
+    ], ["search table on SQLite"]), "python -m benchmarks --sections search", order)
+    on_postgresql = a_run("search", "2026-12-03T10:00:00+00:00", [
+        {"name": "ranked search p95", "figure": "24.0 ms", "met": True, "row": "search"},
+    ], ["search table on PostgreSQL"])
+    on_postgresql["options"] = {"database": "postgresql"}
+    report.write(page, on_postgresql, "python -m benchmarks --sections search --database-url postgresql+psycopg://…", order)
+    text = page.read_text(encoding="utf-8")
+    rows = [line for line in text.splitlines() if line.startswith("| free-text search (ranked), p95 |")]
+    assert len(rows) == 2
+    assert "21.0 ms" in rows[0] and "2026-12-02" in rows[0]
+    assert "24.0 ms" in rows[1] and "--database-url" in rows[1]
+    assert "search table on SQLite" in text and "search table on PostgreSQL" in text
+    assert "#### Search (PostgreSQL)" in text
+
+
 def test_performance_md_leads_with_the_generated_table_untouched_by_hand():
     text = (REPO / "docs" / "performance.md").read_text(encoding="utf-8")
     assert text.index(report.START) < text.index("\n## ")
