@@ -6,6 +6,9 @@
 # Redis (TEST_REDIS_URL, default redis://127.0.0.1:6379/0). Each pass prints its 20 slowest tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Keep compiled modules (and pytest's rewritten test modules) in __pycache__: every test process,
+# and every server, worker and command the tests start, would otherwise compile them afresh.
+unset PYTHONDONTWRITEBYTECODE
 # --deep (first): the nightly depth, hundreds of generated inputs per route and text field (TEST_DEPTH=deep).
 if [ "${1:-}" = "--deep" ]; then export TEST_DEPTH=deep; shift; fi
 scripts/setup.sh dev
