@@ -198,18 +198,17 @@ def _database_as_built(database_url: str, name: str, build) -> None:
     for model in (Organisation, User):
         if db.session.scalar(sa.select(model.id).limit(1)) is not None:
             raise RuntimeError(f"{name} must be set up before the test adds anything")
-    now = datetime.now(LONDON)
-    # Before 08:00 the seed dates today's updates to the moment it runs: then a copy made
-    # earlier would differ from seeding now, so seed afresh.
-    key = (database_url, now.date(), name) if now.hour >= 8 else None
-    copy = _BUILT.get(key) if key else None
+    # Before 08:00 the seed dates today's updates to the moment it runs, never later: a copy then
+    # holds the moment it was made, minutes earlier in this test run, as a database seeded that
+    # morning would.
+    key = (database_url, datetime.now(LONDON).date(), name)
+    copy = _BUILT.get(key)
     if copy is not None:
         copy.restore()
         return
     build()
     db.session.commit()
-    if key:
-        _BUILT[key] = _SeededCopy()
+    _BUILT[key] = _SeededCopy()
 
 
 @pytest.fixture
