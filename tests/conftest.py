@@ -29,6 +29,7 @@ from issues_tracker import create_app
 from issues_tracker.core.extensions import db, limiter, talisman
 from issues_tracker.core.formats import LONDON
 from issues_tracker.models import Organisation, User
+from issues_tracker.seeds.current import seed_current
 from issues_tracker.seeds.loader import seed_all
 
 PASSWORD = "correct-horse-battery"
@@ -187,9 +188,27 @@ def _tables_in_order(connection) -> list[str]:
     return [name for name in ordered if name in present] + rest
 
 
-# The seeded database of this test process, by database and London day (the seed dates issues
-# back from the day it runs).
-_SEEDED: dict[tuple[str, object], _SeededCopy] = {}
+# The databases this test process has built, by database, London day and what built them (the seed
+# dates issues back from the day it runs).
+_BUILT: dict[tuple[str, object, str], _SeededCopy] = {}
+
+
+def _database_as_built(database_url: str, name: str, build) -> None:
+    """The test's empty database as `build()` leaves it: built once per test process and day, then copied in."""
+    for model in (Organisation, User):
+        if db.session.scalar(sa.select(model.id).limit(1)) is not None:
+            raise RuntimeError(f"{name} must be set up before the test adds anything")
+    # Before 08:00 the seed dates today's updates to the moment it runs, never later: a copy then
+    # holds the moment it was made, minutes earlier in this test run, as a database seeded that
+    # morning would.
+    key = (database_url, datetime.now(LONDON).date(), name)
+    copy = _BUILT.get(key)
+    if copy is not None:
+        copy.restore()
+        return
+    build()
+    db.session.commit()
+    _BUILT[key] = _SeededCopy()
 
 
 @pytest.fixture
@@ -201,28 +220,25 @@ def seeded_database(app, database_url):
     Seeding takes seconds, so each test process seeds once and copies the result into the
     test's empty database after that.
     """
-    for model in (Organisation, User):
-        if db.session.scalar(sa.select(model.id).limit(1)) is not None:
-            raise RuntimeError("seeded_database must be set up before the test adds anything")
-    now = datetime.now(LONDON)
-    # Before 08:00 the seed dates today's updates to the moment it runs: then a copy made
-    # earlier would differ from seeding now, so seed afresh.
-    key = (database_url, now.date()) if now.hour >= 8 else None
-    copy = _SEEDED.get(key) if key else None
-    if copy is not None:
-        copy.restore()
-        return
-    seed_all()
-    db.session.commit()
-    if key:
-        _SEEDED[key] = _SeededCopy()
+    _database_as_built(database_url, "seeded_database", seed_all)
+
+
+@pytest.fixture
+def current_database(app, database_url):
+    """The database as `flask seed` leaves it on the day it runs, without demo accounts: the seed
+    (`seed_all()`) brought up to today (`seed_current`), made before any other data of the test.
+    Returns today (London). Built once per test process and copied in, as `seeded_database` is."""
+    today = datetime.now(LONDON).date()
+    _database_as_built(database_url, "current_database", lambda: (seed_all(), seed_current(today)))
+    return today
 
 
 @pytest.fixture(autouse=True)
 def _seeded_database_first(request):
-    """A test that uses the seeded database gets it before its other fixtures add anything."""
-    if "seeded_database" in request.fixturenames:
-        request.getfixturevalue("seeded_database")
+    """A test that starts from a seeded database gets it before its other fixtures add anything."""
+    for name in ("seeded_database", "current_database"):
+        if name in request.fixturenames:
+            request.getfixturevalue(name)
 
 
 class IsolatedClient(FlaskClient):

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from issues_tracker.core.extensions import db
-from issues_tracker.core.formats import LONDON
 from issues_tracker.models import (
     Meeting,
     Poll,
@@ -22,8 +21,6 @@ from issues_tracker.models import (
     ServiceDeskMonth,
     ServiceDeskRecord,
 )
-from issues_tracker.seeds.current import seed_current
-from issues_tracker.seeds.loader import seed_all
 from issues_tracker.servicedesk import incidents, mi_notices, periods, seed_recent
 from issues_tracker.servicedesk.clock import month_label
 from tests.test_log_pdf import pdf_text
@@ -32,21 +29,14 @@ from tests.test_meeting_pack import render
 pytestmark = pytest.mark.both_databases
 
 
-def london_today() -> date:
-    return datetime.now(UTC).astimezone(LONDON).date()
-
-
 def month_text(month: int) -> str:
     return f"{month // 100}-{month % 100:02d}"
 
 
 @pytest.fixture
-def current(app):
-    today = london_today()
-    seed_all()
-    seed_current(today)
-    db.session.commit()
-    return today
+def current(current_database):
+    """Today (London), on the database as `flask seed` leaves it that day."""
+    return current_database
 
 
 def read_csv(browser, url: str) -> list[dict]:

@@ -7,8 +7,6 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from issues_tracker.core.extensions import db
-from issues_tracker.seeds.loader import seed_all
 from tests.browser.conftest import sign_in
 
 pytestmark = pytest.mark.browser
@@ -17,9 +15,8 @@ PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture
-def seeded(app):
-    seed_all()
-    db.session.commit()
+def seeded(seeded_database):
+    return seeded_database
 
 
 @pytest.fixture
