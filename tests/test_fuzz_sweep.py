@@ -275,15 +275,7 @@ def test_no_route_answers_5xx_or_stores_a_refused_request(app, roles, role, part
     # table again for each request was a third of the sweep's time on PostgreSQL).
     unchanged: list[tuple] = []
 
-    # No shrinking: a failure is reported as found (request and answer), so a failing run stays as short as a passing one.
-    # Each route is its own Hypothesis run: one example is one request, small enough never to overrun
-    # Hypothesis's buffer (a whole pass over the URL map in one example did, and was run again and again).
-    # Each example is a request through the whole app, so generating the next one waits on the last:
-    # Hypothesis's "too slow" check would measure the app, not the strategies.
-    @settings(max_examples=PASSES_PER_ROLE, deadline=None, derandomize=not DEEP, database=None,
-              phases=[Phase.explicit, Phase.generate], suppress_health_check=[HealthCheck.too_slow])
-    @given(data=st.data())
-    def one_request(data, rule, method, converters):
+    def send(data, rule, method, converters):
         values = {name: data.draw(world.path_values(name, conv), label=f"{rule.endpoint}:{name}")
                   for name, conv in converters.items()}
         try:
@@ -316,6 +308,19 @@ def test_no_route_answers_5xx_or_stores_a_refused_request(app, roles, role, part
             unchanged.append(after)
         if rule.endpoint == "accounts.logout" and status < 400:
             sign_in()
+
+    # No shrinking: a failure is reported as found (request and answer), so a failing run stays as short as a passing one.
+    # Each route is its own Hypothesis run: one example is one request, small enough never to overrun
+    # Hypothesis's buffer (a whole pass over the URL map in one example did, and was run again and again).
+    # Each example is a request through the whole app, so generating the next one waits on the last:
+    # Hypothesis's "too slow" check would measure the app, not the strategies.
+    # Hypothesis reads the source of the function it runs twice for each route (to seed the run and
+    # to name it), so that function is one line: reading send's would cost more than the requests.
+    @settings(max_examples=PASSES_PER_ROLE, deadline=None, derandomize=not DEEP, database=None,
+              phases=[Phase.explicit, Phase.generate], suppress_health_check=[HealthCheck.too_slow])
+    @given(data=st.data())
+    def one_request(data, rule, method, converters):
+        send(data, rule, method, converters)
 
     for rule, method, converters in rules:
         one_request(rule=rule, method=method, converters=converters)
