@@ -157,7 +157,12 @@
     if (event.detail.target && event.detail.target.id === "results") showFilterCount();
     if (column) {
       var header = document.querySelector("#results [data-sort-column='" + column + "']");
-      if (header) header.focus();
+      if (header) {
+        // htmx binds swapped-in content only when it settles; bind the focused header now so an
+        // Enter pressed at once sorts in place rather than loading a new page.
+        if (window.htmx) htmx.process(header);
+        header.focus();
+      }
       return;
     }
     if (elt && elt.closest && (elt.closest(".pagination") || chip)) {
