@@ -173,6 +173,7 @@ class Person(FastHttpUser):
         self.email = self.accounts[type(self)._next_account()]
         self.rng = random.Random(PLAN["random_seed"] + self.number)
         self.token = ""
+        self.status = 0
 
     _counter: itertools.count
 
@@ -193,16 +194,18 @@ class Person(FastHttpUser):
                              catch_response=True) as response:
             return self._check(response, expect, path)
 
-    def post(self, kind: str, path: str, fields, htmx: bool = False, expect: int = 200) -> tuple[str, str]:
+    def post(self, kind: str, path: str, fields, htmx: bool = False, expect: int | tuple[int, ...] = 200,
+             ) -> tuple[str, str]:
         headers = self._headers(kind, htmx, {"Content-Type": "application/x-www-form-urlencoded"})
         with self.client.post(path, data=urlencode(fields), name=kind, headers=headers, allow_redirects=False,
                               catch_response=True) as response:
             text = self._check(response, expect, path)
+            self.status = response.status_code
             return text, (response.headers or {}).get("Location", "")
 
-    def _check(self, response, expect: int, path: str) -> str:
+    def _check(self, response, expect: int | tuple[int, ...], path: str) -> str:
         text = response.text or ""
-        if response.status_code != expect:
+        if response.status_code not in (expect if isinstance(expect, tuple) else (expect,)):
             reason = "signed out" if response.status_code == 302 else f"answered {response.status_code}"
             response.failure(f"{path} {reason}, expected {expect}")
             return ""
@@ -317,7 +320,12 @@ class Staff(Person):
                   if name != "progress_note"]
         fields.append(("progress_note", f"Checked with the service team at {time.strftime('%H:%M:%S')}; "
                                         "next update after the next settlement run."))
-        _, where = self.post("issue update", f"/issues/{issue_id}/edit", fields, expect=303)
+        page, where = self.post("issue update", f"/issues/{issue_id}/edit", fields, expect=(303, 409))
+        if self.status == 409:
+            # Someone else saved the issue after this person opened it: the form comes back with
+            # their input kept and the issue's new version, and they save again, as a person would.
+            fields = form_fields(page, f"/issues/{issue_id}/edit")
+            _, where = self.post("issue update, saved again", f"/issues/{issue_id}/edit", fields, expect=303)
         if where:
             self.get("issue", where)
 

@@ -1,4 +1,5 @@
 import pytest
+import sqlalchemy as sa
 
 from issues_tracker import create_app
 from issues_tracker.core.config import ConfigError
@@ -72,3 +73,30 @@ def test_unexpected_error_shows_no_stack_trace(app_of_its_own, participant):
     assert response.status_code == 500
     assert "Traceback" not in text and "secret internals" not in text
     assert "Something went wrong on our side" in text
+
+
+def test_postgresql_sessions_tell_the_planner_its_pages_are_in_memory(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "x" * 32)
+    monkeypatch.delenv("PGOPTIONS", raising=False)
+    monkeypatch.setenv("DATABASE_URL", "postgresql://user@db.example/issues")
+    options = create_app().config["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert options["connect_args"] == {"options": "-c random_page_cost=1.1"}
+    assert options["pool_pre_ping"] is True
+    # The operator's own session options win, whether in the environment or in the address.
+    monkeypatch.setenv("PGOPTIONS", "-c random_page_cost=2")
+    assert "connect_args" not in create_app().config["SQLALCHEMY_ENGINE_OPTIONS"]
+    monkeypatch.delenv("PGOPTIONS")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://user@db.example/issues?options=-cwork_mem%3D64MB")
+    assert "connect_args" not in create_app().config["SQLALCHEMY_ENGINE_OPTIONS"]
+    monkeypatch.delenv("DATABASE_URL")
+    assert "connect_args" not in create_app().config["SQLALCHEMY_ENGINE_OPTIONS"]  # SQLite
+
+
+@pytest.mark.both_databases
+def test_the_database_session_has_the_planner_setting(app):
+    from issues_tracker.core.extensions import db
+
+    if db.engine.dialect.name == "postgresql":
+        assert db.session.execute(sa.text("SHOW random_page_cost")).scalar() == "1.1"
+    else:
+        assert "connect_args" not in app.config["SQLALCHEMY_ENGINE_OPTIONS"]

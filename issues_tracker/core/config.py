@@ -28,6 +28,21 @@ def _database_url(instance_path: str) -> str:
     return url
 
 
+# PostgreSQL's planner assumes by default that reading a page at random costs four times a
+# sequential read, as on spinning disks. This database is small enough to live in memory (or on
+# SSD), where the two cost about the same; left at 4, the planner scans whole tables where an
+# index answers in a fraction of the time (a search: 7 ms scanning, 2 ms through its index).
+POSTGRES_SESSION_OPTIONS = "-c random_page_cost=1.1"
+
+
+def _engine_options(database_url: str) -> dict:
+    options: dict = {"pool_pre_ping": True}
+    # The operator's own session options (PGOPTIONS, or ?options= in DATABASE_URL) come first.
+    if database_url.startswith("postgresql") and "options=" not in database_url and not os.environ.get("PGOPTIONS"):
+        options["connect_args"] = {"options": POSTGRES_SESSION_OPTIONS}
+    return options
+
+
 def _flag(name: str, default: bool) -> bool:
     value = os.environ.get(name)
     if value is None or value == "":
@@ -83,6 +98,7 @@ def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
     overrides = dict(overrides or {})
     env = os.environ.get("ISSUES_TRACKER_ENV", "production")
     testing = bool(overrides.get("TESTING"))
+    database_url = overrides.get("SQLALCHEMY_DATABASE_URI") or _database_url(instance_path)
     development = env == "development" or os.environ.get("FLASK_DEBUG") == "1"
 
     secret = overrides.get("SECRET_KEY") or os.environ.get("SECRET_KEY")
@@ -102,8 +118,8 @@ def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
         raise ConfigError(f"LOG_FORMAT must be json or text, not {log_format!r}.")
     config = {
         "SECRET_KEY": secret,
-        "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(database_url),
         "REDIS_URL": redis_url,
         # Links in calendar files, email and feeds are built from this, never from request headers.
         "BASE_URL": _base_url(),

