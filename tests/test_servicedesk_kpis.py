@@ -235,3 +235,12 @@ def test_a_changed_business_calendar_is_applied_by_remeasuring(app, runner, brow
     result = runner.invoke(args=["servicedesk", "remeasure"])
     assert result.exit_code == 0 and "Measured 1 record again" in result.output
     assert row(kpis(browser, "from=2026-03&to=2026-03"), "2026-03", "case", "P3")["response_within_sla_pct"] == "0.0"
+
+
+def test_kpis_csv_shows_a_new_import_at_once(browser, participant, march):
+    browser.login(participant)
+    before = row(kpis(browser, "from=2026-03&to=2026-03"), "2026-03", "case")
+    assert kpis(browser, "from=2026-03&to=2026-03") == kpis(browser, "from=2026-03&to=2026-03")  # read again alike
+    import_rows([record("CS0000099", "2026-03-20 10:00", priority="3 - Moderate", state="New", product="DIP")])
+    after = row(kpis(browser, "from=2026-03&to=2026-03"), "2026-03", "case")
+    assert int(after["raised"]) == int(before["raised"]) + 1

@@ -311,8 +311,11 @@ def refresh_monthly_sums() -> int:
         row = entry(tuple(key))
         row.update(resolved=int(count), resolution_seconds=int(seconds), resolution_measured=int(measured),
                    resolution_met=int(met or 0))
+    # Each rebuild numbers its rows after the last rebuild's (a database that reuses the numbers of
+    # deleted rows would not), so the highest number tells readers the figures were rebuilt.
+    after = db.session.scalar(sa.select(sa.func.max(ServiceDeskMonth.id))) or 0
     db.session.execute(sa.delete(ServiceDeskMonth))
-    rows = list(sums.values())
+    rows = [{"id": after + number, **row} for number, row in enumerate(sums.values(), start=1)]
     for first in range(0, len(rows), 2000):
         db.session.execute(sa.insert(ServiceDeskMonth.__table__), rows[first : first + 2000])
     db.session.flush()

@@ -211,9 +211,11 @@ class Dashboard:
 
 def data_version() -> tuple:
     """What the dashboard's figures depend on, in one cheap query: the latest import that changed
-    records, the latest change to a major incident's communications, and to PIR actions."""
+    records, the latest rebuild of the monthly sums (after an import, or the service levels
+    measured again), the latest change to a major incident's communications, and to PIR actions."""
     return tuple(db.session.execute(sa.select(
         sa.select(sa.func.max(ServiceDeskImport.id)).scalar_subquery(),
+        sa.select(sa.func.max(ServiceDeskMonth.id)).scalar_subquery(),
         sa.select(sa.func.max(ServiceDeskRecord.mi_updated_at)).scalar_subquery(),
         sa.select(sa.func.max(PirAction.updated_at)).scalar_subquery(),
         sa.select(sa.func.count(PirAction.id)).scalar_subquery(),
