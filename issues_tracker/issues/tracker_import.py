@@ -19,7 +19,7 @@ import sqlalchemy.orm as so
 from openpyxl import load_workbook
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..accounts.models import User
+from ..accounts.models import Organisation, User
 from ..accounts.operations import get_or_create_organisation
 from ..core import choices
 from ..core.extensions import db
@@ -154,6 +154,7 @@ def import_tracker(
 
     report(30, "Storing the issues")
     existing = _existing_issues([ref for ref, _ in parsed])
+    organisations = _organisations(row.organisation for _, row in parsed if row.organisation)
     step = max(1, len(parsed) // 20)
     first = stored = 2  # the rows of the batch not yet written to the database
     try:
@@ -166,7 +167,7 @@ def import_tracker(
                     flush_batch()
                     first = number
                 try:
-                    _store_row(existing.get(source_ref), source_ref, data, user, result)
+                    _store_row(existing.get(source_ref), source_ref, data, user, result, organisations)
                 except SQLAlchemyError as exc:
                     if is_conflict(exc):
                         raise
@@ -211,6 +212,16 @@ def _existing_issues(refs: list[str]) -> dict[str, Issue]:
     return existing
 
 
+def _organisations(names) -> dict[str, Organisation]:
+    """The rows' organisations by lower-cased name, each looked up (or added) once, before any row
+    is stored: a lookup among the rows would flush the rows before it one at a time."""
+    found: dict[str, Organisation] = {}
+    for name in names:
+        if name.lower() not in found:
+            found[name.lower()] = get_or_create_organisation(name)
+    return found
+
+
 def _staff_by_name() -> dict[str, int]:
     """Staff accounts by their name and their email, lower-cased: an Owner cell names one of them."""
     owners = {}
@@ -239,10 +250,11 @@ def _after_explicit_ids(parsed: list[tuple[str, sheet.Row]]) -> None:
         ))
 
 
-def _store_row(issue: Issue | None, source_ref: str, row: sheet.Row, user: User, result: ImportResult) -> None:
+def _store_row(issue: Issue | None, source_ref: str, row: sheet.Row, user: User, result: ImportResult,
+               organisations: dict[str, Organisation]) -> None:
     data = dict(row.data)
     if issue is None:
-        _create(source_ref, row, data, user)
+        _create(source_ref, row, data, user, organisations.get(row.organisation.lower()) or user.organisation)
         result.created += 1
         return
     if not data.get("description"):
@@ -253,11 +265,10 @@ def _store_row(issue: Issue | None, source_ref: str, row: sheet.Row, user: User,
         result.unchanged += 1
 
 
-def _create(source_ref: str, row: sheet.Row, data: dict, user: User) -> Issue:
+def _create(source_ref: str, row: sheet.Row, data: dict, user: User, organisation: Organisation) -> Issue:
     """A new issue as the row describes it, journalled as if staff had entered it by hand."""
     submitted = {name: data[name] for name in (*fields.SUBMITTED_FIELDS, *fields.LIST_FIELDS) if name in data}
     submitted["description"] = data.get("description") or data["summary"]
-    organisation = get_or_create_organisation(row.organisation) if row.organisation else user.organisation
     issue = issue_service.submit_issue(submitted, user, organisation=organisation, now=row.created_at)
     if source_ref.startswith("id:"):
         issue.id = int(source_ref.removeprefix("id:"))

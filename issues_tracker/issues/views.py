@@ -181,7 +181,8 @@ def detail(issue_id: int):
     return detail_page(get_issue(issue_id, options=DETAIL_LOADS))
 
 
-DETAIL_LOADS = (so.joinedload(Issue.service_links), so.joinedload(Issue.message_links), so.joinedload(Issue.owner))
+DETAIL_LOADS = (so.joinedload(Issue.service_links), so.joinedload(Issue.message_links), so.joinedload(Issue.owner),
+                so.joinedload(Issue.organisation))
 
 
 CONFLICT_MESSAGE = "Someone else changed this issue at the same moment, so your change was not saved."
