@@ -85,6 +85,16 @@ def test_the_home_page_shows_how_we_are_doing_with_links(app, browser, staff, pa
     assert 'aria-label="0 open escalations"' in other.get("/").get_data(as_text=True)
 
 
+def test_the_service_desk_figures_show_a_new_import_at_once(browser, participant):
+    import_rows(older_records("1"))
+    browser.login(participant)
+    assert 'aria-label="1 case open 30 days or more"' in browser.get("/").get_data(as_text=True)
+    assert 'aria-label="1 case open 30 days or more"' in browser.get("/").get_data(as_text=True)  # kept
+    import_rows(older_records("2", count=2))
+    html = browser.get("/").get_data(as_text=True)
+    assert 'aria-label="3 cases open 30 days or more"' in html and 'aria-label="3 open major incidents"' in html
+
+
 def test_a_month_without_records_says_so(browser, participant):
     browser.login(participant)
     html = browser.get("/").get_data(as_text=True)

@@ -3,16 +3,21 @@ cases, trends and their charts) for a period, and what the dashboard's cache is 
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TypeVar
 
 import sqlalchemy as sa
+from flask import current_app
 
 from ..accounts.models import User
 from ..core import choices
 from ..core.extensions import db
 from ..core.models import utcnow
+from ..core.render_cache import render_cache
 from .aged import AgedSummary, aged_summary
 from .changes import ChangeVolume, change_chart, change_volume
 from .charts import PRIORITY_COLOURS, SERIES_COLOURS, ColumnChart, Series, column_chart
@@ -21,6 +26,8 @@ from .incidents import IncidentReview, mi_review, open_pir_actions
 from .kpis import RECORD_TYPES, Figures, TableRow, combined, compliance_rows, kpi_rows, monthly_figures
 from .models import PirAction, ServiceDeskImport, ServiceDeskMonth, ServiceDeskRecord
 from .periods import Filters, Period, filtered, latest_data_month, london_today, months_before
+
+T = TypeVar("T")
 
 # ---------------------------------------------------------------- trend analysis
 
@@ -207,6 +214,23 @@ class Dashboard:
     @property
     def compliance_rows(self) -> list[TableRow]:
         return compliance_rows(self.figures, self.months, self.filters.priority)
+
+
+def kept(key: tuple, make: Callable[[], T]) -> T:
+    """`make()`'s result, kept by this app process (core.render_cache) while the service-desk data
+    (data_version) and the minute are what they were: the figures change when an extract is
+    imported or staff record something about a major incident, a few times a day, and are read at
+    every visit. The minute moves statuses such as "missing" with the clock. PERFORMANCE_CACHE
+    False makes every call afresh."""
+    if not current_app.config.get("PERFORMANCE_CACHE", True):
+        return make()
+    cache = render_cache("performance_results")
+    full_key = (*key, data_version(), int(time.time() // 60))
+    found = cache.get(full_key)
+    if found is None:
+        found = make()
+        cache.put(full_key, found)
+    return found
 
 
 def data_version() -> tuple:

@@ -215,11 +215,8 @@ def kpis_csv():
     except periods.PeriodError as exc:
         abort(400, description=str(exc))
     service = _optional_service(request.args)
-    # Kept like the dashboard's results (see _cache): the same figures, keyed the same way.
-    cache = _cache()
-    key = ("kpis.csv", performance.data_version(), period, service, int(time.time() // 60))
-    text = cache.get(key) if cache else None
-    if text is None:
+
+    def make() -> str:
         rows = [KPI_COLUMNS]
         for f in kpis.kpi_csv_rows(period, periods.Filters(service=service)):
             rows.append([
@@ -227,9 +224,10 @@ def kpis_csv():
                 _number(f.mean_response_minutes, 1), _number(f.mean_resolution_hours, 2),
                 _number(f.response_within_sla_pct, 1), _number(f.resolution_within_sla_pct, 1),
             ])
-        text = _csv_text(rows)
-        if cache:
-            cache.put(key, text)
+        return _csv_text(rows)
+
+    # Kept like the dashboard's results: the same figures, keyed the same way.
+    text = performance.kept(("kpis.csv", period, service), make)
     return _csv_response(text, f"kpis-{month_text(period.first)}-to-{month_text(period.last)}.csv")
 
 
