@@ -98,7 +98,9 @@ def test_staff_update_is_journalled_and_shown_on_the_timeline(browser, participa
     response = browser.post(f"/issues/{issue.id}/edit", data)
     assert response.status_code == 303, response.get_data(as_text=True)[:3000]
 
-    changes = db.session.scalars(sa.select(IssueEvent).where(IssueEvent.issue_id == issue.id, IssueEvent.kind == "change")).all()
+    # Oldest first, so the status change publishing made (New → Under investigation) is followed by this one.
+    changes = db.session.scalars(sa.select(IssueEvent).where(IssueEvent.issue_id == issue.id, IssueEvent.kind == "change")
+                                 .order_by(IssueEvent.id)).all()
     by_field = {event.field: event for event in changes}
     assert set(by_field) == {"status", "root_cause", "owner_id"}
     assert (by_field["status"].old_value, by_field["status"].new_value) == ("Under investigation", "Fix in progress")
