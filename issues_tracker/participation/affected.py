@@ -8,6 +8,7 @@ the same; while an issue has no declaration, the typed estimate ("Individual",
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -116,12 +117,18 @@ def declaration_of(issue: Issue, organisation_id: int) -> AffectedDeclaration | 
     )
 
 
-def declarations(issue: Issue) -> list[AffectedDeclaration]:
-    return db.session.scalars(
+@functools.cache
+def _declarations_select() -> sa.Select:
+    # Built once: every issue page runs it.
+    return (
         sa.select(AffectedDeclaration)
-        .where(AffectedDeclaration.issue_id == issue.id)
+        .where(AffectedDeclaration.issue_id == sa.bindparam("issue_id"))
         .order_by(AffectedDeclaration.created_at, AffectedDeclaration.id)
-    ).all()
+    )
+
+
+def declarations(issue: Issue) -> list[AffectedDeclaration]:
+    return db.session.scalars(_declarations_select(), {"issue_id": issue.id}).all()
 
 
 def check_can_declare(user: User, issue: Issue) -> None:

@@ -4,7 +4,7 @@ staff can hide one with a reason (journalled), and restore it."""
 from __future__ import annotations
 
 from datetime import datetime
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import nh3
 import sqlalchemy as sa
@@ -47,10 +47,14 @@ def render_comment(text: str) -> Markup:
     return Markup(clean)  # noqa: S704 (sanitised by nh3 just above)
 
 
+@cache
+def _comments_select() -> sa.Select:
+    # Built once: every issue page runs it.
+    return sa.select(Comment).where(Comment.issue_id == sa.bindparam("issue_id")).order_by(Comment.created_at, Comment.id)
+
+
 def comments_for(issue: Issue) -> list[Comment]:
-    return db.session.scalars(
-        sa.select(Comment).where(Comment.issue_id == issue.id).order_by(Comment.created_at, Comment.id)
-    ).all()
+    return db.session.scalars(_comments_select(), {"issue_id": issue.id}).all()
 
 
 def clean_body(body: str | None) -> str:

@@ -3,6 +3,8 @@ renders the page."""
 
 from __future__ import annotations
 
+import functools
+
 import sqlalchemy as sa
 from flask_login import current_user
 
@@ -14,13 +16,19 @@ from .forms import AffectedForm, CommentForm
 from .models import Follow
 
 
+@functools.cache
+def _follow_state_select() -> sa.Select:
+    # Built once: every issue page runs it.
+    mine = sa.case((sa.and_(Follow.user_id == sa.bindparam("user_id"), Follow.active.is_(True)), 1), else_=0)
+    return (
+        sa.select(sa.func.coalesce(sa.func.max(mine), 0), sa.func.count(sa.case((Follow.active.is_(True), 1))))
+        .where(Follow.issue_id == sa.bindparam("issue_id"))
+    )
+
+
 def follow_state(issue: Issue, user) -> tuple[bool, int]:
     """(whether the person follows the issue, how many people do), in one query."""
-    mine = sa.case((sa.and_(Follow.user_id == user.id, Follow.active.is_(True)), 1), else_=0)
-    following, count = db.session.execute(
-        sa.select(sa.func.coalesce(sa.func.max(mine), 0), sa.func.count(sa.case((Follow.active.is_(True), 1))))
-        .where(Follow.issue_id == issue.id)
-    ).one()
+    following, count = db.session.execute(_follow_state_select(), {"user_id": user.id, "issue_id": issue.id}).one()
     return bool(following), count
 
 
