@@ -32,7 +32,8 @@ def detail_page(issue: Issue, *, triage_form=None, action_form=None, status_form
         "issues/detail.html",
         issue=issue,
         stale_days=current_app.config["STALE_AFTER_DAYS"],
-        triage_form=(triage_form or TriageForm(formdata=None)) if staff else None,
+        # The triage box shows on a pending or rejected submission, or with a refused decision.
+        triage_form=triage_form or (TriageForm(formdata=None) if staff and issue.triage_state != "published" else None),
         action_form=(action_form or IssueActionForm(formdata=None)) if staff else None,
         status_form=(status_form or ActionStatusForm(formdata=None)) if staff else None,
         **similar_context(similar, similar_search),
