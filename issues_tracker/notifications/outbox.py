@@ -73,13 +73,21 @@ def fan_out(*, now: datetime | None = None, limit: int = FAN_OUT_BATCH) -> FanOu
     for event in events:
         changes[(event.issue_id, event.user_id, event.created_at)].append(event)
     issues = _issues({issue_id for issue_id, _, _ in changes})
-    for (issue_id, actor_id, _), change in changes.items():
-        told = [event for event in change if kind_of(event)]
-        if told and issue_id in issues:
-            result.deliveries += _deliver_change(issues[issue_id], actor_id, told, now)
-        for event in change:
-            event.fanned_out_at = now
-        result.records += len(change)
+    # Which followed saved views show each issue of the round, in a few queries for all of them
+    # (an import of thousands of issues is fanned out in rounds like any other change).
+    by_views = _saved_view_followers(list(issues)) if issues else {}
+    follows = _follows_of(list(issues))
+    # The records marked fanned out are written once, at the round's end: flushed before each
+    # query, they cost a flush (and its hooks) for every change of the round.
+    with db.session.no_autoflush:
+        for (issue_id, actor_id, _), change in changes.items():
+            told = [event for event in change if kind_of(event)]
+            if told and issue_id in issues:
+                result.deliveries += _deliver_change(issues[issue_id], actor_id, told, now,
+                                                     by_views.get(issue_id, set()), follows[issue_id])
+            for event in change:
+                event.fanned_out_at = now
+            result.records += len(change)
 
     announcements = db.session.scalars(
         sa.select(Announcement)
@@ -116,39 +124,68 @@ def _issues(ids: set[int]) -> dict[int, Issue]:
 # ---------------------------------------------------------------- who hears of an issue
 
 
-def followers_of(issue: Issue, since: datetime | None = None) -> set[int]:
+@dataclass
+class IssueFollows:
+    """Who follows an issue directly or through its services (with when they began), who belongs
+    to an organisation that declared itself affected, and who muted it."""
+
+    following: list[tuple[int, datetime | None]] = field(default_factory=list)
+    declared: set[int] = field(default_factory=set)
+    muted: set[int] = field(default_factory=set)
+
+
+def _follows_of(issue_ids: list[int]) -> defaultdict[int, IssueFollows]:
+    """The follows of many issues in three queries for every 500 of them."""
+    found: defaultdict[int, IssueFollows] = defaultdict(IssueFollows)
+    for start in range(0, len(issue_ids), 500):
+        chunk = issue_ids[start:start + 500]
+        for issue_id, user_id, active, created_at in db.session.execute(
+            sa.select(Follow.issue_id, Follow.user_id, Follow.active, Follow.created_at).where(Follow.issue_id.in_(chunk))
+        ):
+            if active:
+                found[issue_id].following.append((user_id, created_at))
+            else:
+                found[issue_id].muted.add(user_id)
+        for issue_id, user_id, created_at in db.session.execute(
+            sa.select(IssueService.issue_id, Follow.user_id, Follow.created_at)
+            .join(Follow, Follow.service == IssueService.service)
+            .where(IssueService.issue_id.in_(chunk), Follow.active.is_(True))
+        ):
+            found[issue_id].following.append((user_id, created_at))
+        for issue_id, user_id in db.session.execute(
+            sa.select(AffectedDeclaration.issue_id, User.id)
+            .join(User, User.organisation_id == AffectedDeclaration.organisation_id)
+            .where(AffectedDeclaration.issue_id.in_(chunk))
+        ):
+            found[issue_id].declared.add(user_id)
+    return found
+
+
+def followers_of(issue: Issue, since: datetime | None = None, by_views: set[int] | None = None,
+                 follows: IssueFollows | None = None) -> set[int]:
     """Everyone who follows the issue one way or another, before visibility and settings.
 
     Members of an organisation that declared itself affected are included unless they
     said they do not want that; a mute (an inactive follow of the issue) wins over all.
     With `since` (the moment of the change), an issue or service followed only after it
-    does not count: people hear of what happens once they follow.
+    does not count: people hear of what happens once they follow. `by_views` (the people
+    whose followed saved views show the issue) and `follows` are read here unless given.
     """
-    started = Follow.created_at <= since if since is not None else sa.true()
-    direct = sa.select(Follow.user_id).where(Follow.issue_id == issue.id, Follow.active.is_(True), started)
-    by_service = sa.select(Follow.user_id).where(
-        Follow.service.in_(sa.select(IssueService.service).where(IssueService.issue_id == issue.id)),
-        Follow.active.is_(True),
-        started,
-    )
-    by_declaration = (
-        sa.select(User.id)
-        .join(AffectedDeclaration, AffectedDeclaration.organisation_id == User.organisation_id)
-        .where(AffectedDeclaration.issue_id == issue.id)
-    )
-    people = set(db.session.scalars(sa.union(direct, by_service)))
-    declared = set(db.session.scalars(by_declaration)) - people
+    follows = follows if follows is not None else _follows_of([issue.id])[issue.id]
+    people = {user_id for user_id, began in follows.following
+              if since is None or (began is not None and began <= since)}
+    declared = follows.declared - people
     if declared:
         wanting = preferences_for(declared)
         people |= {user_id for user_id, prefs in wanting.items() if prefs.follow_when_affected}
-    people |= _saved_view_followers(issue)
-    muted = set(db.session.scalars(
-        sa.select(Follow.user_id).where(Follow.issue_id == issue.id, Follow.active.is_(False))
-    ))
-    return people - muted
+    people |= by_views if by_views is not None else _saved_view_followers([issue.id]).get(issue.id, set())
+    return people - follows.muted
 
 
-def _saved_view_followers(issue: Issue) -> set[int]:
+def _saved_view_followers(issue_ids: list[int]) -> dict[int, set[int]]:
+    """For each issue, the people following a saved view of theirs that shows it: one query for
+    a hundred views over one issue, or for fewer views over many (each view's select names every
+    issue, and a statement keeps under 10,000 parameters)."""
     from urllib.parse import parse_qsl
 
     from ..issues.queries import IssueQuery, filter_conditions
@@ -159,16 +196,18 @@ def _saved_view_followers(issue: Issue) -> set[int]:
         .where(Follow.active.is_(True))
         .options(sa.orm.joinedload(SavedView.user))
     ).all()
-    matching: set[int] = set()
+    found: dict[int, set[int]] = defaultdict(set)
     owners = {}
-    for start in range(0, len(views), 100):
+    per_query = max(1, min(100, 10_000 // max(1, len(issue_ids))))
+    for start in range(0, len(views), per_query):
         checks = []
-        for view in views[start:start + 100]:
+        for view in views[start:start + per_query]:
             owners[view.id] = view.user_id
             conditions = filter_conditions(IssueQuery.from_args(dict(parse_qsl(view.query or ""))), view.user)
-            checks.append(sa.select(sa.literal(view.id)).select_from(Issue).where(Issue.id == issue.id, *conditions))
-        matching |= set(db.session.scalars(sa.union_all(*checks)))
-    return {owners[view_id] for view_id in matching}
+            checks.append(sa.select(sa.literal(view.id), Issue.id).where(Issue.id.in_(issue_ids), *conditions))
+        for view_id, issue_id in db.session.execute(sa.union_all(*checks)):
+            found[issue_id].add(owners[view_id])
+    return found
 
 
 def _eligible_users(user_ids: set[int]) -> list[User]:
@@ -188,9 +227,10 @@ def _choice(kinds: list[str], prefs: Preferences) -> tuple[list[str], str | None
     return wanted, min((prefs.modes[kind] for kind in wanted), key=MODE_RANK.__getitem__)
 
 
-def _deliver_change(issue: Issue, actor_id: int | None, events: list[IssueEvent], now: datetime) -> int:
+def _deliver_change(issue: Issue, actor_id: int | None, events: list[IssueEvent], now: datetime,
+                    by_views: set[int], follows: IssueFollows) -> int:
     kinds = sorted({kind_of(event) for event in events})
-    candidates = followers_of(issue, since=events[0].created_at)
+    candidates = followers_of(issue, since=events[0].created_at, by_views=by_views, follows=follows)
     candidates.discard(actor_id)
     users = [user for user in _eligible_users(candidates) if can_view_issue(user, issue)]
     prefs = preferences_for(user.id for user in users)

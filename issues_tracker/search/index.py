@@ -182,17 +182,19 @@ def issues_touched(session: so.Session) -> set[int]:
     """The issues whose documents this flush changes (read in after_flush: the lists are still pre-flush)."""
     touched: set[int] = set()
     related = watched_attributes()
-    for obj in list(session.new) + list(session.dirty) + list(session.deleted):
+    # session.dirty is worked out afresh each time it is read: once here, not once per object.
+    dirty = session.dirty
+    for obj in [*session.new, *dirty, *session.deleted]:
         if isinstance(obj, Issue):
-            if obj in session.dirty and not _changed(obj, DOCUMENT_COLUMNS + ("service_links", "message_links")):
+            if obj in dirty and not _changed(obj, DOCUMENT_COLUMNS + ("service_links", "message_links")):
                 continue
             touched.add(obj.id)
         elif type(obj) in related:
-            if obj in session.dirty and not _changed(obj, related[type(obj)]):
+            if obj in dirty and not _changed(obj, related[type(obj)]):
                 continue
             issue_id = obj.issue_id if obj.issue_id is not None else getattr(getattr(obj, "issue", None), "id", None)
             touched.add(issue_id)
-        elif isinstance(obj, Organisation) and obj in session.dirty and _changed(obj, ("name",)):
+        elif isinstance(obj, Organisation) and obj in dirty and _changed(obj, ("name",)):
             touched.update(
                 session.connection().scalars(sa.select(Issue.id).where(Issue.organisation_id == obj.id)).all()
             )
