@@ -14,7 +14,7 @@ from issues_tracker.issues import operations as issue_service
 from issues_tracker.issues import queries as issue_queries
 from issues_tracker.issues.synthetic import generate
 from issues_tracker.issues.tracker_import import import_tracker
-from issues_tracker.models import Issue, Organisation
+from issues_tracker.models import Issue, IssueEvent, Organisation
 from issues_tracker.search import queries as search_queries
 from issues_tracker.search.text import highlight, parse_search
 from tests.helpers import make_issue
@@ -301,6 +301,29 @@ def test_telling_followers_of_a_change_leaves_the_index_alone(browser, staff, pa
     issue_service.update_issue(issue, {}, staff, expected_version=None, note="Heard at dusk instead.")
     db.session.commit()
     assert found(browser, "dusk") == [issue.id]  # and a new note is indexed as before
+
+
+def test_a_comment_is_indexed_once_though_it_is_also_journalled(browser, staff, participant):
+    """The comment's row is part of the document; its journal entry (not a progress note) is not."""
+    issue = make_issue(participant, publish_by=staff, summary="Curlew counts")
+    db.session.commit()
+    browser.login(participant)
+    index_writes = []
+
+    def seen(conn, cursor, statement, *args):
+        if statement.lstrip().upper().startswith("DELETE FROM ISSUE_SEARCH "):
+            index_writes.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        response = browser.post(f"/issues/{issue.id}/comments", {"body": "Whimbrel seen on the estuary too."})
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", seen)
+    assert response.status_code in (200, 303)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(IssueEvent).where(
+        IssueEvent.issue_id == issue.id, IssueEvent.kind == "comment")) == 1
+    assert len(index_writes) == 1
+    assert found(browser, "whimbrel") == [issue.id]
 
 
 def test_the_rebuild_command_restores_a_lost_index(app, browser, staff, participant):

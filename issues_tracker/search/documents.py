@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -25,19 +26,30 @@ from .text import index_tokens
 
 @dataclass(frozen=True)
 class RelatedText:
-    """Rows of another table whose text belongs to their issue's document (rows have issue_id)."""
+    """Rows of another table whose text belongs to their issue's document (rows have issue_id).
+    `where` picks the rows that do; `picks` says the same of a new row, in Python."""
 
     model: type
     text: sa.ColumnElement
     where: sa.ColumnElement | None = None
+    picks: Callable[[object], bool] | None = None
 
 
 RELATED_TEXTS: tuple[RelatedText, ...] = (
-    RelatedText(IssueEvent, IssueEvent.note, IssueEvent.kind == "note"),  # public progress notes
+    # Public progress notes; the journal's other entries (a change, a comment's mention) are not.
+    RelatedText(IssueEvent, IssueEvent.note, IssueEvent.kind == "note", lambda event: event.kind == "note"),
     RelatedText(IssueAction, IssueAction.description),
     RelatedText(IssueAction, IssueAction.owner_name),
-    RelatedText(Comment, Comment.body, Comment.hidden_at.is_(None)),  # a hidden comment is no longer found
+    # A hidden comment is no longer found.
+    RelatedText(Comment, Comment.body, Comment.hidden_at.is_(None), lambda comment: comment.hidden_at is None),
 )
+
+
+def new_row_counts(row) -> bool:
+    """Whether a new row of a related model is part of its issue's document (a journal entry
+    that is not a progress note is not: writing it leaves the document as it was)."""
+    parts = [part for part in RELATED_TEXTS if part.model is type(row)]
+    return not parts or any(part.picks is None or part.picks(row) for part in parts)
 
 # The issue's own columns that a document is made of (its text, by the tracker's fields, and its
 # filters' facets); a change to any of them refreshes it.

@@ -26,7 +26,7 @@ import sqlalchemy.orm as so
 
 from ..accounts.models import Organisation
 from ..issues.models import Issue
-from .documents import DOCUMENT_COLUMNS, Document, documents_for, watched_attributes
+from .documents import DOCUMENT_COLUMNS, Document, documents_for, new_row_counts, watched_attributes
 from .queries import PREFIX_CACHE, facet_lexeme, lexeme
 
 BATCH = 1_000
@@ -183,14 +183,16 @@ def issues_touched(session: so.Session) -> set[int]:
     touched: set[int] = set()
     related = watched_attributes()
     # session.dirty is worked out afresh each time it is read: once here, not once per object.
-    dirty = session.dirty
-    for obj in [*session.new, *dirty, *session.deleted]:
+    dirty, new = session.dirty, session.new
+    for obj in [*new, *dirty, *session.deleted]:
         if isinstance(obj, Issue):
             if obj in dirty and not _changed(obj, DOCUMENT_COLUMNS + ("service_links", "message_links")):
                 continue
             touched.add(obj.id)
         elif type(obj) in related:
             if obj in dirty and not _changed(obj, related[type(obj)]):
+                continue
+            if obj in new and not new_row_counts(obj):
                 continue
             issue_id = obj.issue_id if obj.issue_id is not None else getattr(getattr(obj, "issue", None), "id", None)
             touched.add(issue_id)
