@@ -65,7 +65,18 @@ def merge(old: dict, report: dict, command: str) -> dict:
             merged["sections"][name + where] = {"title": title, "table": section["table"], "command": command,
                                         "date": date, "judged": _judged(checks), "machine": report["machine"],
                                         "load_average": report.get("load_average")}
+    _drop_superseded(merged)
     return merged
+
+
+def _drop_superseded(merged: dict) -> None:
+    """A PostgreSQL run recorded before its entries were kept apart sits under SQLite's key; once
+    the same entry exists for PostgreSQL, the older one only repeats a stale figure."""
+    for part in ("rows", "sections"):
+        entries = merged[part]
+        for key in [key for key in entries if not key.endswith("@postgresql")]:
+            if key + "@postgresql" in entries and "--database-url postgresql" in entries[key].get("command", ""):
+                del entries[key]
 
 
 def row_verdict(checks: list[dict]) -> str:

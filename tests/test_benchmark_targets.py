@@ -157,6 +157,23 @@ def test_a_run_on_postgresql_keeps_its_figures_beside_sqlites(tmp_path):
     assert "#### Search (PostgreSQL)" in text
 
 
+def test_a_postgresql_run_recorded_before_the_split_gives_way_to_its_successor(tmp_path):
+    page = tmp_path / "performance.md"
+    command = "python -m benchmarks --sections capacity --database-url postgresql+psycopg://…"
+    # Recorded when a PostgreSQL run's entries still went under SQLite's key.
+    report.write(page, a_run("capacity", "2026-12-05T10:00:00+00:00", [
+        {"name": "capacity p95", "figure": "1466.4 ms", "met": False, "row": "capacity"},
+    ], ["the older table"]), command, ["capacity"])
+    on_postgresql = a_run("capacity", "2026-12-06T10:00:00+00:00", [
+        {"name": "capacity p95", "figure": "116.5 ms", "met": False, "row": "capacity"},
+    ], ["the newer table"])
+    on_postgresql["options"] = {"database": "postgresql"}
+    report.write(page, on_postgresql, command, ["capacity"])
+    text = page.read_text(encoding="utf-8")
+    assert "116.5 ms" in text and "the newer table" in text
+    assert "1466.4 ms" not in text and "the older table" not in text
+
+
 def test_performance_md_leads_with_the_generated_table_untouched_by_hand():
     text = (REPO / "docs" / "performance.md").read_text(encoding="utf-8")
     assert text.index(report.START) < text.index("\n## ")
