@@ -85,6 +85,8 @@ def test_postgresql_sessions_tell_the_planner_its_pages_are_in_memory(monkeypatc
     # The operator's own session options win, whether in the environment or in the address.
     monkeypatch.setenv("PGOPTIONS", "-c random_page_cost=2")
     assert "connect_args" not in create_app().config["SQLALCHEMY_ENGINE_OPTIONS"]
+    monkeypatch.setenv("PGOPTIONS", "")  # none at all: a pooler that refuses startup options
+    assert "connect_args" not in create_app().config["SQLALCHEMY_ENGINE_OPTIONS"]
     monkeypatch.delenv("PGOPTIONS")
     monkeypatch.setenv("DATABASE_URL", "postgresql://user@db.example/issues?options=-cwork_mem%3D64MB")
     assert "connect_args" not in create_app().config["SQLALCHEMY_ENGINE_OPTIONS"]

@@ -37,8 +37,8 @@ POSTGRES_SESSION_OPTIONS = "-c random_page_cost=1.1"
 
 def _engine_options(database_url: str) -> dict:
     options: dict = {"pool_pre_ping": True}
-    # The operator's own session options (PGOPTIONS, or ?options= in DATABASE_URL) come first.
-    if database_url.startswith("postgresql") and "options=" not in database_url and not os.environ.get("PGOPTIONS"):
+    # The operator's own session options (PGOPTIONS, even empty, or ?options= in DATABASE_URL) come first.
+    if database_url.startswith("postgresql") and "options=" not in database_url and "PGOPTIONS" not in os.environ:
         options["connect_args"] = {"options": POSTGRES_SESSION_OPTIONS}
     return options
 
