@@ -48,6 +48,7 @@ def test_on_a_phone_the_header_takes_two_rows_and_its_sections_scroll_in_one(pho
     # The row scrolls to the last section, which can be reached and opened; the current one is in view.
     phone.get_by_role("link", name="Admin").click()
     expect(phone).to_have_url(re.compile(r"/admin/$"))
+    phone.wait_for_load_state("load")  # the row is scrolled once the page's script has run
     current = phone.locator('.nav-links [aria-current="page"]').bounding_box()
     assert 0 <= current["x"] and current["x"] + current["width"] <= PHONE["width"], current
     assert page_width(phone) == PHONE["width"]
