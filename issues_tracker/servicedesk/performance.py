@@ -216,16 +216,17 @@ class Dashboard:
         return compliance_rows(self.figures, self.months, self.filters.priority)
 
 
-def kept(key: tuple, make: Callable[[], T]) -> T:
+def kept(key: tuple, make: Callable[[], T], *, version: tuple | None = None) -> T:
     """`make()`'s result, kept by this app process (core.render_cache) while the service-desk data
-    (data_version) and the minute are what they were: the figures change when an extract is
-    imported or staff record something about a major incident, a few times a day, and are read at
-    every visit. The minute moves statuses such as "missing" with the clock. PERFORMANCE_CACHE
-    False makes every call afresh."""
+    (data_version, read here unless the caller has it) and the minute are what they were: the
+    figures change when an extract is imported or staff record something about a major incident,
+    a few times a day, and are read at every visit. The minute moves statuses such as "missing"
+    with the clock. `key` holds whatever else the result depends on (the reader's choices, the
+    day, whether the reader is staff). PERFORMANCE_CACHE False makes every call afresh."""
     if not current_app.config.get("PERFORMANCE_CACHE", True):
         return make()
     cache = render_cache("performance_results")
-    full_key = (*key, data_version(), int(time.time() // 60))
+    full_key = (*key, version if version is not None else data_version(), int(time.time() // 60))
     found = cache.get(full_key)
     if found is None:
         found = make()

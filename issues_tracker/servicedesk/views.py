@@ -7,7 +7,6 @@ import csv
 import io
 import os
 import re
-import time
 from datetime import UTC, date, datetime
 
 from flask import Blueprint, Response, abort, current_app, flash, make_response, redirect, render_template, request, url_for
@@ -19,7 +18,6 @@ from ..core.extensions import csrf, db
 from ..core.forms import version_number
 from ..core.htmx import wants_fragment
 from ..core.permissions import staff_required
-from ..core.render_cache import render_cache
 from ..core.templating import LONDON, url_with
 from ..core.transaction import ConflictError, unit_of_work
 from ..jobs import job_or_404, queue_upload_job, store_upload
@@ -98,45 +96,21 @@ def _clean_args(period: periods.Period, filters: periods.Filters, as_at: date, a
     return chosen
 
 
-def _cache():
-    """The dashboard's rendered results, for as long as the data they show is unchanged.
-
-    The figures change when an extract is imported or staff record something about a
-    major incident, a few times a day; every signed-in person reads them far more often.
-    Entries are keyed by the data's version (performance.data_version), the address's
-    choices, the "as at" day, whether the reader is staff (who see times) and the minute
-    (statuses such as "missing" move with the clock).
-    """
-    if not current_app.config.get("PERFORMANCE_CACHE", True):
-        return None
-    return render_cache("performance_results")
-
-
-def _filter_choices(version: tuple) -> tuple[list[str], list[int]]:
-    cache = _cache()
-    key = ("choices", version, periods.london_today())
-    found = cache.get(key) if cache else None
-    if found is None:
-        found = performance.filter_choices()
-        if cache:
-            cache.put(key, found)
-    return found
-
-
 @bp.get("/performance")
 @login_required
 def index():
+    # The dashboard's figures and its filters' choices are kept while the data is unchanged
+    # (performance.kept); the data's version is read once for both.
     version = performance.data_version()
-    services, months = _filter_choices(version)
+    services, months = performance.kept(("choices", periods.london_today()), performance.filter_choices,
+                                        version=version)
     period, filters, as_at, errors = parse_view(request.args, services)
     months = sorted(set(months) | set(period.months))
     args = _clean_args(period, filters, as_at, request.args)
-    cache = _cache() if not errors else None
-    key = (version, period, filters, as_at, current_user.is_staff, int(time.time() // 60))
-    results = cache.get(key) if cache else None
-    if results is None:
+
+    def render_results() -> Markup:
         data = performance.dashboard(period, filters, as_at)
-        results = Markup(render_template(  # noqa: S704 (a template's own autoescaped output)
+        return Markup(render_template(  # noqa: S704 (a template's own autoescaped output)
             "servicedesk/_results.html",
             d=data,
             errors=errors,
@@ -145,8 +119,10 @@ def index():
             last_importer=performance.importer_name(data.last_import) if current_user.is_staff else "",
             last_fed=performance.last_fed(),
         ))
-        if cache:
-            cache.put(key, results)
+
+    # Staff see times the others do not; a view with errors is drawn afresh.
+    results = render_results() if errors else performance.kept(
+        ("results", period, filters, as_at, current_user.is_staff), render_results, version=version)
     if wants_fragment():
         response = make_response(results)
     else:
