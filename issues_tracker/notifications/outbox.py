@@ -75,7 +75,7 @@ def fan_out(*, now: datetime | None = None, limit: int = FAN_OUT_BATCH) -> FanOu
     issues = _issues({issue_id for issue_id, _, _ in changes})
     # Which followed saved views show each issue of the round, in a few queries for all of them
     # (an import of thousands of issues is fanned out in rounds like any other change).
-    by_views = _saved_view_followers(list(issues)) if issues else {}
+    by_views = _saved_view_followers(list(issues))
     follows = _follows_of(list(issues))
     # The records marked fanned out are written once, at the round's end: flushed before each
     # query, they cost a flush (and its hooks) for every change of the round.
@@ -84,7 +84,7 @@ def fan_out(*, now: datetime | None = None, limit: int = FAN_OUT_BATCH) -> FanOu
             told = [event for event in change if kind_of(event)]
             if told and issue_id in issues:
                 result.deliveries += _deliver_change(issues[issue_id], actor_id, told, now,
-                                                     by_views.get(issue_id, set()), follows[issue_id])
+                                                     by_views[issue_id], follows[issue_id])
             for event in change:
                 event.fanned_out_at = now
             result.records += len(change)
@@ -161,28 +161,25 @@ def _follows_of(issue_ids: list[int]) -> defaultdict[int, IssueFollows]:
     return found
 
 
-def followers_of(issue: Issue, since: datetime | None = None, by_views: set[int] | None = None,
-                 follows: IssueFollows | None = None) -> set[int]:
+def followers_of(follows: IssueFollows, by_views: set[int], since: datetime | None = None) -> set[int]:
     """Everyone who follows the issue one way or another, before visibility and settings.
 
     Members of an organisation that declared itself affected are included unless they
     said they do not want that; a mute (an inactive follow of the issue) wins over all.
     With `since` (the moment of the change), an issue or service followed only after it
-    does not count: people hear of what happens once they follow. `by_views` (the people
-    whose followed saved views show the issue) and `follows` are read here unless given.
+    does not count: people hear of what happens once they follow. `follows`: the issue's, from
+    _follows_of; `by_views`: the people whose followed saved views show it.
     """
-    follows = follows if follows is not None else _follows_of([issue.id])[issue.id]
     people = {user_id for user_id, began in follows.following
               if since is None or (began is not None and began <= since)}
     declared = follows.declared - people
     if declared:
         wanting = preferences_for(declared)
         people |= {user_id for user_id, prefs in wanting.items() if prefs.follow_when_affected}
-    people |= by_views if by_views is not None else _saved_view_followers([issue.id]).get(issue.id, set())
-    return people - follows.muted
+    return (people | by_views) - follows.muted
 
 
-def _saved_view_followers(issue_ids: list[int]) -> dict[int, set[int]]:
+def _saved_view_followers(issue_ids: list[int]) -> defaultdict[int, set[int]]:
     """For each issue, the people following a saved view of theirs that shows it: one query for
     a hundred views over one issue, or for fewer views over many (each view's select names every
     issue, and a statement keeps under 10,000 parameters)."""
@@ -190,13 +187,15 @@ def _saved_view_followers(issue_ids: list[int]) -> dict[int, set[int]]:
 
     from ..issues.queries import IssueQuery, filter_conditions
 
+    found: defaultdict[int, set[int]] = defaultdict(set)
+    if not issue_ids:
+        return found
     views = db.session.scalars(
         sa.select(SavedView)
         .join(Follow, Follow.saved_view_id == SavedView.id)
         .where(Follow.active.is_(True))
         .options(sa.orm.joinedload(SavedView.user))
     ).all()
-    found: dict[int, set[int]] = defaultdict(set)
     owners = {}
     per_query = max(1, min(100, 10_000 // max(1, len(issue_ids))))
     for start in range(0, len(views), per_query):
@@ -230,7 +229,7 @@ def _choice(kinds: list[str], prefs: Preferences) -> tuple[list[str], str | None
 def _deliver_change(issue: Issue, actor_id: int | None, events: list[IssueEvent], now: datetime,
                     by_views: set[int], follows: IssueFollows) -> int:
     kinds = sorted({kind_of(event) for event in events})
-    candidates = followers_of(issue, since=events[0].created_at, by_views=by_views, follows=follows)
+    candidates = followers_of(follows, by_views, since=events[0].created_at)
     candidates.discard(actor_id)
     users = [user for user in _eligible_users(candidates) if can_view_issue(user, issue)]
     prefs = preferences_for(user.id for user in users)
